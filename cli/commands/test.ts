@@ -1,0 +1,68 @@
+// `vigie test`: runs each selected probe once, now, concurrently with a bound, and reports like a test suite.
+import pLimit from "p-limit";
+import { performance } from "node:perf_hooks";
+import type { ProbeResult } from "../../core/result/index.ts";
+import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import type { Probe } from "../../index.ts";
+import type { CliIo } from "../io.ts";
+import { loadForCommand } from "../load.ts";
+import { formatResult, formatSummary, painter } from "../reporters/table.ts";
+
+export interface TestOptions {
+  config?: string | undefined;
+  probe?: string[] | undefined;
+  region?: string | undefined;
+  reporter?: string | undefined;
+  concurrency?: number | undefined;
+}
+
+/** The region label of a local run: the one asked for, else "local" (this machine is in no AWS region). */
+export const LOCAL_REGION = "local";
+
+export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<RunnerDeps> = {}): Promise<number> {
+  const reporter = options.reporter ?? "table";
+  if (reporter !== "table" && reporter !== "json") {
+    io.stderr.write(`--reporter: must be table or json, not "${reporter}"\n`);
+    return 2;
+  }
+  const config = await loadForCommand(options.config, io);
+  if (!config) return 2;
+
+  let probes: Probe[] = config.probes;
+  const wanted = options.probe ?? [];
+  const unknown = wanted.filter((id) => !probes.some((p) => p.id === id));
+  if (unknown.length > 0) {
+    io.stderr.write(`--probe: no probe with id ${unknown.map((id) => `"${id}"`).join(", ")} (known: ${probes.map((p) => p.id).join(", ") || "none"})\n`);
+    return 2;
+  }
+  if (wanted.length > 0) probes = probes.filter((p) => wanted.includes(p.id));
+  if (options.region !== undefined) {
+    const region = options.region;
+    const everywhere = new Set(config.probes.flatMap((p) => p.regions));
+    if (!everywhere.has(region)) {
+      io.stderr.write(`--region: no probe runs in "${region}" (regions in this config: ${[...everywhere].join(", ")})\n`);
+      return 2;
+    }
+    probes = probes.filter((p) => p.regions.includes(region));
+  }
+
+  const deps: RunnerDeps = { region: options.region ?? LOCAL_REGION, now: io.now, env: io.env, ...extraDeps };
+  const limit = pLimit(options.concurrency ?? 8);
+  const started = performance.now();
+  const pending = probes.map((probe) => limit(() => runOnce(probe, deps)));
+
+  const paint = painter(io.stdout, io.env);
+  const idWidth = Math.max(8, ...probes.map((p) => p.id.length));
+  const results: ProbeResult[] = [];
+  // Printed in config order as soon as each is known, so the output is stable run to run.
+  for (const next of pending) {
+    const result = await next;
+    results.push(result);
+    io.stdout.write(reporter === "json" ? `${JSON.stringify(result)}\n` : `${formatResult(result, paint, idWidth)}\n`);
+  }
+  if (reporter === "table") {
+    if (probes.length === 0) io.stdout.write("no probes selected\n");
+    else io.stdout.write(`${formatSummary(results, performance.now() - started, paint)}\n`);
+  }
+  return results.some((r) => r.outcome === "fail") ? 1 : 0;
+}

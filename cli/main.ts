@@ -1,0 +1,69 @@
+// The `vigie` command line: parses arguments and dispatches to one command.
+import { parseArgs } from "node:util";
+import { processIo, type CliIo } from "./io.ts";
+import { validate } from "./commands/validate.ts";
+import { test } from "./commands/test.ts";
+
+const USAGE = `usage: vigie <command> [options]
+
+commands:
+  validate [--config F]                      check the config; exit 2 with every problem when invalid
+  test [--config F] [--probe ID]... [--region NAME] [--reporter table|json] [--concurrency N]
+                                             run each selected probe once, now; exit 1 when one failed
+  start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
+
+options:
+  --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
+  -h, --help     this text
+`;
+
+const OPTIONS = {
+  config: { type: "string" },
+  probe: { type: "string", multiple: true },
+  region: { type: "string" },
+  reporter: { type: "string" },
+  concurrency: { type: "string" },
+  port: { type: "string" },
+  data: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.stdout : io.stderr).write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (rest.length > 0) {
+    io.stderr.write(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+    return 2;
+  }
+  const positiveInt = (name: string, text: string | undefined): number | undefined | Error => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    return Number.isInteger(value) && value > 0 ? value : new Error(`--${name}: must be a positive whole number, not "${text}"`);
+  };
+  switch (command) {
+    case "validate":
+      return validate({ config: values.config }, io);
+    case "test": {
+      const concurrency = positiveInt("concurrency", values.concurrency);
+      if (concurrency instanceof Error) {
+        io.stderr.write(`${concurrency.message}\n`);
+        return 2;
+      }
+      return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency }, io);
+    }
+    default:
+      io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

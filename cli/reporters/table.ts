@@ -1,0 +1,58 @@
+// The table reporter: one line per probe for a person, coloured when stdout is a terminal.
+import { styleText } from "node:util";
+import type { ProbeResult } from "../../core/result/index.ts";
+
+type Style = Parameters<typeof styleText>[0];
+export type Paint = (style: Style, text: string) => string;
+
+export function painter(stream: NodeJS.WriteStream | { isTTY?: boolean }, env: NodeJS.ProcessEnv): Paint {
+  const colour = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
+  return colour ? (style, text) => styleText(style, text) : (_style, text) => text;
+}
+
+const OUTCOME: Record<ProbeResult["outcome"], { mark: string; style: Style }> = {
+  pass: { mark: "✓ pass    ", style: "green" },
+  degraded: { mark: "! degraded", style: "yellow" },
+  fail: { mark: "✗ fail    ", style: "red" },
+};
+
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? "–" : value >= 100 ? `${Math.round(value)}` : `${Number(value.toFixed(1))}`);
+
+/** The phase breakdown of a run: where the time went. */
+function phases(result: ProbeResult): string {
+  if (result.http) {
+    const t = result.http.timings;
+    const parts = [`dns ${ms(t.dnsMs)}`, `connect ${ms(t.connectMs)}`];
+    if (t.tlsMs > 0) parts.push(`tls ${ms(t.tlsMs)}`);
+    parts.push(`ttfb ${ms(t.ttfbMs)}`, `download ${ms(t.downloadMs)}`);
+    return parts.join(" · ");
+  }
+  if (result.browser) {
+    const b = result.browser;
+    return [`ttfb ${ms(b.ttfbMs)}`, `fcp ${ms(b.fcpMs)}`, `lcp ${ms(b.lcpMs)}`, `load ${ms(b.loadMs)}`, `tti ${ms(b.ttiMs)}`, `tbt ${ms(b.tbtMs)}`, `cls ${b.cls === null ? "–" : b.cls.toFixed(3)}`].join(" · ");
+  }
+  return "";
+}
+
+function headline(result: ProbeResult): string {
+  if (result.http) return `${result.http.status || "—"}`.padEnd(4) + `${ms(result.http.timings.totalMs)} ms`.padStart(9);
+  if (result.browser) return "".padEnd(4) + `${ms(result.browser.loadMs ?? result.durationMs)} ms`.padStart(9);
+  return "".padEnd(4) + `${ms(result.durationMs)} ms`.padStart(9);
+}
+
+/** One probe's result, as one line plus a detail line when it did not pass. */
+export function formatResult(result: ProbeResult, paint: Paint, idWidth: number): string {
+  const { mark, style } = OUTCOME[result.outcome];
+  const tries = result.attempts && result.attempts.length > 1 ? paint("dim", ` (${result.attempts.length} tries)`) : "";
+  const line = `${paint(style, mark)}  ${result.probeId.padEnd(idWidth)}  ${paint("dim", result.region.padEnd(14))} ${headline(result)}   ${paint("dim", phases(result))}${tries}`;
+  if (!result.error) return line;
+  return `${line}\n${" ".repeat(12)}${paint(style, `└ ${result.error.category}: ${result.error.message}`)}`;
+}
+
+export function formatSummary(results: ProbeResult[], elapsedMs: number, paint: Paint): string {
+  const count = (outcome: ProbeResult["outcome"]) => results.filter((r) => r.outcome === outcome).length;
+  const parts = [paint("green", `${count("pass")} passed`)];
+  if (count("degraded")) parts.push(paint("yellow", `${count("degraded")} degraded`));
+  parts.push((count("fail") ? (t: string) => paint("red", t) : (t: string) => t)(`${count("fail")} failed`));
+  return `\n${parts.join(", ")} ${paint("dim", `in ${(elapsedMs / 1000).toFixed(2)} s`)}`;
+}

@@ -1,0 +1,88 @@
+// The config's shape: the parts every probe shares, and the whole file built around a union of probe kinds.
+import { z } from "zod";
+import { Duration } from "./duration.ts";
+import { Region } from "./regions.ts";
+
+/** A probe or drill id: lowercase letters, digits and dashes, e.g. "api-health". */
+export const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "must be lowercase letters, digits and dashes, starting with a letter or digit (e.g. \"api-health\")" })
+  .max(64, { error: "must be at most 64 characters" });
+
+export const Severity = z.enum(["critical", "high", "medium", "low"]);
+export type Severity = z.infer<typeof Severity>;
+
+/** When a probe pages: severity and how many failures (and regions) it takes. */
+export const AlertPolicy = z.strictObject({
+  /** How bad an outage of this probe is. Default "high". Example: "critical". */
+  severity: Severity.default("high"),
+  /** Consecutive failed runs in a region before it counts as failing. Default 2. */
+  after: z.int().min(1).max(100).default(2),
+  /** Consecutive passing runs before a failing region counts as recovered. Default 2. */
+  recoverAfter: z.int().min(1).max(100).default(2),
+  /** Failing regions needed to call the probe down. Default 2 when it runs in 2+ regions, else 1. */
+  quorum: z.int().min(1).optional(),
+});
+export type AlertPolicy = z.infer<typeof AlertPolicy>;
+
+/** Extra tries of a failed run: "network" retries only failures before a response, "any" every failure. */
+export const Retries = z.strictObject({
+  /** Extra tries after the first. Default 0. Example: 1. */
+  count: z.int().min(0).max(5).default(0),
+  /** Which failures are retried. Default "network". Example: "any". */
+  on: z.enum(["network", "any"]).default("network"),
+});
+export type Retries = z.infer<typeof Retries>;
+
+/** Fields every probe kind has. Kinds extend this with `.extend({ kind: z.literal(...), ... })`. */
+export const ProbeBase = z.strictObject({
+  /** Unique id, e.g. "api-health". Used in results, URLs and pages. */
+  id: Id,
+  /** A person's name for the probe, shown on the status page. Default: the id. */
+  name: z.string().min(1).max(120).optional(),
+  /** How often it runs. Default "1m". Example: "30s". */
+  every: Duration.prefault("1m"),
+  /** Bound on one run, from DNS to last byte (or page settled). Default "10s". Example: "5s". */
+  timeout: Duration.prefault("10s"),
+  /** Regions it runs from. Default: the config's `regions`. Example: ["us-east-1", "eu-west-1"]. */
+  regions: z.array(Region).min(1).optional(),
+  /** Free labels for routing and grouping. Example: ["api", "checkout"]. */
+  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
+  /** When this probe pages. Default: severity "high", after 2, recoverAfter 2, quorum by region count. */
+  alert: AlertPolicy.optional(),
+  /** Tries again at once when a run fails. Default { count: 0, on: "network" }. Example: { count: 1 }. */
+  retries: Retries.default({ count: 0, on: "network" }),
+});
+
+/** A whole-project config schema around the union of probe kinds. */
+export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: string[] | undefined; every: number; timeout: number }>>(probe: P) {
+  return z
+    .strictObject({
+      /** Project name, used to name AWS resources. Example: "acme". */
+      project: Id,
+      /** Region of the table, topic, API and drills. Default "us-east-1". */
+      home: Region.default("us-east-1"),
+      /** Default probe locations. Default: [home]. Example: ["us-east-1", "eu-west-1"]. */
+      regions: z.array(Region).min(1).optional(),
+      /** The probes. */
+      probes: z.array(probe).default([]),
+      /** DR drills: not available yet, so only an empty list is accepted. */
+      drills: z.array(z.never({ error: "drills are not supported yet" })).default([]),
+    })
+    .superRefine((config, ctx) => {
+      const seen = new Map<string, number>();
+      config.probes.forEach((p, index) => {
+        const first = seen.get(p.id);
+        if (first !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["probes", index, "id"], message: `duplicate id "${p.id}" (also probes[${first}])` });
+        } else seen.set(p.id, index);
+        if (p.timeout > p.every) {
+          ctx.addIssue({ code: "custom", path: ["probes", index, "timeout"], message: "must not be longer than every" });
+        }
+      });
+    })
+    .transform((config) => {
+      const regions = config.regions ?? [config.home];
+      return { ...config, regions, probes: config.probes.map((p) => ({ ...p, regions: p.regions ?? regions })) };
+    });
+}

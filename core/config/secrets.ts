@@ -1,0 +1,64 @@
+// `${env:NAME}` placeholders: resolved only when a probe runs, and scrubbed from anything it reports.
+const PLACEHOLDER = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export const REDACTED = "[redacted]";
+
+/** The names of the environment variables a text refers to. */
+export function envRefs(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((match) => match[1]!);
+}
+
+/** Replaces every placeholder by its value with a stand-in, so a URL can be checked before run time. */
+export function withPlaceholdersFilled(text: string, fill = "placeholder"): string {
+  return text.replace(PLACEHOLDER, fill);
+}
+
+export type Resolved = { ok: true; value: string } | { ok: false; missing: string[] };
+
+/**
+ * Resolves the placeholders in one text and records each value in `secrets`, so that it can be
+ * scrubbed from results later. Reports every missing variable, not the first.
+ */
+export function resolveEnv(text: string, env: NodeJS.ProcessEnv, secrets: Set<string>): Resolved {
+  const missing = envRefs(text).filter((name) => env[name] === undefined || env[name] === "");
+  if (missing.length > 0) return { ok: false, missing: [...new Set(missing)] };
+  const value = text.replace(PLACEHOLDER, (_all, name: string) => {
+    const secret = env[name]!;
+    secrets.add(secret);
+    return secret;
+  });
+  return { ok: true, value };
+}
+
+/**
+ * Deep-copies a value with every occurrence of every secret replaced by "[redacted]". Used on whole
+ * results, so a secret echoed back by a target (in a header, a body, an error) never leaves the runner.
+ */
+export function redact<T>(value: T, secrets: Iterable<string>): T {
+  // Longest first, so a secret that contains another is scrubbed whole.
+  const list = [...secrets].filter((secret) => secret.length > 0).sort((a, b) => b.length - a.length);
+  if (list.length === 0) return value;
+  const scrub = (text: string) => list.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
+  const walk = (node: unknown): unknown => {
+    if (typeof node === "string") return scrub(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (node !== null && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child)]));
+    }
+    return node;
+  };
+  return walk(value) as T;
+}
+
+/** A URL fit to show: userinfo removed and every query value replaced, since either may carry a secret. */
+export function displayUrl(raw: string): string {
+  try {
+    const url = new URL(withPlaceholdersFilled(raw, "env"));
+    url.username = "";
+    url.password = "";
+    for (const key of [...new Set(url.searchParams.keys())]) url.searchParams.set(key, "…");
+    return decodeURI(url.toString());
+  } catch {
+    return "(invalid URL)";
+  }
+}

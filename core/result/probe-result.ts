@@ -1,0 +1,90 @@
+// ProbeResult: what one run of one probe produced. A down target is a result like any other.
+import { z } from "zod";
+
+export const ErrorCategory = z.enum([
+  "timeout", "dns", "connect", "tls", "http", "assertion", "threshold", "browser", "script", "internal",
+]);
+export type ErrorCategory = z.infer<typeof ErrorCategory>;
+
+export const Outcome = z.enum(["pass", "degraded", "fail"]);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const ProbeError = z.object({ category: ErrorCategory, message: z.string() });
+export type ProbeError = z.infer<typeof ProbeError>;
+
+export const AssertionResult = z.object({
+  description: z.string(),
+  passed: z.boolean(),
+  actual: z.unknown().optional(),
+});
+export type AssertionResult = z.infer<typeof AssertionResult>;
+
+export const HttpTimings = z.object({
+  dnsMs: z.number(),
+  connectMs: z.number(),
+  tlsMs: z.number(),
+  ttfbMs: z.number(),
+  downloadMs: z.number(),
+  totalMs: z.number(),
+});
+export type HttpTimings = z.infer<typeof HttpTimings>;
+
+export const CertificateInfo = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  validTo: z.string(),
+  daysToExpiry: z.number(),
+});
+export type CertificateInfo = z.infer<typeof CertificateInfo>;
+
+export const HttpDetails = z.object({
+  status: z.number(),
+  bytes: z.number(),
+  timings: HttpTimings,
+  /** Redirects followed before the final response. */
+  redirects: z.number().optional(),
+  /** The certificate of the final hop, when it was HTTPS. */
+  certificate: CertificateInfo.optional(),
+});
+export type HttpDetails = z.infer<typeof HttpDetails>;
+
+export const BrowserDetails = z.object({
+  ttfbMs: z.number().nullable(),
+  fcpMs: z.number().nullable(),
+  lcpMs: z.number().nullable(),
+  domContentLoadedMs: z.number().nullable(),
+  loadMs: z.number().nullable(),
+  ttiMs: z.number().nullable(),
+  tbtMs: z.number().nullable(),
+  cls: z.number().nullable(),
+  jsErrors: z.array(z.string()),
+  failedRequests: z.array(z.object({ url: z.string(), status: z.number().optional(), error: z.string().optional() })),
+  steps: z.array(z.object({ name: z.string(), durationMs: z.number(), passed: z.boolean(), error: z.string().optional() })).optional(),
+  screenshot: z.string().optional(),
+});
+export type BrowserDetails = z.infer<typeof BrowserDetails>;
+
+/** One try of a probe that retries; the result's own fields describe the last one. */
+export const Attempt = z.object({
+  startedAt: z.string(),
+  durationMs: z.number(),
+  outcome: Outcome,
+  error: ProbeError.optional(),
+});
+export type Attempt = z.infer<typeof Attempt>;
+
+export const ProbeResult = z.object({
+  probeId: z.string(),
+  kind: z.string(),
+  region: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  outcome: Outcome,
+  error: ProbeError.optional(),
+  http: HttpDetails.optional(),
+  browser: BrowserDetails.optional(),
+  assertions: z.array(AssertionResult),
+  /** Every try, when the probe retried (more than one). */
+  attempts: z.array(Attempt).optional(),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;

@@ -1,0 +1,18 @@
+// vigie's public entry: `defineConfig` and the types a config file is written against.
+import type { z } from "zod";
+import { buildConfigSchema } from "./core/config/index.ts";
+import { ProbeConfig } from "./probes/index.ts";
+
+/** The whole config file, validated. */
+export const Config = buildConfigSchema(ProbeConfig);
+export type Config = z.infer<typeof Config>;
+/** What a config file is written as: durations as strings, defaults left out. */
+export type ConfigInput = z.input<typeof Config>;
+export type Probe = Config["probes"][number];
+
+/** Types a config; it changes nothing, validation happens when vigie loads it. */
+export function defineConfig(config: ConfigInput): ConfigInput {
+  return config;
+}
+
+export type { ProbeResult } from "./core/result/index.ts";

@@ -1,0 +1,5 @@
+// The http probe kind: schema and runner.
+export { HttpProbe, HttpAssertion, AssertionOp } from "./schema.ts";
+export type { HttpProbeInput } from "./schema.ts";
+export { runHttpAttempt } from "./run.ts";
+export type { HttpDeps } from "./run.ts";

@@ -1,0 +1,319 @@
+// Runs an http probe once: a fresh connection per hop, phase timings from socket events, then assertions.
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { TLSSocket } from "node:tls";
+import { formatDuration } from "../../core/config/duration.ts";
+import { resolveEnv } from "../../core/config/secrets.ts";
+import type { ProbeDeps } from "../../core/runner/index.ts";
+import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
+import { evaluateAssertions } from "./assertions.ts";
+import type { HttpProbe } from "./schema.ts";
+
+export interface HttpDeps extends ProbeDeps {
+  /** The resolver for every connection. Default: the system's (`dns.lookup`). Tests inject one. */
+  lookup?: LookupFunction;
+}
+
+interface HopRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+interface HopResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  timings: HttpTimings;
+  certificate?: CertificateInfo;
+}
+
+type Hop = { ok: true; response: HopResponse } | { ok: false; error: ProbeError; timings: HttpTimings };
+
+/** How far one connection got; failures are named after the phase they interrupted. */
+type Phase = "dns" | "connect" | "tls" | "ttfb" | "download";
+const PHASE_WAITING = { dns: "resolving the host", connect: "connecting", tls: "the TLS handshake", ttfb: "the response headers", download: "the rest of the body" };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "EAI_NODATA", "ENODATA"]);
+const TLS_MESSAGES: Record<string, string> = {
+  CERT_HAS_EXPIRED: "certificate has expired",
+  CERT_NOT_YET_VALID: "certificate is not yet valid",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed certificate",
+  SELF_SIGNED_CERT_IN_CHAIN: "self-signed certificate in the chain",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "certificate is not signed by a trusted issuer",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "certificate is not signed by a trusted issuer",
+  UNABLE_TO_GET_ISSUER_CERT: "certificate is not signed by a trusted issuer",
+  CERT_REVOKED: "certificate was revoked",
+  ERR_TLS_CERT_ALTNAME_INVALID: "certificate does not match the host",
+};
+
+const round = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
+const mib = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
+
+function zeroTimings(): HttpTimings {
+  return { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, downloadMs: 0, totalMs: 0 };
+}
+
+function certificateOf(socket: TLSSocket, nowMs: number): CertificateInfo | undefined {
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.valid_to) return undefined;
+  const name = (part: unknown) => {
+    const fields = (part ?? {}) as Record<string, string | string[]>;
+    const pick = (key: string) => [fields[key]].flat().filter(Boolean).join(", ");
+    return pick("CN") || pick("O") || "(unnamed)";
+  };
+  const validTo = new Date(cert.valid_to);
+  return {
+    subject: name(cert.subject),
+    issuer: name(cert.issuer),
+    validTo: validTo.toISOString(),
+    daysToExpiry: Math.floor((validTo.getTime() - nowMs) / 86_400_000),
+  };
+}
+
+function classify(error: NodeJS.ErrnoException, phase: Phase, url: URL, received: number): ProbeError {
+  const code = error.code ?? "";
+  if (DNS_CODES.has(code)) return { category: "dns", message: `could not resolve ${url.hostname} (${code})` };
+  if (code in TLS_MESSAGES) return { category: "tls", message: `${TLS_MESSAGES[code]} (${code}): ${error.message}` };
+  if (phase === "dns" || phase === "connect") {
+    const target = `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+    return { category: "connect", message: code === "ECONNREFUSED" ? `connection refused by ${target}` : `could not connect to ${target}: ${error.message}` };
+  }
+  if (phase === "tls") return { category: "tls", message: `TLS handshake failed: ${error.message}` };
+  if (code.startsWith("HPE_")) return { category: "http", message: `malformed response: ${error.message} (${code})` };
+  if (phase === "download") return { category: "http", message: `connection reset after ${received} bytes of the body` };
+  return { category: "http", message: `connection closed before a response: ${error.message}` };
+}
+
+/**
+ * One request on a connection of its own (`agent: false`), so every run pays and measures DNS,
+ * TCP and TLS as a first-time visitor would.
+ */
+function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, signal: AbortSignal): Promise<Hop> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    let lookupAt: number | undefined;
+    let connectAt: number | undefined;
+    let secureAt: number | undefined;
+    let firstByteAt: number | undefined;
+    let phase: Phase = "dns";
+    let received = 0;
+    let certificate: CertificateInfo | undefined;
+    let settled = false;
+    const https_ = req.url.protocol === "https:";
+
+    const timings = (end: number): HttpTimings => {
+      const connected = secureAt ?? connectAt;
+      return {
+        dnsMs: round((lookupAt ?? start) - start),
+        connectMs: connectAt === undefined ? 0 : round(connectAt - (lookupAt ?? start)),
+        tlsMs: secureAt === undefined || connectAt === undefined ? 0 : round(secureAt - connectAt),
+        ttfbMs: firstByteAt === undefined || connected === undefined ? 0 : round(firstByteAt - connected),
+        downloadMs: firstByteAt === undefined ? 0 : round(end - firstByteAt),
+        totalMs: round(end - start),
+      };
+    };
+    const fail = (error: ProbeError) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      request.destroy();
+      resolve({ ok: false, error, timings: timings(performance.now()) });
+    };
+    const onAbort = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
+
+    const options: https.RequestOptions = {
+      method: req.method,
+      headers: req.headers,
+      agent: false,
+      ...(deps.lookup ? { lookup: deps.lookup } : {}),
+      ...(https_ ? { rejectUnauthorized: !probe.tls.insecure, ...(probe.tls.ca ? { ca: probe.tls.ca } : {}) } : {}),
+    };
+    const request = (https_ ? https : http).request(req.url, options);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+
+    request.on("socket", (socket) => {
+      socket.once("lookup", () => {
+        lookupAt = performance.now();
+        phase = "connect";
+      });
+      socket.once("connect", () => {
+        connectAt = performance.now();
+        phase = https_ ? "tls" : "ttfb";
+      });
+      socket.once("secureConnect", () => {
+        secureAt = performance.now();
+        phase = "ttfb";
+        certificate = certificateOf(socket as TLSSocket, deps.now());
+      });
+    });
+    request.on("error", (error) => fail(classify(error, phase, req.url, received)));
+    request.on("response", (res) => {
+      firstByteAt = performance.now();
+      phase = "download";
+      const declared = Number(res.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > probe.maxBodyBytes) {
+        return fail({ category: "http", message: `body of ${declared} bytes is over the ${mib(probe.maxBodyBytes)} cap` });
+      }
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > probe.maxBodyBytes) return fail({ category: "http", message: `body is over the ${mib(probe.maxBodyBytes)} cap` });
+        chunks.push(chunk);
+      });
+      res.on("error", (error) => fail(classify(error, phase, req.url, received)));
+      res.on("close", () => {
+        if (!res.complete) fail({ category: "http", message: `connection reset after ${received} bytes of the body` });
+      });
+      res.on("end", () => {
+        if (settled) return;
+        settled = true;
+        const end = performance.now();
+        signal.removeEventListener("abort", onAbort);
+        resolve({
+          ok: true,
+          response: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), timings: timings(end), ...(certificate ? { certificate } : {}) },
+        });
+      });
+    });
+    request.end(req.body);
+  });
+}
+
+function addTimings(a: HttpTimings, b: HttpTimings): HttpTimings {
+  return {
+    dnsMs: round(a.dnsMs + b.dnsMs),
+    connectMs: round(a.connectMs + b.connectMs),
+    tlsMs: round(a.tlsMs + b.tlsMs),
+    ttfbMs: round(a.ttfbMs + b.ttfbMs),
+    downloadMs: round(a.downloadMs + b.downloadMs),
+    totalMs: 0,
+  };
+}
+
+/** Resolves `${env:…}` in the URL, headers and body; reports every missing variable. */
+function resolveRequest(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>): { ok: true; request: HopRequest } | { ok: false; error: ProbeError } {
+  const missing = new Set<string>();
+  const resolve = (text: string) => {
+    const resolved = resolveEnv(text, deps.env, secrets);
+    if (resolved.ok) return resolved.value;
+    resolved.missing.forEach((name) => missing.add(name));
+    return "";
+  };
+  const url = resolve(probe.url);
+  const headers = Object.fromEntries(Object.entries(probe.headers).map(([name, value]) => [name.toLowerCase(), resolve(value)]));
+  const body = probe.body === undefined ? undefined : resolve(probe.body);
+  if (missing.size > 0) {
+    const names = [...missing].join(", ");
+    return { ok: false, error: { category: "internal", message: `environment variable${missing.size > 1 ? "s" : ""} ${names} not set` } };
+  }
+  headers["user-agent"] ??= "vigie/0.1 (synthetic monitoring)";
+  // Credentials in the URL become a basic-auth header; the URL itself goes out without them.
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) {
+    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+    secrets.add(parsed.username).add(parsed.password).add(credentials);
+    const encoded = Buffer.from(credentials).toString("base64");
+    secrets.add(encoded);
+    headers["authorization"] ??= `Basic ${encoded}`;
+    parsed.username = "";
+    parsed.password = "";
+  }
+  return { ok: true, request: { url: parsed, method: probe.method, headers, body } };
+}
+
+/** The next request of a redirect chain, per RFC 9110: 303 (and 301/302 after POST) become GET without a body. */
+function redirected(previous: HopRequest, status: number, location: string): HopRequest {
+  const url = new URL(location, previous.url);
+  const toGet = status === 303 || ((status === 301 || status === 302) && previous.method === "POST");
+  const headers = { ...previous.headers };
+  if (url.origin !== previous.url.origin) {
+    // Credentials are for the origin they were written for, never for wherever it redirects.
+    delete headers["authorization"];
+    delete headers["cookie"];
+  }
+  if (toGet) {
+    delete headers["content-type"];
+    delete headers["content-length"];
+  }
+  return { url, method: toGet ? "GET" : previous.method, headers, body: toGet ? undefined : previous.body };
+}
+
+export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>): Promise<ProbeResult> {
+  const startedAtMs = deps.now();
+  const base = { probeId: probe.id, kind: "http", region: deps.region, startedAt: new Date(startedAtMs).toISOString() };
+  const start = performance.now();
+  const resolved = resolveRequest(probe, deps, secrets);
+  if (!resolved.ok) return { ...base, durationMs: 0, outcome: "fail", error: resolved.error, assertions: [] };
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), probe.timeout);
+  try {
+    let request = resolved.request;
+    let sum = zeroTimings();
+    const visited = [request.url.href];
+    for (let redirects = 0; ; redirects++) {
+      const result = await hop(request, probe, deps, controller.signal);
+      const elapsed = round(performance.now() - start);
+      sum = { ...addTimings(sum, result.ok ? result.response.timings : result.timings), totalMs: elapsed };
+      const failed = (error: ProbeError, status = 0, bytes = 0): ProbeResult => ({
+        ...base, durationMs: elapsed, outcome: "fail", error,
+        http: { status, bytes, timings: sum, ...(redirects ? { redirects } : {}) }, assertions: [],
+      });
+      if (!result.ok) return failed(result.error);
+      const { response } = result;
+      const location = response.headers.location;
+      if (REDIRECTS.has(response.status) && location && probe.maxRedirects > 0) {
+        const next = redirected(request, response.status, location);
+        if (visited.includes(next.url.href)) {
+          return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.body.length);
+        }
+        if (redirects + 1 > probe.maxRedirects) {
+          return failed({ category: "http", message: `more than ${probe.maxRedirects} redirects` }, response.status, response.body.length);
+        }
+        visited.push(next.url.href);
+        request = next;
+        continue;
+      }
+      return judge(probe, base, response, sum, redirects);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Turns a complete response into a verdict: assertions first, then the time thresholds. */
+function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number): ProbeResult {
+  const assertions = evaluateAssertions(probe.assertions, {
+    status: response.status,
+    headers: response.headers,
+    body: response.body.toString("utf8"),
+    totalMs: timings.totalMs,
+  });
+  const details = {
+    status: response.status,
+    bytes: response.body.length,
+    timings,
+    ...(redirects ? { redirects } : {}),
+    ...(response.certificate ? { certificate: response.certificate } : {}),
+  };
+  const verdict = { ...base, durationMs: timings.totalMs, http: details, assertions };
+  const failedAssertion = assertions.find((a) => !a.passed);
+  if (failedAssertion) {
+    const actual = "actual" in failedAssertion ? `, got ${JSON.stringify(failedAssertion.actual)}` : ", got nothing";
+    return { ...verdict, outcome: "fail", error: { category: "assertion", message: `${failedAssertion.description}${actual}` } };
+  }
+  const { degradedMs, failMs } = probe.thresholds;
+  if (failMs !== undefined && timings.totalMs >= failMs) {
+    return { ...verdict, outcome: "fail", error: { category: "threshold", message: `took ${Math.round(timings.totalMs)} ms, at or over the ${failMs} ms fail threshold` } };
+  }
+  if (degradedMs !== undefined && timings.totalMs >= degradedMs) {
+    return { ...verdict, outcome: "degraded", error: { category: "threshold", message: `took ${Math.round(timings.totalMs)} ms, at or over the ${degradedMs} ms degraded threshold` } };
+  }
+  return { ...verdict, outcome: "pass" };
+}
