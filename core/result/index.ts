@@ -3,3 +3,5 @@ export {
   ProbeResult, ProbeError, ErrorCategory, Outcome, AssertionResult, HttpTimings, HttpDetails,
   BrowserDetails, CertificateInfo, Attempt,
 } from "./probe-result.ts";
+export { Incident, IncidentKind } from "./incident.ts";
+export type { IncidentReader } from "./incident.ts";
