@@ -1,0 +1,366 @@
+import type { LookupFunction } from "node:net";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runProbe } from "../../../core/runner/index.ts";
+import { ProbeResult } from "../../../core/result/index.ts";
+import { HttpProbe, runHttpAttempt, type HttpDeps, type HttpProbeInput } from "../../../probes/http/index.ts";
+import { makeTestPki, type TestPki } from "../../fixtures/certs.ts";
+import { refusedPort, startHttpTarget, startHttpsTarget, startRawTarget, type Target } from "../../fixtures/targets.ts";
+
+const deps = (extra: Partial<HttpDeps> = {}): HttpDeps => ({ region: "eu-west-1", now: Date.now, env: {}, ...extra });
+
+async function run(input: Partial<HttpProbeInput> & { url: string }, extra: Partial<HttpDeps> = {}) {
+  const probe = HttpProbe.parse({ id: "t", kind: "http", ...input });
+  const result = await runProbe(probe, runHttpAttempt, deps(extra));
+  expect(ProbeResult.safeParse(result).success).toBe(true);
+  if (result.outcome !== "pass") expect(result.error).toBeDefined();
+  return result;
+}
+
+const targets: Target[] = [];
+async function target(handler: Parameters<typeof startHttpTarget>[0]) {
+  const started = await startHttpTarget(handler);
+  targets.push(started);
+  return started;
+}
+afterAll(async () => {
+  await Promise.all(targets.map((t) => t.close()));
+});
+
+describe("http probe over plain HTTP", () => {
+  it("passes and breaks the time down into phases", async () => {
+    const server = await target((_req, res) => res.end("hello"));
+    const result = await run({ url: `${server.url}/` });
+    expect(result.outcome).toBe("pass");
+    expect(result.kind).toBe("http");
+    expect(result.region).toBe("eu-west-1");
+    const t = result.http!.timings;
+    expect(result.http).toMatchObject({ status: 200, bytes: 5 });
+    expect(t.connectMs).toBeGreaterThan(0);
+    expect(t.ttfbMs).toBeGreaterThan(0);
+    expect(t.tlsMs).toBe(0);
+    const sum = t.dnsMs + t.connectMs + t.tlsMs + t.ttfbMs + t.downloadMs;
+    expect(Math.abs(t.totalMs - sum)).toBeLessThan(1);
+  });
+
+  it("opens a fresh connection on every run", async () => {
+    const ports = new Set<number>();
+    const server = await target((req, res) => {
+      ports.add(req.socket.remotePort!);
+      res.end("ok");
+    });
+    for (let i = 0; i < 3; i++) await run({ url: server.url });
+    expect(ports.size).toBe(3);
+  });
+
+  it("sends the method, headers and body, and times DNS through the resolver", async () => {
+    let seen: { method?: string; header?: string; body?: string } = {};
+    const server = await target((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        seen = { method: req.method, header: req.headers["x-probe"] as string, body };
+        res.end("done");
+      });
+    });
+    const lookup: LookupFunction = (_host, options, callback) =>
+      setTimeout(() => (options.all ? (callback as any)(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4)), 5);
+    const result = await run({ url: `http://api.vigie.test:${server.port}/orders`, method: "POST", headers: { "X-Probe": "1" }, body: '{"a":1}' }, { lookup });
+    expect(result.outcome).toBe("pass");
+    expect(seen).toEqual({ method: "POST", header: "1", body: '{"a":1}' });
+    expect(result.http!.timings.dnsMs).toBeGreaterThanOrEqual(4);
+  });
+
+  it("fails with category dns when the name does not resolve", async () => {
+    const lookup: LookupFunction = (hostname, _options, callback) =>
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "", 4);
+    const result = await run({ url: "http://nowhere.vigie.test/" }, { lookup });
+    expect(result.outcome).toBe("fail");
+    expect(result.error).toEqual({ category: "dns", message: "could not resolve nowhere.vigie.test (ENOTFOUND)" });
+  });
+
+  it("fails with category connect when the port refuses", async () => {
+    const port = await refusedPort();
+    const result = await run({ url: `http://127.0.0.1:${port}/` });
+    expect(result.error).toEqual({ category: "connect", message: `connection refused by 127.0.0.1:${port}` });
+  });
+
+  it("fails with category timeout when headers never come, within 50 ms of the timeout", async () => {
+    const server = await startRawTarget(() => {});
+    targets.push(server);
+    const started = performance.now();
+    const result = await run({ url: server.url, timeout: "300ms" });
+    const elapsed = performance.now() - started;
+    expect(result.error?.category).toBe("timeout");
+    expect(result.error?.message).toBe("timed out after 300ms waiting for the response headers");
+    expect(elapsed).toBeGreaterThanOrEqual(299);
+    expect(elapsed).toBeLessThan(350);
+  });
+
+  it("fails with category timeout when the body trickles past the timeout", async () => {
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      const drip = setInterval(() => res.write("."), 20);
+      res.on("close", () => clearInterval(drip));
+    });
+    const started = performance.now();
+    const result = await run({ url: server.url, timeout: "250ms" });
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(result.error).toEqual({ category: "timeout", message: "timed out after 250ms waiting for the rest of the body" });
+    expect(result.http!.timings.ttfbMs).toBeGreaterThan(0);
+  });
+
+  it("fails with category http when the connection resets mid-body", async () => {
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-length": "1000" });
+      res.write("x".repeat(100), () => res.socket?.destroy());
+    });
+    const result = await run({ url: server.url });
+    expect(result.error?.category).toBe("http");
+    expect(result.error?.message).toMatch(/^connection reset after \d+ bytes of the body$/);
+  });
+
+  it("fails with category http on a malformed response", async () => {
+    const server = await startRawTarget((socket) => socket.once("data", () => socket.end("HTTP/1.1 abc nonsense\r\n\r\n")));
+    targets.push(server);
+    const result = await run({ url: server.url });
+    expect(result.error?.category).toBe("http");
+    expect(result.error?.message).toMatch(/^malformed response: .*HPE_/);
+  });
+
+  it("fails a 10 MiB body against the 1 MiB cap without reading it all", async () => {
+    let sent = 0;
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    const server = await target((_req, res) => {
+      // No content-length: the cap has to stop a stream, not trust a header.
+      const push = () => {
+        while (sent < 10 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return res.once("drain", push);
+        }
+        res.end();
+      };
+      push();
+    });
+    const result = await run({ url: server.url });
+    expect(result.error).toEqual({ category: "http", message: "body is over the 1 MiB cap" });
+    expect(sent).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it("refuses a declared body over the cap before reading it", async () => {
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-length": String(10 * 1024 * 1024) });
+      res.write("x");
+    });
+    const result = await run({ url: server.url, maxBodyBytes: 1024 });
+    expect(result.error).toEqual({ category: "http", message: "body of 10485760 bytes is over the 1024 bytes cap" });
+  });
+
+  it("detects a redirect loop", async () => {
+    const server = await target((req, res) => {
+      res.writeHead(302, { location: req.url === "/a" ? "/b" : "/a" });
+      res.end();
+    });
+    const result = await run({ url: `${server.url}/a` });
+    expect(result.error).toEqual({ category: "http", message: "redirect loop: /a → /b → /a" });
+  });
+
+  it("gives up after maxRedirects", async () => {
+    const server = await target((req, res) => {
+      res.writeHead(301, { location: `/n${Number(req.url!.slice(2) || 0) + 1}` });
+      res.end();
+    });
+    const result = await run({ url: `${server.url}/n0`, maxRedirects: 3 });
+    expect(result.error).toEqual({ category: "http", message: "more than 3 redirects" });
+  });
+
+  it("follows redirects, counts them, and keeps credentials on their own origin", async () => {
+    let authAtOther: string | undefined = "unset";
+    const other = await target((req, res) => {
+      authAtOther = req.headers.authorization;
+      res.end("landed");
+    });
+    const first = await target((req, res) => {
+      if (req.url === "/start") res.writeHead(307, { location: "/next" });
+      else res.writeHead(302, { location: `${other.url}/final` });
+      res.end();
+    });
+    const result = await run({ url: `${first.url}/start`, headers: { authorization: "Bearer abc" }, assertions: [{ source: "body", op: "eq", target: "landed" }] });
+    expect(result.outcome).toBe("pass");
+    expect(result.http?.redirects).toBe(2);
+    expect(authAtOther).toBeUndefined();
+  });
+
+  it("fails a 500 through the default status assertion", async () => {
+    const server = await target((_req, res) => {
+      res.statusCode = 500;
+      res.end("boom");
+    });
+    const result = await run({ url: server.url });
+    expect(result.outcome).toBe("fail");
+    expect(result.error).toEqual({ category: "assertion", message: "status lt 400 (default), got 500" });
+    expect(result.http?.status).toBe(500);
+  });
+
+  it("fails a JSON assertion on a body that is not JSON, saying so", async () => {
+    const server = await target((_req, res) => res.end("<html>not json</html>"));
+    const result = await run({ url: server.url, assertions: [{ source: "json", path: "$.status", op: "eq", target: "ok" }] });
+    expect(result.error?.category).toBe("assertion");
+    const failed = result.assertions.find((a) => !a.passed)!;
+    expect(failed.description).toBe('json $.status eq "ok"');
+    expect(String(failed.actual)).toMatch(/^body is not JSON/);
+  });
+
+  it("records every assertion's verdict and actual value", async () => {
+    const server = await target((_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ status: "ok", items: [{ id: 7 }], count: 3 }));
+    });
+    const result = await run({
+      url: server.url,
+      assertions: [
+        { source: "status", op: "eq", target: 200 },
+        { source: "header", name: "Content-Type", op: "contains", target: "json" },
+        { source: "json", path: "$.items[0].id", op: "eq", target: 7 },
+        { source: "json", path: "$.count", op: "gte", target: 5 },
+        { source: "body", op: "matches", target: '"status":\\s*"ok"' },
+        { source: "responseTime", op: "lt", target: 5000 },
+      ],
+    });
+    expect(result.assertions.map((a) => [a.description, a.passed, a.actual])).toEqual([
+      ["status eq 200", true, 200],
+      ["header Content-Type contains \"json\"", true, "application/json"],
+      ["json $.items[0].id eq 7", true, 7],
+      ["json $.count gte 5", false, 3],
+      ['body matches "\\"status\\":\\\\s*\\"ok\\""', true, '{"status":"ok","items":[{"id":7}],"count":3}'],
+      ["responseTime lt 5000", true, expect.any(Number)],
+    ]);
+    expect(result.error).toEqual({ category: "assertion", message: "json $.count gte 5, got 3" });
+  });
+
+  it("turns degraded and then failed on the time thresholds", async () => {
+    const server = await target((_req, res) => setTimeout(() => res.end("slow"), 60));
+    const degraded = await run({ url: server.url, thresholds: { degradedMs: 30, failMs: 5000 } });
+    expect(degraded.outcome).toBe("degraded");
+    expect(degraded.error?.category).toBe("threshold");
+    const failed = await run({ url: server.url, thresholds: { degradedMs: 10, failMs: 30 } });
+    expect(failed.outcome).toBe("fail");
+    expect(failed.error?.message).toMatch(/at or over the 30 ms fail threshold$/);
+  });
+
+  it("retries network failures and records each attempt", async () => {
+    let connections = 0;
+    const server = await startRawTarget((socket) => {
+      connections++;
+      if (connections === 1) return socket.destroy();
+      socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"));
+    });
+    targets.push(server);
+    const result = await run({ url: server.url, retries: { count: 2 } });
+    expect(result.outcome).toBe("pass");
+    expect(result.attempts?.map((a) => [a.outcome, a.error?.category])).toEqual([["fail", "http"], ["pass", undefined]]);
+  });
+
+  it("retries assertion failures only with on: any", async () => {
+    let calls = 0;
+    const server = await target((_req, res) => {
+      res.statusCode = ++calls === 1 ? 503 : 200;
+      res.end();
+    });
+    const network = await run({ url: server.url, retries: { count: 1, on: "network" } });
+    expect(network.outcome).toBe("fail");
+    expect(network.attempts).toBeUndefined();
+    calls = 0;
+    const any = await run({ url: server.url, retries: { count: 1, on: "any" } });
+    expect(any.outcome).toBe("pass");
+    expect(any.attempts).toHaveLength(2);
+  });
+
+  it("fails with a message naming a missing environment variable", async () => {
+    const result = await run({ url: "http://127.0.0.1:1/", headers: { authorization: "Bearer ${env:VIGIE_TEST_MISSING}" } });
+    expect(result.error).toEqual({ category: "internal", message: "environment variable VIGIE_TEST_MISSING not set" });
+  });
+
+  it("never puts a resolved secret in the result, even when the target echoes it", async () => {
+    const server = await target((req, res) => {
+      res.setHeader("x-echo", String(req.headers.authorization));
+      res.statusCode = 401;
+      res.end(`you sent ${req.headers.authorization} and ${req.url}`);
+    });
+    const result = await run(
+      {
+        url: `${server.url}/q?key=\${env:KEY}`,
+        headers: { authorization: "Bearer ${env:TOKEN}" },
+        assertions: [{ source: "status", op: "eq", target: 200 }, { source: "body", op: "contains", target: "welcome" }, { source: "header", name: "x-echo", op: "eq", target: "x" }],
+      },
+      { env: { TOKEN: "tok-3f9a1c", KEY: "key-77b2" } },
+    );
+    const text = JSON.stringify(result);
+    expect(result.outcome).toBe("fail");
+    expect(text).toContain("[redacted]");
+    expect(text).not.toContain("tok-3f9a1c");
+    expect(text).not.toContain("key-77b2");
+  });
+
+  it("sends URL credentials as basic auth and never reports them", async () => {
+    let auth: string | undefined;
+    const server = await target((req, res) => {
+      auth = req.headers.authorization;
+      res.end(`hi ${auth}`);
+    });
+    const result = await run({ url: `http://alice:s3cr3t-pw@127.0.0.1:${server.port}/`, assertions: [{ source: "body", op: "contains", target: "nope" }] });
+    expect(auth).toBe(`Basic ${Buffer.from("alice:s3cr3t-pw").toString("base64")}`);
+    const text = JSON.stringify(result);
+    expect(text).not.toContain("s3cr3t-pw");
+    expect(text).not.toContain(Buffer.from("alice:s3cr3t-pw").toString("base64"));
+  });
+});
+
+describe("http probe over HTTPS", () => {
+  let pki: TestPki;
+  const servers: Record<string, Target> = {};
+  beforeAll(async () => {
+    pki = makeTestPki();
+    for (const name of ["valid", "expired", "selfSigned", "wrongHost"] as const) {
+      servers[name] = await startHttpsTarget(pki[name], (_req, res) => res.end("secure"));
+      targets.push(servers[name]!);
+    }
+  });
+
+  it("passes with a certificate from a trusted CA, timing TLS and reporting the certificate", async () => {
+    const result = await run({ url: servers.valid!.url, tls: { ca: pki.ca.cert } });
+    expect(result.outcome).toBe("pass");
+    expect(result.http!.timings.tlsMs).toBeGreaterThan(0);
+    expect(result.http!.certificate).toMatchObject({ subject: "localhost", issuer: "vigie test CA", daysToExpiry: 89 });
+  });
+
+  it("fails with category tls when the certificate expired", async () => {
+    const result = await run({ url: servers.expired!.url, tls: { ca: pki.ca.cert } });
+    expect(result.error?.category).toBe("tls");
+    expect(result.error?.message).toMatch(/^certificate has expired \(CERT_HAS_EXPIRED\)/);
+  });
+
+  it("fails with category tls on a self-signed certificate", async () => {
+    const result = await run({ url: servers.selfSigned!.url, tls: { ca: pki.ca.cert } });
+    expect(result.error?.category).toBe("tls");
+    expect(result.error?.message).toMatch(/^self-signed certificate/);
+  });
+
+  it("fails with category tls when the certificate is for another host", async () => {
+    const result = await run({ url: servers.wrongHost!.url, tls: { ca: pki.ca.cert } });
+    expect(result.error?.category).toBe("tls");
+    expect(result.error?.message).toMatch(/^certificate does not match the host \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+  });
+
+  it("fails with category tls when the CA is not trusted", async () => {
+    const result = await run({ url: servers.valid!.url });
+    expect(result.error?.category).toBe("tls");
+    expect(result.error?.message).toMatch(/not signed by a trusted issuer/);
+  });
+
+  it("still reports the certificate with tls.insecure", async () => {
+    const result = await run({ url: servers.expired!.url, tls: { insecure: true } });
+    expect(result.outcome).toBe("pass");
+    expect(result.http!.certificate!.daysToExpiry).toBeLessThan(0);
+  });
+});
