@@ -1,6 +1,6 @@
 // The config's shape: the parts every probe shares, and the whole file built around a union of probe kinds.
 import { z } from "zod";
-import { Duration } from "./duration.ts";
+import { Duration, formatDuration } from "./duration.ts";
 import { Region } from "./regions.ts";
 
 /** A probe or drill id: lowercase letters, digits and dashes, e.g. "api-health". */
@@ -69,18 +69,25 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       /** DR drills: not available yet, so only an empty list is accepted. */
       drills: z.array(z.never({ error: "drills are not supported yet" })).default([]),
     })
-    .superRefine((config, ctx) => {
-      const seen = new Map<string, number>();
-      config.probes.forEach((p, index) => {
-        const first = seen.get(p.id);
-        if (first !== undefined) {
-          ctx.addIssue({ code: "custom", path: ["probes", index, "id"], message: `duplicate id "${p.id}" (also probes[${first}])` });
-        } else seen.set(p.id, index);
-        if (p.timeout > p.every) {
-          ctx.addIssue({ code: "custom", path: ["probes", index, "timeout"], message: "must not be longer than every" });
-        }
-      });
-    })
+    // Runs even when other fields failed, so a duplicate id is reported together with every other mistake.
+    .superRefine(
+      (config, ctx) => {
+        const probes: unknown[] = Array.isArray(config?.probes) ? config.probes : [];
+        const seen = new Map<string, number>();
+        probes.forEach((p, index) => {
+          const { id, every, timeout } = (p ?? {}) as { id?: unknown; every?: unknown; timeout?: unknown };
+          if (typeof id !== "string") return;
+          const first = seen.get(id);
+          if (first !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["probes", index, "id"], message: `duplicate id "${id}" (also probes[${first}])` });
+          } else seen.set(id, index);
+          if (typeof every === "number" && typeof timeout === "number" && timeout > every) {
+            ctx.addIssue({ code: "custom", path: ["probes", index, "timeout"], message: `${formatDuration(timeout)} must not be longer than every (${formatDuration(every)}); the default timeout is 10s` });
+          }
+        });
+      },
+      { when: () => true },
+    )
     .transform((config) => {
       const regions = config.regions ?? [config.home];
       return { ...config, regions, probes: config.probes.map((p) => ({ ...p, regions: p.regions ?? regions })) };
