@@ -2,3 +2,7 @@
 export { ensureTable, TTL_ATTRIBUTE, GSI1 } from "./table.ts";
 export { startEmbeddedDynamo } from "./dynalite.ts";
 export type { EmbeddedDynamo } from "./dynalite.ts";
+export { createResultStore, mergeRollups, StoreError, DEFAULT_RETENTION } from "./results-store.ts";
+export type { ResultStore, ResultStoreOptions, Retention, Rollup, RegionState, RunPage, RunQuery } from "./results-store.ts";
+export { bucketOf, bucketBounds, bucketValue, percentiles, quantile, mergeInto, GROWTH, MAX_BUCKET } from "./histogram.ts";
+export type { Histogram, Percentiles } from "./histogram.ts";

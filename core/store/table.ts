@@ -1,7 +1,13 @@
 // The single DynamoDB table every part of vigie writes: its key layout and how to create it.
 //
 // Key layout (pk / sk are strings; each module owns its own pk prefixes):
-//   runs, rollups, current state  → owned by core/store
+//   runs, rollups, current state  → owned by core/store:
+//     RUN#{probeId}#{region}         sk {startedAt ISO}          a raw run (`data`: the ProbeResult as JSON); TTL = retention
+//                                    gsi1pk RUN#{probeId}, gsi1sk {startedAt}#{region}: a probe's runs across regions
+//     ROLLUP#H#{probeId}#{region}    sk "2025-01-02T13"          hour rollup: runs/pass/degraded/fail, latency buckets
+//                                                                h{i}, `applied` set of counted run tokens; TTL 14 d
+//     ROLLUP#D#{probeId}#{region}    sk "2025-01-02"             day rollup, folded from its hours; TTL 400 d
+//     STATE                          sk {probeId}#{region}       the last result's outcome per probe × region
 //   alert state, incidents, outbox → owned by core/alerting
 // `expiresAt` (epoch seconds) is the TTL attribute. `gsi1pk` / `gsi1sk` feed the one global secondary
 // index, GSI1, for reads across partitions (e.g. open incidents, newest first).

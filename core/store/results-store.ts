@@ -1,0 +1,373 @@
+// The results store: raw runs, hour and day rollups and the current state per probe × region, on the DynamoDB API.
+//
+// Every write is idempotent, so a result may be written any number of times and still count once:
+// - a run's key is its probe, region and startedAt, so writing it again overwrites it with itself;
+// - an hour rollup counts a run with one conditional UpdateItem whose ADD also adds the run's token to the item's
+//   `applied` set, on condition the set does not hold it yet: the check and the counting are one atomic
+//   single-item write, which is what DynamoDB (and dynalite, which has no transactions) guarantees;
+// - a day rollup is never counted into: it is folded from its 24 hour rollups (a pure function of them), so it
+//   inherits their exactness; `reconcileDays` folds the days that closed, and a late result (a spool flushed
+//   days after) refolds its own day at once;
+// - the current state only moves forward in time (conditional on an older startedAt).
+import {
+  BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { ProbeResult, Outcome, ProbeError } from "../result/index.ts";
+import { bucketOf, mergeInto, type Histogram } from "./histogram.ts";
+import {
+  DAY_MS, HOUR_MS, STATE_PK, dayKey, dayPk, hourKey, hourPk, runGsiPk, runGsiSk, runPk, runToken, stateSk,
+  startOfDay,
+} from "./keys.ts";
+import { GSI1, TTL_ATTRIBUTE } from "./table.ts";
+
+/** How long each kind of item is kept (DynamoDB's TTL deletes it after). */
+export interface Retention {
+  /** Raw runs. Default 30 days. */
+  runsMs: number;
+  /** Hour rollups: the 24 h window, latency percentiles, and the source of day rollups. Default 14 days. */
+  hoursMs: number;
+  /** Day rollups: the 7/30/90-day windows and the daily uptime bars. Default 400 days. */
+  daysMs: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { runsMs: 30 * DAY_MS, hoursMs: 14 * DAY_MS, daysMs: 400 * DAY_MS };
+
+/** Counts of one probe × region over one hour or one day. Latency counts only runs that got an answer (pass, degraded). */
+export interface Rollup {
+  /** "2025-01-02T13" for an hour, "2025-01-02" for a day. */
+  key: string;
+  runs: number;
+  pass: number;
+  degraded: number;
+  fail: number;
+  histogram: Histogram;
+}
+
+/** The last result of a probe in one region. */
+export interface RegionState {
+  probeId: string;
+  region: string;
+  startedAt: string;
+  outcome: Outcome;
+  durationMs: number;
+  error?: ProbeError;
+}
+
+export interface RunPage {
+  items: ProbeResult[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+export interface RunQuery {
+  probeId: string;
+  /** Only this region; default all regions (newest first across them). */
+  region?: string | undefined;
+  /** ISO instants bounding startedAt, inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Our own faults and bad input (an undecodable cursor); a target being down is never one. */
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(readonly code: "bad_cursor" | "unprocessed" | "store", message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ResultStoreOptions {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  retention?: Partial<Retention> | undefined;
+  /** Wall clock, epoch ms. Default Date.now. */
+  now?: () => number;
+}
+
+export interface ResultStore {
+  readonly tableName: string;
+  readonly retention: Retention;
+  /** Stores results: runs in batches, then each one's hour rollup and current state. Safe to repeat. */
+  write(results: readonly ProbeResult[]): Promise<void>;
+  listRuns(query: RunQuery): Promise<RunPage>;
+  /** Every probe × region's last result, in one query. */
+  currentStates(): Promise<RegionState[]>;
+  /** Hour rollups with keys from `fromHour` to `toHour` inclusive ("2025-01-02T13"). */
+  hours(probeId: string, region: string, fromHour: string, toHour: string): Promise<Rollup[]>;
+  /** Day rollups with keys from `fromDay` to `toDay` inclusive ("2025-01-02"). */
+  days(probeId: string, region: string, fromDay: string, toDay: string): Promise<Rollup[]>;
+  /** Folds the hour rollups of each day in the range into its day rollup, where it is missing or behind. */
+  reconcileDays(probeId: string, region: string, fromDay: string, toDay: string): Promise<number>;
+  /** Writes day rollups as they are (bench and imports: history too large to replay run by run). */
+  putDayRollups(probeId: string, region: string, rollups: readonly Rollup[]): Promise<void>;
+  putHourRollups(probeId: string, region: string, rollups: readonly Rollup[]): Promise<void>;
+}
+
+const OUTCOMES: readonly Outcome[] = ["pass", "degraded", "fail"];
+const BATCH = 25;
+const isConditionFailure = (error: unknown) => (error as Error).name === "ConditionalCheckFailedException";
+
+function toRollup(item: Record<string, unknown>): Rollup {
+  const histogram: Histogram = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (/^h\d+$/.test(name) && typeof value === "number") histogram[Number(name.slice(1))] = value;
+  }
+  return {
+    key: item.sk as string,
+    runs: (item.runs as number | undefined) ?? 0,
+    pass: (item.pass as number | undefined) ?? 0,
+    degraded: (item.degraded as number | undefined) ?? 0,
+    fail: (item.fail as number | undefined) ?? 0,
+    histogram,
+  };
+}
+
+function rollupItem(pk: string, rollup: Rollup, expiresAt: number): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    pk, sk: rollup.key, runs: rollup.runs, pass: rollup.pass, degraded: rollup.degraded, fail: rollup.fail,
+    [TTL_ATTRIBUTE]: expiresAt,
+  };
+  for (const [index, count] of Object.entries(rollup.histogram)) if (count > 0) item[`h${index}`] = count;
+  return item;
+}
+
+export function mergeRollups(key: string, rollups: readonly Rollup[]): Rollup {
+  const merged: Rollup = { key, runs: 0, pass: 0, degraded: 0, fail: 0, histogram: {} };
+  for (const rollup of rollups) {
+    merged.runs += rollup.runs;
+    merged.pass += rollup.pass;
+    merged.degraded += rollup.degraded;
+    merged.fail += rollup.fail;
+    mergeInto(merged.histogram, rollup.histogram);
+  }
+  return merged;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+}
+
+function decodeCursor(cursor: string, names: readonly string[]): Record<string, string> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
+    if (key && typeof key === "object" && names.every((name) => typeof key[name] === "string") && Object.keys(key).length === names.length) {
+      return key as Record<string, string>;
+    }
+  } catch {
+    // fall through
+  }
+  throw new StoreError("bad_cursor", "cursor is not one this API returned");
+}
+
+const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+
+export function createResultStore(options: ResultStoreOptions): ResultStore {
+  const { doc, tableName } = options;
+  const now = options.now ?? Date.now;
+  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
+
+  async function queryAll(input: Omit<QueryCommandInput, "TableName">): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: start }));
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async function batchPut(items: Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < items.length; i += BATCH) {
+      let requests = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
+      // DynamoDB may leave part of a batch unprocessed under load: send the rest again, backing off.
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt === 8) throw new StoreError("unprocessed", `${requests.length} items left unprocessed after 8 tries`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const answer = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        requests = (answer.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  function runItem(result: ProbeResult): Record<string, unknown> {
+    return {
+      pk: runPk(result.probeId, result.region),
+      sk: result.startedAt,
+      gsi1pk: runGsiPk(result.probeId),
+      gsi1sk: runGsiSk(result.startedAt, result.region),
+      [TTL_ATTRIBUTE]: epochSeconds(Date.parse(result.startedAt) + retention.runsMs),
+      data: JSON.stringify(result),
+    };
+  }
+
+  /** Counts one run into its hour rollup, once. Returns false when the rollup had counted it already. */
+  async function countIntoHour(result: ProbeResult): Promise<boolean> {
+    const started = Date.parse(result.startedAt);
+    const names: Record<string, string> = { "#runs": "runs", "#outcome": result.outcome, "#applied": "applied", "#ttl": TTL_ATTRIBUTE };
+    const values: Record<string, unknown> = {
+      ":one": 1,
+      ":token": new Set([runToken(result.startedAt)]),
+      ":tokenValue": runToken(result.startedAt),
+      ":ttl": epochSeconds(started + HOUR_MS + retention.hoursMs),
+    };
+    const adds = ["#runs :one", "#outcome :one", "#applied :token"];
+    if (result.outcome !== "fail") {
+      names["#bucket"] = `h${bucketOf(result.durationMs)}`;
+      adds.push("#bucket :one");
+    }
+    try {
+      await doc.send(new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: hourPk(result.probeId, result.region), sk: hourKey(started) },
+        UpdateExpression: `ADD ${adds.join(", ")} SET #ttl = :ttl`,
+        ConditionExpression: "NOT contains(#applied, :tokenValue)",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async function putState(result: ProbeResult): Promise<void> {
+    const state: RegionState = {
+      probeId: result.probeId, region: result.region, startedAt: result.startedAt, outcome: result.outcome,
+      durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}),
+    };
+    try {
+      await doc.send(new PutCommand({
+        TableName: tableName,
+        Item: { pk: STATE_PK, sk: stateSk(result.probeId, result.region), ...state },
+        ConditionExpression: "attribute_not_exists(startedAt) OR startedAt <= :startedAt",
+        ExpressionAttributeValues: { ":startedAt": result.startedAt },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async function hours(probeId: string, region: string, fromHour: string, toHour: string): Promise<Rollup[]> {
+    const items = await queryAll({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": hourPk(probeId, region), ":from": fromHour, ":to": toHour },
+    });
+    return items.map(toRollup);
+  }
+
+  async function days(probeId: string, region: string, fromDay: string, toDay: string): Promise<Rollup[]> {
+    const items = await queryAll({
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: { ":pk": dayPk(probeId, region), ":from": fromDay, ":to": toDay },
+    });
+    return items.map(toRollup);
+  }
+
+  /** Writes a folded day unless a fuller fold is already there (counts only grow, so the larger one is newer). */
+  async function putFoldedDay(probeId: string, region: string, day: Rollup): Promise<void> {
+    try {
+      await doc.send(new PutCommand({
+        TableName: tableName,
+        Item: rollupItem(dayPk(probeId, region), day, epochSeconds(Date.parse(`${day.key}T00:00:00Z`) + DAY_MS + retention.daysMs)),
+        ConditionExpression: "attribute_not_exists(runs) OR runs <= :runs",
+        ExpressionAttributeValues: { ":runs": day.runs },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async function reconcileDays(probeId: string, region: string, fromDay: string, toDay: string): Promise<number> {
+    const [hourRollups, dayRollups] = await Promise.all([
+      hours(probeId, region, `${fromDay}T00`, `${toDay}T23`),
+      days(probeId, region, fromDay, toDay),
+    ]);
+    const byDay = new Map<string, Rollup[]>();
+    for (const hour of hourRollups) {
+      const key = hour.key.slice(0, 10);
+      byDay.set(key, [...(byDay.get(key) ?? []), hour]);
+    }
+    const folded = new Map(dayRollups.map((day) => [day.key, day]));
+    let written = 0;
+    for (const [key, list] of byDay) {
+      const day = mergeRollups(key, list);
+      if (folded.get(key)?.runs === day.runs) continue;
+      await putFoldedDay(probeId, region, day);
+      written++;
+    }
+    return written;
+  }
+
+  async function write(results: readonly ProbeResult[]): Promise<void> {
+    if (results.length === 0) return;
+    // One item per key in a batch: DynamoDB rejects a batch that names a key twice.
+    const unique = [...new Map(results.map((r) => [`${r.probeId}#${r.region}#${r.startedAt}`, r])).values()];
+    await batchPut(unique.map(runItem));
+    // Days before yesterday are read from day rollups, so a run that lands there late refolds its day.
+    const settled = startOfDay(now()) - DAY_MS;
+    const late = new Set<string>();
+    await Promise.all(unique.map(async (result) => {
+      const counted = await countIntoHour(result);
+      await putState(result);
+      if (counted && Date.parse(result.startedAt) < settled) {
+        late.add(`${result.probeId}\n${result.region}\n${dayKey(Date.parse(result.startedAt))}`);
+      }
+    }));
+    for (const entry of late) {
+      const [probeId, region, day] = entry.split("\n") as [string, string, string];
+      await reconcileDays(probeId, region, day, day);
+    }
+  }
+
+  async function listRuns(query: RunQuery): Promise<RunPage> {
+    const from = query.from ?? "0000";
+    const to = query.to ?? "9999";
+    const input: Omit<QueryCommandInput, "TableName"> = query.region
+      ? {
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": runPk(query.probeId, query.region), ":from": from, ":to": to },
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"]) } : {}),
+        }
+      : {
+          IndexName: GSI1,
+          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+          // "~" sorts after every region name, so `to` includes runs that started exactly then.
+          ExpressionAttributeValues: { ":pk": runGsiPk(query.probeId), ":from": from, ":to": `${to}~` },
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"]) } : {}),
+        };
+    const page = await doc.send(new QueryCommand({ TableName: tableName, ...input, ScanIndexForward: false, Limit: query.limit }));
+    const items = (page.Items ?? []).map((item) => JSON.parse(item.data as string) as ProbeResult);
+    const cursor = encodeCursor(page.LastEvaluatedKey);
+    return cursor ? { items, cursor } : { items };
+  }
+
+  async function currentStates(): Promise<RegionState[]> {
+    const items = await queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": STATE_PK } });
+    return items.map((item) => {
+      const { pk: _pk, sk: _sk, ...state } = item;
+      return state as unknown as RegionState;
+    });
+  }
+
+  return {
+    tableName,
+    retention,
+    write,
+    listRuns,
+    currentStates,
+    hours,
+    days,
+    reconcileDays,
+    putDayRollups: (probeId, region, rollups) =>
+      batchPut(rollups.map((r) => rollupItem(dayPk(probeId, region), r, epochSeconds(Date.parse(`${r.key}T00:00:00Z`) + DAY_MS + retention.daysMs)))),
+    putHourRollups: (probeId, region, rollups) =>
+      batchPut(rollups.map((r) => rollupItem(hourPk(probeId, region), r, epochSeconds(Date.parse(`${r.key}:00:00Z`) + HOUR_MS + retention.hoursMs)))),
+  };
+}
+
+export { OUTCOMES };

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createResultStore, mergeRollups } from "../../core/store/results-store.ts";
+import { bucketBounds, bucketOf, percentiles } from "../../core/store/histogram.ts";
+import { runPk } from "../../core/store/keys.ts";
+import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
+import { makeResult, minuteResults } from "../fixtures/results.ts";
+
+let dynamo: TestDynamo;
+beforeAll(async () => { dynamo = await startTestDynamo(); });
+afterAll(async () => { await dynamo?.close(); });
+
+const NOW = Date.parse("2025-03-10T12:30:00Z");
+const store = () => createResultStore({ doc: dynamo.doc, tableName: dynamo.tableName, now: () => NOW });
+
+/** Exact nearest-rank quantile of raw values. */
+function exact(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+describe("results store", () => {
+  it("computes p50/p95/p99 from merged hour rollups within one bucket of the exact value", async () => {
+    const s = store();
+    // A skewed latency mix over three hours: mostly fast, a slow tail.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const durations = Array.from({ length: 180 }, () => (random() < 0.9 ? 20 + random() * 80 : 400 + random() * 1600));
+    const results = minuteResults("math", "us-east-1", Date.parse("2025-03-10T08:00:00Z"), 180, (i) => ({ durationMs: durations[i]! }));
+    await s.write(results);
+    const hours = await s.hours("math", "us-east-1", "2025-03-10T00", "2025-03-10T23");
+    expect(hours.map((h) => h.key)).toEqual(["2025-03-10T08", "2025-03-10T09", "2025-03-10T10"]);
+    const merged = mergeRollups("all", hours);
+    expect(merged.runs).toBe(180);
+    const got = percentiles(merged.histogram);
+    for (const [q, value] of [[0.5, got.p50], [0.95, got.p95], [0.99, got.p99]] as const) {
+      const truth = exact(durations, q);
+      const [low, high] = bucketBounds(bucketOf(truth));
+      expect(Math.abs(value! - truth)).toBeLessThanOrEqual(high - low);
+    }
+  });
+
+  it("counts a result written twice once, in runs, rollups and state", async () => {
+    const s = store();
+    const results = minuteResults("twice", "eu-west-1", Date.parse("2025-03-10T11:00:00Z"), 5, (i) => ({ outcome: i === 2 ? "fail" : "pass" }));
+    await s.write(results);
+    await s.write(results);
+    await s.write([results[1]!, results[1]!]);
+    const [hour] = await s.hours("twice", "eu-west-1", "2025-03-10T11", "2025-03-10T11");
+    expect(hour).toMatchObject({ runs: 5, pass: 4, fail: 1, degraded: 0 });
+    const page = await s.listRuns({ probeId: "twice", limit: 100 });
+    expect(page.items).toHaveLength(5);
+    const state = (await s.currentStates()).find((st) => st.probeId === "twice");
+    expect(state).toMatchObject({ region: "eu-west-1", startedAt: results[4]!.startedAt, outcome: "pass" });
+  });
+
+  it("keeps the newest state when an older result arrives late", async () => {
+    const s = store();
+    const [older, newer] = minuteResults("late", "us-east-1", Date.parse("2025-03-10T12:00:00Z"), 2, (i) => ({ outcome: i === 0 ? "fail" : "pass" }));
+    await s.write([newer!]);
+    await s.write([older!]);
+    expect((await s.currentStates()).find((st) => st.probeId === "late")?.outcome).toBe("pass");
+  });
+
+  it("sets the TTL attribute on runs and rollups from the retention", async () => {
+    const s = createResultStore({ doc: dynamo.doc, tableName: dynamo.tableName, now: () => NOW, retention: { runsMs: 7 * 86_400_000 } });
+    const result = makeResult({ probeId: "ttl", startedAt: "2025-03-10T12:00:00.000Z" });
+    await s.write([result]);
+    const run = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName, Key: { pk: runPk("ttl", "us-east-1"), sk: result.startedAt } }));
+    expect(run.Item?.expiresAt).toBe(Date.parse("2025-03-17T12:00:00Z") / 1000);
+    const hour = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName, Key: { pk: "ROLLUP#H#ttl#us-east-1", sk: "2025-03-10T12" } }));
+    expect(hour.Item?.expiresAt).toBe(Date.parse("2025-03-24T13:00:00Z") / 1000);
+  });
+
+  it("pages runs newest first with a cursor, per region and across regions", async () => {
+    const s = store();
+    const start = Date.parse("2025-03-10T06:00:00Z");
+    await s.write([...minuteResults("paged", "us-east-1", start, 25), ...minuteResults("paged", "eu-west-1", start, 25)]);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s.listRuns({ probeId: "paged", limit: 7, cursor });
+      seen.push(...page.items.map((r) => `${r.startedAt}#${r.region}`));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen).toHaveLength(50);
+    expect(new Set(seen).size).toBe(50);
+    expect([...seen].sort().reverse()).toEqual(seen);
+
+    const regional = await s.listRuns({ probeId: "paged", region: "eu-west-1", limit: 3, from: new Date(start).toISOString(), to: new Date(start + 9 * 60_000).toISOString() });
+    expect(regional.items.map((r) => r.startedAt)).toEqual([9, 8, 7].map((m) => new Date(start + m * 60_000).toISOString()));
+    expect(regional.items.every((r) => r.region === "eu-west-1")).toBe(true);
+    await expect(s.listRuns({ probeId: "paged", limit: 3, cursor: "not-a-cursor" })).rejects.toMatchObject({ code: "bad_cursor" });
+  });
+
+  it("counts exactly when several writers (own clients) write the same probe at once, with overlaps", async () => {
+    const results = minuteResults("busy", "us-east-1", Date.parse("2025-03-10T10:00:00Z"), 120, (i) => ({ outcome: i % 10 === 0 ? "degraded" : "pass" }));
+    const writers = Array.from({ length: 4 }, () => {
+      const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+      return { client, store: createResultStore({ doc: DynamoDBDocumentClient.from(client), tableName: dynamo.tableName, now: () => NOW }) };
+    });
+    // Each writer takes half the results, shuffled differently, so every run is written twice concurrently.
+    await Promise.all(writers.map(({ store: w }, k) => {
+      const mine = results.filter((_, i) => (i + k) % 2 === 0).reverse();
+      return Promise.all(Array.from({ length: mine.length / 10 }, (_, b) => w.write(mine.slice(b * 10, b * 10 + 10))));
+    }));
+    for (const { client } of writers) client.destroy();
+    const hours = await store().hours("busy", "us-east-1", "2025-03-10T10", "2025-03-10T11");
+    expect(mergeRollups("x", hours)).toMatchObject({ runs: 120, degraded: 12, pass: 108, fail: 0 });
+  });
+
+  it("folds closed days from hour rollups, and refolds a day when a result lands on it late", async () => {
+    const s = store();
+    const day = Date.parse("2025-03-05T00:00:00Z");
+    await s.write(minuteResults("fold", "us-east-1", day, 90));
+    // The late write folded its day already.
+    const [folded] = await s.days("fold", "us-east-1", "2025-03-05", "2025-03-05");
+    expect(folded).toMatchObject({ key: "2025-03-05", runs: 90, pass: 90 });
+    await s.write(minuteResults("fold", "us-east-1", day + 20 * 3_600_000, 3, () => ({ outcome: "fail" })));
+    expect((await s.days("fold", "us-east-1", "2025-03-05", "2025-03-05"))[0]).toMatchObject({ runs: 93, fail: 3 });
+    expect(await s.reconcileDays("fold", "us-east-1", "2025-03-01", "2025-03-09")).toBe(0);
+  });
+});
