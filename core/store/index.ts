@@ -6,3 +6,5 @@ export { createResultStore, mergeRollups, StoreError, DEFAULT_RETENTION } from "
 export type { ResultStore, ResultStoreOptions, Retention, Rollup, RegionState, RunPage, RunQuery } from "./results-store.ts";
 export { bucketOf, bucketBounds, bucketValue, percentiles, quantile, mergeInto, GROWTH, MAX_BUCKET } from "./histogram.ts";
 export type { Histogram, Percentiles } from "./histogram.ts";
+export { createDurableWriter } from "./durable-writer.ts";
+export type { DurableWriter, DurableWriterOptions, ResultHook, WriterStats } from "./durable-writer.ts";
