@@ -1,0 +1,3 @@
+// Scheduling: probes on their intervals, spread and never overlapping themselves.
+export { createScheduler, offsetFor, nextSlot } from "./scheduler.ts";
+export type { Scheduler, ScheduledJob, SchedulerDeps, JobStats } from "./scheduler.ts";
