@@ -1,7 +1,7 @@
 // Runs an http probe once: a fresh connection per hop, phase timings from socket events, then assertions.
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration.ts";
@@ -146,20 +146,26 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     if (deadline.expired) return onAbort();
     deadline.onExpire = onAbort;
 
+    // A fresh socket serves this one request, so plain `on` listeners do; only the phases that can happen are watched.
+    const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
     request.on("socket", (socket) => {
-      socket.once("lookup", () => {
-        lookupAt = performance.now();
-        phase = "connect";
-      });
-      socket.once("connect", () => {
+      if (resolvesName) {
+        socket.on("lookup", () => {
+          lookupAt = performance.now();
+          phase = "connect";
+        });
+      }
+      socket.on("connect", () => {
         connectAt = performance.now();
         phase = https_ ? "tls" : "ttfb";
       });
-      socket.once("secureConnect", () => {
-        secureAt = performance.now();
-        phase = "ttfb";
-        certificate = certificateOf(socket as TLSSocket, deps.now());
-      });
+      if (https_) {
+        socket.on("secureConnect", () => {
+          secureAt = performance.now();
+          phase = "ttfb";
+          certificate = certificateOf(socket as TLSSocket, deps.now());
+        });
+      }
     });
     request.on("error", (error) => fail(classify(error, phase, req.url, received)));
     request.on("response", (res) => {
