@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
 import { runProbe } from "../core/runner/index.ts";
-import { HttpProbe, runHttpAttempt } from "../probes/http/index.ts";
+import { HttpProbe, runHttpAttempt, USER_AGENT } from "../probes/http/index.ts";
 
 const deps = { region: "bench", now: Date.now, env: {} };
 
@@ -13,7 +13,8 @@ function bare(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     http
-      .get(url, { agent: false }, (res) => {
+      // The same request on the wire as the probe's, so the in-process server does the same work for both.
+      .get(url, { agent: false, headers: { "user-agent": USER_AGENT } }, (res) => {
         res.on("data", () => {});
         res.on("end", () => resolve(performance.now() - start));
       })

@@ -7,7 +7,9 @@ export type Paint = (style: Style, text: string) => string;
 
 export function painter(stream: NodeJS.WriteStream | { isTTY?: boolean }, env: NodeJS.ProcessEnv): Paint {
   const colour = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
-  return colour ? (style, text) => styleText(style, text) : (_style, text) => text;
+  // We decided on colour ourselves; newer Node versions would otherwise check process.stdout again.
+  const options = { validateStream: false } as Parameters<typeof styleText>[2];
+  return colour ? (style, text) => styleText(style, text, options) : (_style, text) => text;
 }
 
 const OUTCOME: Record<ProbeResult["outcome"], { mark: string; style: Style }> = {

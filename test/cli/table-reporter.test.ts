@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { formatResult, formatSummary, painter } from "../../cli/reporters/table.ts";
+import type { ProbeResult } from "../../core/result/index.ts";
+
+const failed: ProbeResult = {
+  probeId: "checkout",
+  kind: "http",
+  region: "eu-west-1",
+  startedAt: "2026-11-26T09:00:00.000Z",
+  durationMs: 12.1,
+  outcome: "fail",
+  error: { category: "assertion", message: "status eq 200, got 500" },
+  http: { status: 500, bytes: 4, timings: { dnsMs: 1.25, connectMs: 3.1, tlsMs: 4.2, ttfbMs: 120.4, downloadMs: 0.3, totalMs: 129.25 } },
+  assertions: [{ description: "status eq 200", passed: false, actual: 500 }],
+};
+
+describe("table reporter", () => {
+  it("colours the outcome only on a terminal, and never with NO_COLOR", () => {
+    expect(formatResult(failed, painter({ isTTY: true }, {}), 8)).toContain("\u001b[31m");
+    expect(formatResult(failed, painter({ isTTY: true }, { NO_COLOR: "1" }), 8)).not.toContain("\u001b[");
+    expect(formatResult(failed, painter({ isTTY: false }, {}), 8)).not.toContain("\u001b[");
+  });
+
+  it("shows status, total, the phase breakdown and the reason on one line plus one", () => {
+    const text = formatResult(failed, painter({}, {}), 8);
+    expect(text.split("\n")).toEqual([
+      "✗ fail      checkout  eu-west-1      500    129 ms   dns 1.3 · connect 3.1 · tls 4.2 · ttfb 120 · download 0.3",
+      "            └ assertion: status eq 200, got 500",
+    ]);
+  });
+
+  it("summarises outcomes and elapsed time", () => {
+    const pass = { ...failed, outcome: "pass" as const, error: undefined };
+    expect(formatSummary([pass, pass, failed], 1234, painter({}, {}))).toBe("\n2 passed, 1 failed in 1.23 s");
+  });
+});
