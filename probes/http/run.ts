@@ -174,7 +174,8 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     request.on("response", (res) => {
       firstByteAt = performance.now();
       phase = "download";
-      const declared = Number(res.headers["content-length"]);
+      // A HEAD answer declares the length of a body it does not send.
+      const declared = req.method === "HEAD" ? NaN : Number(res.headers["content-length"]);
       if (Number.isFinite(declared) && declared > probe.maxBodyBytes) {
         return fail({ category: "http", message: `body of ${declared} bytes is over the ${mib(probe.maxBodyBytes)} cap` });
       }

@@ -156,6 +156,16 @@ describe("http probe over plain HTTP", () => {
     expect(result.error).toEqual({ category: "http", message: "body of 10485760 bytes is over the 1024 bytes cap" });
   });
 
+  it("does not hold a HEAD answer's declared length against the cap", async () => {
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-length": String(10 * 1024 * 1024) });
+      res.end();
+    });
+    const result = await run({ url: server.url, method: "HEAD" });
+    expect(result.outcome).toBe("pass");
+    expect(result.http?.bytes).toBe(0);
+  });
+
   it("detects a redirect loop", async () => {
     const server = await target((req, res) => {
       res.writeHead(302, { location: req.url === "/a" ? "/b" : "/a" });
