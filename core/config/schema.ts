@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { Duration, formatDuration } from "./duration.ts";
 import { Region } from "./regions.ts";
+import { Alerts, alertsProblems } from "../alerting/schema.ts";
 
 /** A probe or drill id: lowercase letters, digits and dashes, e.g. "api-health". */
 export const Id = z
@@ -68,6 +69,8 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       probes: z.array(probe).default([]),
       /** DR drills: not available yet, so only an empty list is accepted. */
       drills: z.array(z.never({ error: "drills are not supported yet" })).default([]),
+      /** Channels, severity routes, maintenance windows and SLOs (see docs/alerting.md). Default: pages logged to stderr. */
+      alerts: Alerts.optional(),
     })
     // Runs even when other fields failed, so a duplicate id is reported together with every other mistake.
     .superRefine(
@@ -84,7 +87,13 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
           if (typeof every === "number" && typeof timeout === "number" && timeout > every) {
             ctx.addIssue({ code: "custom", path: ["probes", index, "timeout"], message: `${formatDuration(timeout)} must not be longer than every (${formatDuration(every)}); the default timeout is 10s` });
           }
+          const { alert, regions } = p as { alert?: { quorum?: unknown }; regions?: unknown };
+          const regionCount = Array.isArray(regions) ? regions.length : Array.isArray(config?.regions) ? config.regions.length : 1;
+          if (typeof alert?.quorum === "number" && alert.quorum > regionCount) {
+            ctx.addIssue({ code: "custom", path: ["probes", index, "alert", "quorum"], message: `must be at most the probe's region count (${regionCount})` });
+          }
         });
+        for (const issue of alertsProblems(config?.alerts, probes)) ctx.addIssue(issue);
       },
       { when: () => true },
     )

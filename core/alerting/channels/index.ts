@@ -1,0 +1,53 @@
+// Channels: a pager per configured channel, and the severity routes that pick channels for a page.
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Writable } from "node:stream";
+import { SEVERITIES, severityRank, type AlertSeverity, type Channel, type Routes } from "../schema.ts";
+import { createLogPager } from "./log.ts";
+import { createSnsPager } from "./sns.ts";
+import { createWebhookPager } from "./webhook.ts";
+import type { Pager } from "./types.ts";
+
+export interface PagerDeps {
+  fetch?: typeof globalThis.fetch;
+  env?: NodeJS.ProcessEnv;
+  /** An SNS client; default: one built for the topic's region on first SNS channel. */
+  sns?: SNSClient;
+  stdout?: Pick<Writable, "write">;
+  stderr?: Pick<Writable, "write">;
+}
+
+/** Builds one pager per channel. */
+export function buildPagers(channels: Record<string, Channel>, deps: PagerDeps = {}): Record<string, Pager> {
+  const pagers: Record<string, Pager> = {};
+  const snsClients = new Map<string, SNSClient>();
+  for (const [name, channel] of Object.entries(channels)) {
+    if (channel.type === "log") {
+      pagers[name] = createLogPager(channel.stream === "stdout" ? deps.stdout ?? process.stdout : deps.stderr ?? process.stderr);
+    } else if (channel.type === "webhook") {
+      pagers[name] = createWebhookPager(channel, { fetch: deps.fetch ?? globalThis.fetch, env: deps.env ?? process.env });
+    } else {
+      const region = channel.topicArn.split(":")[3]!;
+      let sns = deps.sns ?? snsClients.get(region);
+      if (!sns) {
+        sns = new SNSClient({ region });
+        snsClients.set(region, sns);
+      }
+      pagers[name] = createSnsPager(channel, { sns });
+    }
+  }
+  return pagers;
+}
+
+/** The channels a severity goes to: those listed at it or at any milder severity; every channel when there are no routes. */
+export function channelsFor(severity: AlertSeverity, routes: Routes | undefined, channelNames: readonly string[]): string[] {
+  if (!routes) return [...channelNames];
+  const rank = severityRank(severity);
+  const names = SEVERITIES.filter((level) => severityRank(level) >= rank).flatMap((level) => routes[level] ?? []);
+  return [...new Set(names)];
+}
+
+export { createLogPager, createSnsPager, createWebhookPager };
+export { snsSubject } from "./sns.ts";
+export { webhookBody } from "./webhook.ts";
+export { pageSummary, pageDetails, pageData } from "./message.ts";
+export type { Pager, SendResult } from "./types.ts";

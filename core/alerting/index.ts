@@ -1,0 +1,17 @@
+// Alerting: incidents from results across regions, severity routes, pages through SNS / webhooks / logs, maintenance and SLOs.
+export { createAlerting, probeSpecs, AlertingError } from "./create-alerting.ts";
+export type { Alerting, AlertingConfig, AlertingDeps, AlertLog, SloStatus } from "./create-alerting.ts";
+export { createDynamoAlertStore, createMemoryAlertStore } from "./store.ts";
+export type { AlertStore, OutboxItem, OutboxStatus, Effects, StoredState } from "./store.ts";
+export { applyResult, applyTick, initialState } from "./evaluate.ts";
+export type { AlertIncident, Page, PageEvent, ProbeAlertState, ProbeSpec, RegionState, Transition } from "./evaluate.ts";
+export { MaintenanceCalendar } from "./maintenance.ts";
+export { objectivesFor, objectiveStatus } from "./slo.ts";
+export type { ObjectiveStatus, SloObjective, BurnWindow } from "./slo.ts";
+export {
+  Alerts, Channel, SnsChannel, WebhookChannel, LogChannel, Routes, MaintenanceWindow, Slo, Delivery, AlertSeverity,
+  SEVERITIES, alertsProblems,
+} from "./schema.ts";
+export type { AlertsInput } from "./schema.ts";
+export { buildPagers, channelsFor, createLogPager, createSnsPager, createWebhookPager, snsSubject, webhookBody, pageSummary } from "./channels/index.ts";
+export type { Pager, SendResult } from "./channels/index.ts";

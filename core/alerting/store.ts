@@ -1,0 +1,326 @@
+// Alert state, incidents and the page outbox, on the single vigie table (or in memory for tests and benches).
+//
+// Items owned by alerting (pk / sk):
+//   ALERT#<probeId>     / STATE                 one per probe: the evaluator state (JSON in `state`), a
+//                                                `version` number every write is conditional on, and
+//                                                `pending` (JSON): the incident upserts and outbox items of
+//                                                the write, re-applied by whoever reads it next, so a crash
+//                                                between the state write and its effects loses nothing.
+//   INCIDENT#<probeId>  / <startedAt>#<id>       one per incident (JSON in `incident`, `rev` = state version
+//                                                that wrote it, `resolvedAt` while resolved);
+//                                                GSI1: gsi1pk "INCIDENTS", gsi1sk <startedAt>#<id> (newest first).
+//   OUTBOX#<pageId>@<channel> / OUTBOX           one per page per channel (JSON in `page`), `status`
+//                                                pending | sent | expired | failed, `attempts`, `leaseUntil`;
+//                                                while pending, GSI1: gsi1pk "OUTBOX#pending", gsi1sk
+//                                                <nextAttemptAt, 15 digits>#<id>. Sent/expired/failed items keep
+//                                                their key for 7 days (`expiresAt` TTL) so a re-applied
+//                                                `pending` cannot page twice.
+import {
+  ConditionalCheckFailedException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { Incident, IncidentReader } from "../result/incident.ts";
+import type { AlertIncident, Page, ProbeAlertState } from "./evaluate.ts";
+
+export type OutboxStatus = "pending" | "sent" | "expired" | "failed";
+
+export interface OutboxItem {
+  /** `<page id>@<channel>`. */
+  id: string;
+  channel: string;
+  page: Page;
+  status: OutboxStatus;
+  attempts: number;
+  /** When the next try is due, epoch ms. */
+  nextAttemptAt: number;
+  /** After this, epoch ms, the page is dropped (and logged as lost). */
+  expireAt: number;
+  lastError?: string | undefined;
+  leaseUntil?: number | undefined;
+}
+
+/** What a state write must bring about besides the state: applied idempotently, possibly twice. */
+export interface Effects {
+  incidents: AlertIncident[];
+  outbox: OutboxItem[];
+}
+
+export interface StoredState {
+  state: ProbeAlertState;
+  /** 0 when nothing is stored yet. */
+  version: number;
+  pending: Effects;
+}
+
+export type IncidentQuery = Parameters<IncidentReader["list"]>[0];
+
+/** Where alerting keeps its data. Every state change goes through `putState`'s version check. */
+export interface AlertStore extends IncidentReader {
+  getState(probeId: string): Promise<StoredState | undefined>;
+  /** Writes when the stored version is still `expected`; false when another writer got there first. */
+  putState(state: ProbeAlertState, expected: number, pending: Effects): Promise<boolean>;
+  /** Upserts unless a newer revision is stored. */
+  putIncident(incident: AlertIncident, rev: number): Promise<void>;
+  getIncident(probeId: string, startedAt: string, id: string): Promise<AlertIncident | undefined>;
+  /** Adds an outbox item; false when one with that id exists (already enqueued, maybe already sent). */
+  enqueue(item: OutboxItem): Promise<boolean>;
+  /** Pending items due at `now`, oldest first. */
+  due(now: number, limit: number): Promise<OutboxItem[]>;
+  /** Takes a pending item for `leaseMs` and counts an attempt; undefined when someone else holds it or it is done. */
+  claim(id: string, now: number, leaseMs: number): Promise<OutboxItem | undefined>;
+  /** Ends an item (sent, expired, failed) or puts it back for a later try (pending). */
+  settle(id: string, outcome: { status: "sent" | "expired" | "failed"; error?: string } | { status: "pending"; nextAttemptAt: number; error: string }, now: number): Promise<void>;
+  getOutboxItem(id: string): Promise<OutboxItem | undefined>;
+}
+
+const KEEP_DONE_SECONDS = 7 * 86_400;
+const PAD = 15;
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    return key && typeof key === "object" ? (key as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Incidents as the API shows them: the shared model, without paging bookkeeping. */
+function publicIncident(incident: AlertIncident): Incident & { maintenance: boolean; objective?: string } {
+  const { lastPagedAt: _paged, reminders: _reminders, paged: _wasPaged, supersededBy: _superseded, probeName: _name, ...shown } = incident;
+  return shown;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === "ConditionalCheckFailedException";
+}
+
+/** The store on DynamoDB (or dynalite): single-item conditional writes only, no transactions. */
+export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): AlertStore {
+  const { doc, tableName: TableName } = deps;
+  const outboxKey = (id: string) => ({ pk: `OUTBOX#${id}`, sk: "OUTBOX" });
+  const toOutbox = (item: Record<string, unknown>): OutboxItem => ({
+    id: item.id as string,
+    channel: item.channel as string,
+    page: JSON.parse(item.page as string) as Page,
+    status: item.status as OutboxStatus,
+    attempts: item.attempts as number,
+    nextAttemptAt: item.nextAttemptAt as number,
+    expireAt: item.expireAt as number,
+    lastError: item.lastError as string | undefined,
+    leaseUntil: item.leaseUntil as number | undefined,
+  });
+  const dueKey = (at: number, id: string) => `${String(Math.max(0, Math.floor(at))).padStart(PAD, "0")}#${id}`;
+
+  return {
+    async getState(probeId) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: { pk: `ALERT#${probeId}`, sk: "STATE" }, ConsistentRead: true }));
+      if (!Item) return undefined;
+      return { state: JSON.parse(Item.state as string) as ProbeAlertState, version: Item.version as number, pending: JSON.parse(Item.pending as string) as Effects };
+    },
+
+    async putState(state, expected, pending) {
+      try {
+        await doc.send(new PutCommand({
+          TableName,
+          Item: { pk: `ALERT#${state.probeId}`, sk: "STATE", version: expected + 1, state: JSON.stringify(state), pending: JSON.stringify(pending) },
+          ConditionExpression: expected === 0 ? "attribute_not_exists(pk)" : "version = :expected",
+          ...(expected === 0 ? {} : { ExpressionAttributeValues: { ":expected": expected } }),
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async putIncident(incident, rev) {
+      try {
+        await doc.send(new PutCommand({
+          TableName,
+          Item: {
+            pk: `INCIDENT#${incident.probeId}`, sk: `${incident.startedAt}#${incident.id}`,
+            gsi1pk: "INCIDENTS", gsi1sk: `${incident.startedAt}#${incident.id}`,
+            rev, incident: JSON.stringify(incident), ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+          },
+          ConditionExpression: "attribute_not_exists(pk) OR rev <= :rev",
+          ExpressionAttributeValues: { ":rev": rev },
+        }));
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async getIncident(probeId, startedAt, id) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: { pk: `INCIDENT#${probeId}`, sk: `${startedAt}#${id}` }, ConsistentRead: true }));
+      return Item ? (JSON.parse(Item.incident as string) as AlertIncident) : undefined;
+    },
+
+    async list(query) {
+      const limit = Math.max(1, Math.min(query.limit, 500));
+      const filter = query.status === "open" ? "attribute_not_exists(resolvedAt)" : query.status === "resolved" ? "attribute_exists(resolvedAt)" : undefined;
+      const base: QueryCommandInput = query.probeId
+        ? { TableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `INCIDENT#${query.probeId}` } }
+        : { TableName, IndexName: "GSI1", KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": "INCIDENTS" } };
+      const items: Array<Record<string, unknown>> = [];
+      let start = decodeCursor(query.cursor);
+      let cursor: string | undefined;
+      // A filter applies after Limit, so keep reading pages until `limit` items matched.
+      for (;;) {
+        const page = await doc.send(new QueryCommand({
+          ...base, ScanIndexForward: false, Limit: filter ? Math.max(limit, 50) : limit - items.length,
+          ...(filter ? { FilterExpression: filter } : {}), ...(start ? { ExclusiveStartKey: start } : {}),
+        }));
+        const found = page.Items ?? [];
+        const taken = found.slice(0, limit - items.length);
+        items.push(...taken);
+        if (items.length >= limit) {
+          if (taken.length < found.length || page.LastEvaluatedKey) {
+            const last = items[items.length - 1]!;
+            cursor = encodeCursor(query.probeId ? { pk: last.pk, sk: last.sk } : { pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk });
+          }
+          break;
+        }
+        if (!page.LastEvaluatedKey) break;
+        start = page.LastEvaluatedKey;
+      }
+      return { items: items.map((item) => publicIncident(JSON.parse(item.incident as string) as AlertIncident)), ...(cursor ? { cursor } : {}) };
+    },
+
+    async enqueue(item) {
+      try {
+        await doc.send(new PutCommand({
+          TableName,
+          Item: {
+            ...outboxKey(item.id), id: item.id, channel: item.channel, page: JSON.stringify(item.page), status: "pending",
+            attempts: item.attempts, nextAttemptAt: item.nextAttemptAt, expireAt: item.expireAt,
+            gsi1pk: "OUTBOX#pending", gsi1sk: dueKey(item.nextAttemptAt, item.id),
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async due(now, limit) {
+      const { Items } = await doc.send(new QueryCommand({
+        TableName, IndexName: "GSI1", KeyConditionExpression: "gsi1pk = :pk AND gsi1sk <= :until",
+        ExpressionAttributeValues: { ":pk": "OUTBOX#pending", ":until": `${dueKey(now, "")}~` }, Limit: limit,
+      }));
+      return (Items ?? []).map(toOutbox);
+    },
+
+    async claim(id, now, leaseMs) {
+      try {
+        const { Attributes } = await doc.send(new UpdateCommand({
+          TableName, Key: outboxKey(id),
+          UpdateExpression: "SET leaseUntil = :until, attempts = attempts + :one",
+          ConditionExpression: "#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":until": now + leaseMs, ":one": 1, ":pending": "pending", ":now": now },
+          ReturnValues: "ALL_NEW",
+        }));
+        return Attributes ? toOutbox(Attributes) : undefined;
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async settle(id, outcome, now) {
+      if (outcome.status === "pending") {
+        await doc.send(new UpdateCommand({
+          TableName, Key: outboxKey(id),
+          UpdateExpression: "SET nextAttemptAt = :next, gsi1sk = :due, lastError = :error REMOVE leaseUntil",
+          ExpressionAttributeValues: { ":next": outcome.nextAttemptAt, ":due": dueKey(outcome.nextAttemptAt, id), ":error": outcome.error },
+        }));
+        return;
+      }
+      await doc.send(new UpdateCommand({
+        TableName, Key: outboxKey(id),
+        UpdateExpression: `SET #status = :status, settledAt = :now, expiresAt = :ttl${outcome.error ? ", lastError = :error" : ""} REMOVE gsi1pk, gsi1sk, leaseUntil`,
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":status": outcome.status, ":now": now, ":ttl": Math.floor(now / 1000) + KEEP_DONE_SECONDS, ...(outcome.error ? { ":error": outcome.error } : {}) },
+      }));
+    },
+
+    async getOutboxItem(id) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: outboxKey(id), ConsistentRead: true }));
+      return Item ? toOutbox(Item) : undefined;
+    },
+  };
+}
+
+/** The same contract in memory: for tests of the evaluator wiring and the in-memory bench path. */
+export function createMemoryAlertStore(): AlertStore {
+  const states = new Map<string, { state: string; version: number; pending: string }>();
+  const incidents = new Map<string, { incident: AlertIncident; rev: number }>();
+  const outbox = new Map<string, OutboxItem>();
+  const copy = <T>(value: T): T => structuredClone(value);
+  const sortKey = (incident: AlertIncident) => `${incident.startedAt}#${incident.id}`;
+  return {
+    async getState(probeId) {
+      const stored = states.get(probeId);
+      return stored && { state: JSON.parse(stored.state) as ProbeAlertState, version: stored.version, pending: JSON.parse(stored.pending) as Effects };
+    },
+    async putState(state, expected, pending) {
+      if ((states.get(state.probeId)?.version ?? 0) !== expected) return false;
+      states.set(state.probeId, { state: JSON.stringify(state), version: expected + 1, pending: JSON.stringify(pending) });
+      return true;
+    },
+    async putIncident(incident, rev) {
+      const key = `${incident.probeId}#${sortKey(incident)}`;
+      if ((incidents.get(key)?.rev ?? -1) <= rev) incidents.set(key, { incident: copy(incident), rev });
+    },
+    async getIncident(probeId, startedAt, id) {
+      return copy(incidents.get(`${probeId}#${startedAt}#${id}`)?.incident);
+    },
+    async list(query) {
+      const all = [...incidents.values()].map((entry) => entry.incident)
+        .filter((incident) => (query.probeId ? incident.probeId === query.probeId : true))
+        .filter((incident) => (query.status === "open" ? !incident.resolvedAt : query.status === "resolved" ? Boolean(incident.resolvedAt) : true))
+        .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1));
+      const from = query.cursor ? all.findIndex((incident) => sortKey(incident) < query.cursor!) : 0;
+      const items = from < 0 ? [] : all.slice(from, from + query.limit);
+      const more = from >= 0 && from + query.limit < all.length;
+      return { items: items.map(publicIncident), ...(more ? { cursor: sortKey(items[items.length - 1]!) } : {}) };
+    },
+    async enqueue(item) {
+      if (outbox.has(item.id)) return false;
+      outbox.set(item.id, copy({ ...item, status: "pending" }));
+      return true;
+    },
+    async due(now, limit) {
+      return [...outbox.values()].filter((item) => item.status === "pending" && item.nextAttemptAt <= now)
+        .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, limit).map(copy);
+    },
+    async claim(id, now, leaseMs) {
+      const item = outbox.get(id);
+      if (!item || item.status !== "pending" || (item.leaseUntil !== undefined && item.leaseUntil > now)) return undefined;
+      item.leaseUntil = now + leaseMs;
+      item.attempts += 1;
+      return copy(item);
+    },
+    async settle(id, outcome) {
+      const item = outbox.get(id);
+      if (!item) return;
+      item.status = outcome.status;
+      item.leaseUntil = undefined;
+      if (outcome.error) item.lastError = outcome.error;
+      if (outcome.status === "pending") item.nextAttemptAt = outcome.nextAttemptAt;
+    },
+    async getOutboxItem(id) {
+      return copy(outbox.get(id));
+    },
+  };
+}
