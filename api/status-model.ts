@@ -1,0 +1,234 @@
+// The status read model: per probe and region state, uptime windows, latency and daily bars, from rollups only.
+//
+// Its cost is bounded whatever the history: per probe × region one Query of ≤ 48 hour rollups (yesterday and
+// today, whose day rollups may not be folded yet) and one of ≤ 88 day rollups, plus one Query for every current
+// state. Raw runs are never read. `createStatusReader` caches the model briefly and refreshes it in the background.
+import pLimit from "p-limit";
+import type { Incident, IncidentReader } from "../core/result/index.ts";
+import { mergeRollups, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
+
+export type ProbeState = "up" | "degraded" | "down" | "unknown";
+
+/** What the API needs to know of a configured probe. */
+export interface StatusProbe {
+  id: string;
+  name?: string | undefined;
+  kind: string;
+  /** Interval, ms. */
+  every: number;
+  timeout: number;
+  regions: readonly string[];
+  alert?: { quorum?: number | undefined } | undefined;
+}
+
+export interface RegionStatus {
+  region: string;
+  state: ProbeState;
+  lastRunAt: string | null;
+  lastOutcome: RegionState["outcome"] | null;
+  lastDurationMs: number | null;
+  /** Why the last run was not a pass (already free of secrets). */
+  error?: { category: string; message: string };
+}
+
+export interface DayBucket {
+  /** "2025-01-02" (UTC). */
+  date: string;
+  runs: number;
+  pass: number;
+  degraded: number;
+  fail: number;
+  /** (pass + degraded) / runs; null on a day without runs. */
+  uptime: number | null;
+}
+
+export const UPTIME_WINDOWS = ["24h", "7d", "30d", "90d"] as const;
+export type UptimeWindow = (typeof UPTIME_WINDOWS)[number];
+
+export interface ProbeStatus {
+  id: string;
+  name: string;
+  kind: string;
+  state: ProbeState;
+  regions: RegionStatus[];
+  /** Share of runs that were up (pass or degraded), 0..1; null without runs in the window. */
+  uptime: Record<UptimeWindow, number | null>;
+  /** Over the last 24 h, all regions, runs that got an answer; ms. */
+  latency: Percentiles;
+  /** The last 90 days, oldest first, all regions together. */
+  days: DayBucket[];
+}
+
+export interface DrillStatus {
+  id: string;
+  lastRun: { startedAt: string; outcome: string } | null;
+}
+
+export interface StatusModel {
+  generatedAt: string;
+  state: ProbeState;
+  probes: ProbeStatus[];
+  openIncidents: Incident[];
+  recentIncidents: Incident[];
+  drills: DrillStatus[];
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const hourKey = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+const ratio = (up: number, runs: number) => (runs === 0 ? null : Math.round((up / runs) * 100_000) / 100_000);
+
+export function regionState(state: RegionState | undefined, probe: StatusProbe, now: number): ProbeState {
+  if (!state) return "unknown";
+  // Three missed intervals (and the run's own time) and the last result says nothing about now.
+  if (now - Date.parse(state.startedAt) > 3 * probe.every + probe.timeout) return "unknown";
+  return state.outcome === "pass" ? "up" : state.outcome === "degraded" ? "degraded" : "down";
+}
+
+/** Down when at least `quorum` regions are down; degraded when any region is down or degraded. */
+export function probeState(regions: readonly ProbeState[], quorum: number): ProbeState {
+  const down = regions.filter((s) => s === "down").length;
+  if (down > 0 && down >= Math.min(quorum, regions.length)) return "down";
+  if (down > 0 || regions.includes("degraded")) return "degraded";
+  if (regions.every((s) => s === "unknown")) return "unknown";
+  return "up";
+}
+
+export function overallState(states: readonly ProbeState[]): ProbeState {
+  if (states.includes("down")) return "down";
+  if (states.includes("degraded")) return "degraded";
+  if (states.length === 0 || states.every((s) => s === "unknown")) return "unknown";
+  return "up";
+}
+
+const defaultQuorum = (probe: StatusProbe) => probe.alert?.quorum ?? (probe.regions.length >= 2 ? 2 : 1);
+
+interface RegionHistory {
+  hours: Rollup[];
+  /** Every day with data in the last 90, yesterday and today merged from hours. */
+  days: Map<string, Rollup>;
+}
+
+/** One probe × region's rollups: ≤ 48 hours and ≤ 88 folded days. */
+export async function regionHistory(store: ResultStore, probeId: string, region: string, now: number, dayCount = 90): Promise<RegionHistory> {
+  const yesterday = dayKey(now - DAY);
+  const [hours, folded] = await Promise.all([
+    store.hours(probeId, region, `${yesterday}T00`, hourKey(now)),
+    store.days(probeId, region, dayKey(now - (dayCount - 1) * DAY), dayKey(now - 2 * DAY)),
+  ]);
+  const days = new Map(folded.map((day) => [day.key, day]));
+  for (const key of [yesterday, dayKey(now)]) {
+    const ofDay = hours.filter((hour) => hour.key.startsWith(key));
+    if (ofDay.length > 0) days.set(key, mergeRollups(key, ofDay));
+  }
+  return { hours, days };
+}
+
+export function dayBuckets(histories: readonly RegionHistory[], now: number, dayCount: number): DayBucket[] {
+  return Array.from({ length: dayCount }, (_, i) => {
+    const date = dayKey(now - (dayCount - 1 - i) * DAY);
+    const day = mergeRollups(date, histories.flatMap((h) => h.days.get(date) ?? []));
+    return { date, runs: day.runs, pass: day.pass, degraded: day.degraded, fail: day.fail, uptime: ratio(day.pass + day.degraded, day.runs) };
+  });
+}
+
+const WINDOW_DAYS: Record<Exclude<UptimeWindow, "24h">, number> = { "7d": 7, "30d": 30, "90d": 90 };
+
+export interface StatusDeps {
+  store: ResultStore;
+  probes: readonly StatusProbe[];
+  drills?: readonly string[];
+  incidents?: IncidentReader | undefined;
+  now: () => number;
+}
+
+export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
+  const now = deps.now();
+  const limit = pLimit(16);
+  const [states, incidents, probes] = await Promise.all([
+    deps.store.currentStates(),
+    deps.incidents ? deps.incidents.list({ status: "all", limit: 50 }) : Promise.resolve({ items: [] as Incident[] }),
+    Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state"> & { histories: RegionHistory[] }> => {
+      const histories = await Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now))));
+      const last24 = hourKey(now - 23 * HOUR);
+      const hours = mergeRollups("24h", histories.flatMap((h) => h.hours.filter((hour) => hour.key >= last24)));
+      const days = dayBuckets(histories, now, 90);
+      const windowUptime = (count: number) => {
+        const recent = days.slice(-count);
+        const runs = recent.reduce((sum, d) => sum + d.runs, 0);
+        return ratio(recent.reduce((sum, d) => sum + d.pass + d.degraded, 0), runs);
+      };
+      return {
+        id: probe.id,
+        name: probe.name ?? probe.id,
+        kind: probe.kind,
+        uptime: {
+          "24h": ratio(hours.pass + hours.degraded, hours.runs),
+          "7d": windowUptime(WINDOW_DAYS["7d"]),
+          "30d": windowUptime(WINDOW_DAYS["30d"]),
+          "90d": windowUptime(WINDOW_DAYS["90d"]),
+        },
+        latency: percentiles(hours.histogram),
+        days,
+        histories,
+      };
+    })),
+  ]);
+  const byKey = new Map(states.map((s) => [`${s.probeId}#${s.region}`, s]));
+  const statuses: ProbeStatus[] = probes.map(({ histories: _histories, ...status }, index) => {
+    const probe = deps.probes[index]!;
+    const regions = probe.regions.map((region): RegionStatus => {
+      const last = byKey.get(`${probe.id}#${region}`);
+      return {
+        region,
+        state: regionState(last, probe, now),
+        lastRunAt: last?.startedAt ?? null,
+        lastOutcome: last?.outcome ?? null,
+        lastDurationMs: last?.durationMs ?? null,
+        ...(last?.error ? { error: { category: last.error.category, message: last.error.message } } : {}),
+      };
+    });
+    return { ...status, state: probeState(regions.map((r) => r.state), defaultQuorum(probe)), regions };
+  });
+  const open = incidents.items.filter((incident) => !incident.resolvedAt);
+  const recent = incidents.items.filter((incident) => incident.resolvedAt && now - Date.parse(incident.resolvedAt) < 7 * DAY);
+  return {
+    generatedAt: new Date(now).toISOString(),
+    state: overallState(statuses.map((s) => s.state)),
+    probes: statuses,
+    openIncidents: open,
+    recentIncidents: recent,
+    drills: (deps.drills ?? []).map((id) => ({ id, lastRun: null })),
+  };
+}
+
+export interface StatusReader {
+  read(): Promise<StatusModel>;
+}
+
+/**
+ * Serves the model from a cache at most `cacheMs` old; past that, the first reader gets the cached model and a
+ * refresh starts in the background (one at a time), so no request waits on rollup queries but the very first.
+ */
+export function createStatusReader(deps: StatusDeps & { cacheMs?: number }): StatusReader {
+  const cacheMs = deps.cacheMs ?? 5_000;
+  let cached: { model: StatusModel; at: number } | undefined;
+  let refreshing: Promise<StatusModel> | undefined;
+  const refresh = () => {
+    refreshing ??= computeStatus(deps)
+      .then((model) => {
+        cached = { model, at: deps.now() };
+        return model;
+      })
+      .finally(() => { refreshing = undefined; });
+    return refreshing;
+  };
+  return {
+    async read() {
+      if (!cached || cacheMs <= 0) return refresh();
+      if (deps.now() - cached.at >= cacheMs) void refresh().catch(() => {});
+      return cached.model;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Hono } from "hono";
+import { createApp } from "../../api/index.ts";
+import type { ResultStore } from "../../core/store/index.ts";
+import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
+import { SECRET, STATUS_NOW, STATUS_PROBES, fakeIncidents, seedStatusStore } from "../fixtures/status-data.ts";
+
+let dynamo: TestDynamo;
+let store: ResultStore;
+let app: Hono;
+const KEY = "key-for-tests";
+const bodies: string[] = [];
+
+async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const response = await app.request(path, { headers });
+  const text = await response.text();
+  const headerText: string[] = [];
+  response.headers.forEach((value, name) => headerText.push(`${name}: ${value}`));
+  bodies.push(text, headerText.join("\n"));
+  let body: unknown;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  return { status: response.status, body, text, headers: response.headers };
+}
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  store = await seedStatusStore(dynamo);
+  app = createApp({
+    store, probes: STATUS_PROBES, apiKeys: [KEY, "another-key"], secrets: [`Bearer ${SECRET}`, SECRET],
+    incidents: fakeIncidents(), drills: ["db-restore"], title: "Acme", now: () => STATUS_NOW, statusCacheMs: 0,
+  });
+});
+afterAll(async () => { await dynamo?.close(); });
+
+describe("results API", () => {
+  it("answers /healthz", async () => {
+    const res = await get("/healthz");
+    expect(res).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it("gives every probe's state, region states, uptime windows and latency in /v1/status", async () => {
+    const res = await get("/v1/status", { origin: "https://status.acme.dev" });
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe("down");
+    const byId = Object.fromEntries(res.body.probes.map((p: any) => [p.id, p]));
+    expect(byId.healthy).toMatchObject({ name: "Checkout API", state: "up" });
+    expect(byId.slow.state).toBe("degraded");
+    expect(byId.slow.regions).toEqual([
+      expect.objectContaining({ region: "us-east-1", state: "degraded", lastOutcome: "degraded" }),
+      expect.objectContaining({ region: "eu-west-1", state: "up" }),
+    ]);
+    expect(byId.broken.state).toBe("down");
+    expect(byId.broken.regions[0].error.category).toBe("http");
+    // 24 h: 120 recent runs per region; the five last of "broken" failed. 7 d: today and 5 older days with an
+    // hour of runs each, one of them (4 days ago) half failed; 90 d: today and 9 older days.
+    expect(byId.broken.uptime["24h"]).toBeCloseTo(230 / 240, 4);
+    expect(byId.healthy.uptime["24h"]).toBe(1);
+    expect(byId.healthy.uptime["7d"]).toBeCloseTo((240 + 4 * 120 + 60) / (240 + 5 * 120), 4);
+    expect(byId.healthy.uptime["90d"]).toBeCloseTo((240 + 8 * 120 + 60) / (240 + 9 * 120), 4);
+    expect(byId.healthy.latency.p95).toBeGreaterThan(120);
+    expect(byId.healthy.latency.p95).toBeLessThan(160);
+    expect(res.body.incidents.open.map((i: any) => i.id)).toEqual(["inc-broken-1"]);
+    expect(res.body.drills).toEqual([{ id: "db-restore", lastRun: null }]);
+    expect(res.headers.get("cache-control")).toMatch(/public, max-age=\d+/);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const etag = res.headers.get("etag");
+    expect(etag).toBeTruthy();
+    expect((await get("/v1/status", { "if-none-match": etag! })).status).toBe(304);
+  });
+
+  it("gives daily uptime buckets for a window, and 400/404 for bad input", async () => {
+    const res = await get("/v1/probes/healthy/uptime?window=7d");
+    expect(res.status).toBe(200);
+    expect(res.body.days).toHaveLength(7);
+    expect(res.body.days.at(-1)).toMatchObject({ date: "2025-03-10", runs: 240, uptime: 1 });
+    expect(res.body.days.find((d: any) => d.date === "2025-03-06")).toMatchObject({ runs: 120, fail: 60, uptime: 0.5 });
+    expect(res.body.days[0].date).toBe("2025-03-04");
+    expect((await get("/v1/probes/healthy/uptime")).body.days).toHaveLength(90);
+    const regional = await get("/v1/probes/healthy/uptime?window=30d&region=eu-west-1");
+    expect(regional.body.days.at(-1).runs).toBe(120);
+
+    for (const bad of ["window=90", "window=0d", "window=999d", "window=abc", "region=mars-1", "extra=1"]) {
+      const answer = await get(`/v1/probes/healthy/uptime?${bad}`);
+      expect(answer.status, bad).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: "bad_request", message: expect.any(String) });
+    }
+    expect(await get("/v1/probes/nope/uptime")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+  });
+
+  it("lists incidents with filters and rejects bad ones", async () => {
+    expect((await get("/v1/incidents")).body.items).toHaveLength(2);
+    expect((await get("/v1/incidents?status=open")).body.items.map((i: any) => i.id)).toEqual(["inc-broken-1"]);
+    expect((await get("/v1/incidents?status=closed")).status).toBe(400);
+    expect((await get("/v1/incidents?limit=0")).status).toBe(400);
+    const none = createApp({ store, probes: STATUS_PROBES, apiKeys: [], now: () => STATUS_NOW });
+    expect(await (await none.request("/v1/incidents")).json()).toEqual({ items: [] });
+  });
+
+  it("serves an OpenAPI document naming every endpoint", async () => {
+    const res = await get("/v1/openapi.json");
+    expect(res.body.openapi).toBe("3.1.0");
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining([
+      "/healthz", "/v1/status", "/v1/probes/{id}/uptime", "/v1/incidents", "/v1/probes/{id}/results", "/v1/drills/{id}/runs",
+    ]));
+  });
+
+  it("requires an API key for raw results and drill runs", async () => {
+    for (const path of ["/v1/probes/healthy/results", "/v1/drills/db-restore/runs"]) {
+      expect(await get(path)).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+      expect((await get(path, { authorization: "Bearer wrong" })).status).toBe(401);
+      expect((await get(path, { "x-api-key": `${KEY}x` })).status).toBe(401);
+    }
+    const open = createApp({ store, probes: STATUS_PROBES, apiKeys: [], now: () => STATUS_NOW });
+    const res = await open.request("/v1/probes/healthy/results", { headers: { authorization: "Bearer " } });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.message).toContain("VIGIE_API_KEYS");
+  });
+
+  it("pages raw results newest first with a cursor", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const first = await get("/v1/probes/broken/results?limit=4&region=us-east-1", auth);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("cache-control")).toBe("private, no-store");
+    expect(first.body.items).toHaveLength(4);
+    expect(first.body.items[0].outcome).toBe("fail");
+    const second = await get(`/v1/probes/broken/results?limit=4&region=us-east-1&cursor=${first.body.cursor}`, { "x-api-key": "another-key" });
+    expect(second.body.items[0].startedAt < first.body.items[3].startedAt).toBe(true);
+    const ranged = await get(`/v1/probes/healthy/results?from=${new Date(STATUS_NOW - 10 * 60_000).toISOString()}&limit=500`, auth);
+    // Ten minutes back, both ends included, in two regions.
+    expect(ranged.body.items).toHaveLength(22);
+    expect(ranged.body.cursor).toBeUndefined();
+    expect((await get("/v1/probes/healthy/results?cursor=garbage", auth))).toMatchObject({ status: 400, body: { error: { code: "bad_cursor" } } });
+    expect((await get("/v1/probes/healthy/results?limit=501", auth)).status).toBe(400);
+    expect((await get("/v1/probes/healthy/results?from=yesterday", auth)).status).toBe(400);
+    expect((await get("/v1/probes/nope/results", auth)).status).toBe(404);
+    expect((await get("/v1/drills/nope/runs", auth)).status).toBe(404);
+    expect((await get("/v1/drills/db-restore/runs", auth)).body).toEqual({ items: [] });
+  });
+
+  it("answers unknown routes with a JSON 404", async () => {
+    expect(await get("/v2/nothing")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+  });
+
+  it("never shows a header value, a secret or URL userinfo in any response", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    await get("/", {});
+    await get("/v1/probes/broken/results?limit=50", auth);
+    await get("/v1/incidents");
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const body of bodies) {
+      expect(body).not.toContain(SECRET);
+      expect(body).not.toContain("user:pw@");
+    }
+  });
+});
