@@ -3,18 +3,32 @@ import { z } from "zod";
 import { runProbe } from "../core/runner/index.ts";
 import type { ProbeResult } from "../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps } from "./http/index.ts";
+import { BrowserProbe, runBrowserAttempt, type BrowserDeps } from "./browser/index.ts";
 
-export const ProbeConfig = z.discriminatedUnion("kind", [HttpProbe]);
+export const ProbeConfig = z.discriminatedUnion("kind", [HttpProbe, BrowserProbe]);
 export type ProbeConfig = z.infer<typeof ProbeConfig>;
 export type ProbeKind = ProbeConfig["kind"];
 
-/** Everything any runner may need; each kind reads its own part. */
-export type RunnerDeps = HttpDeps;
+/** Everything any runner may need; each kind reads its own part. Browser probes need `browser`. */
+export type RunnerDeps = HttpDeps & Partial<Pick<BrowserDeps, "browser" | "artifactsDir">>;
+
+/** Where failure screenshots go when the caller names no folder. */
+export const DEFAULT_ARTIFACTS_DIR = ".vigie/artifacts";
+
+/** A runner was called without what its kind needs: a wiring fault of ours, not a failed run. */
+export class MissingDependencyError extends Error {
+  override name = "MissingDependencyError";
+  readonly code = "MISSING_DEPENDENCY";
+}
 
 type Runners = { [K in ProbeKind]: (probe: Extract<ProbeConfig, { kind: K }>, deps: RunnerDeps) => Promise<ProbeResult> };
 
 export const runners: Runners = {
   http: (probe, deps) => runProbe(probe, runHttpAttempt, deps),
+  browser: async (probe, deps) => {
+    if (!deps.browser) throw new MissingDependencyError(`probe "${probe.id}" is a browser probe but no browser provider was given (deps.browser)`);
+    return runProbe(probe, runBrowserAttempt, { ...deps, browser: deps.browser, artifactsDir: deps.artifactsDir ?? DEFAULT_ARTIFACTS_DIR });
+  },
 };
 
 /** Runs one probe once, whatever its kind. */
@@ -23,4 +37,4 @@ export function runOnce(probe: ProbeConfig, deps: RunnerDeps): Promise<ProbeResu
   return run(probe, deps);
 }
 
-export { HttpProbe };
+export { HttpProbe, BrowserProbe };

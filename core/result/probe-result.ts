@@ -61,6 +61,8 @@ export const BrowserDetails = z.object({
   failedRequests: z.array(z.object({ url: z.string(), status: z.number().optional(), error: z.string().optional() })),
   steps: z.array(z.object({ name: z.string(), durationMs: z.number(), passed: z.boolean(), error: z.string().optional() })).optional(),
   screenshot: z.string().optional(),
+  /** The HTTP status of the page's document, when one arrived. */
+  status: z.number().optional(),
 });
 export type BrowserDetails = z.infer<typeof BrowserDetails>;
 
