@@ -16,7 +16,8 @@ const RETRYABLE = new Set([
  * email subscribers see it as the mail subject).
  */
 export function snsSubject(page: Page): string {
-  const ascii = pageSummary(page).replace(/[^\x20-\x7e]/g, "?").replace(/\s+/g, " ").trim();
+  // Accents are dropped rather than replaced ("très" → "tres"), other non-ASCII becomes "?".
+  const ascii = pageSummary(page).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/\s+/g, " ").replace(/[^\x20-\x7e]/g, "?").trim();
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 99)}~`;
 }
 

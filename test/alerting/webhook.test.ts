@@ -1,0 +1,81 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAlerting } from "../../core/alerting/create-alerting.ts";
+import { createMemoryAlertStore } from "../../core/alerting/store.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../fixtures/webhook-receiver.ts";
+import { clock, config, memoryLog, result, T0 } from "./harness.ts";
+
+const TOKEN = "s3cret-hook-token";
+const env = { HOOK_TOKEN: TOKEN, PD_KEY: "pd-routing-key-123" };
+const fastPolicy = { alert: { severity: "critical" as const, after: 1, recoverAfter: 1, quorum: 1 } };
+
+let receiver: WebhookReceiver;
+beforeEach(async () => { receiver = await startWebhookReceiver(); });
+afterEach(async () => { await receiver.close(); });
+
+describe("webhook channel against a local receiver", () => {
+  it("delivers a page exactly once after the receiver refused the first three tries", async () => {
+    receiver.failNext(3, 503);
+    const time = clock();
+    const { log, lines } = memoryLog();
+    const alerting = createAlerting({
+      config: config({ channels: { hook: { type: "webhook", url: `${receiver.url}/hook?token=\${env:HOOK_TOKEN}`, headers: { authorization: "Bearer ${env:HOOK_TOKEN}" } } }, delivery: { backoff: "5s" } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: time.now, log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.idle();
+    for (let i = 0; i < 8; i++) {
+      time.advance(15_000);
+      await alerting.drainOutbox();
+    }
+    expect(receiver.attempts).toBe(4);
+    expect(receiver.delivered).toHaveLength(1);
+    const [delivery] = receiver.delivered;
+    expect(delivery!.path).toBe(`/hook?token=${TOKEN}`);
+    expect(delivery!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(delivery!.body).toMatchObject({ type: "vigie.page", event: "open", dedupKey: expect.stringContaining("api-health_down_"), incident: { severity: "critical", kind: "down" } });
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+    expect(lines.filter((line) => line.message === "page not delivered, will retry").map((line) => line.fields?.error)).toEqual(["HTTP 503", "HTTP 503", "HTTP 503"]);
+  });
+
+  it("sends PagerDuty Events v2 trigger then resolve with the incident id as dedup_key", async () => {
+    const time = clock();
+    const alerting = createAlerting({
+      config: config({ channels: { pd: { type: "webhook", url: `${receiver.url}/v2/enqueue`, format: "pagerduty", routingKey: "${env:PD_KEY}" } } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: time.now, log: memoryLog().log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.onResult(result("us-east-1", "pass", T0 + 60_000));
+    await alerting.idle();
+    const [trigger, resolve] = receiver.delivered.map((delivery) => delivery.body as Record<string, unknown>);
+    expect(trigger).toMatchObject({ routing_key: "pd-routing-key-123", event_action: "trigger", payload: { severity: "critical", source: "api-health", class: "down" } });
+    expect(resolve).toEqual({ routing_key: "pd-routing-key-123", event_action: "resolve", dedup_key: trigger!.dedup_key });
+    expect(String((trigger!.payload as { summary: string }).summary)).toBe("[CRITICAL] API health (api-health) down in us-east-1");
+  });
+
+  it("sends a Slack-shaped message", async () => {
+    const alerting = createAlerting({
+      config: config({ channels: { slack: { type: "webhook", url: receiver.url, format: "slack" } } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: clock().now, log: memoryLog().log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.idle();
+    expect(receiver.delivered[0]!.body).toMatchObject({ text: "[CRITICAL] API health (api-health) down in us-east-1", attachments: [{ color: "#e01e5a" }] });
+  });
+
+  it("gives up on a timed-out receiver without leaking the URL's secret, and retries later", async () => {
+    const { startHttpTarget } = await import("../fixtures/targets.ts");
+    const silent = await startHttpTarget(() => { /* never answers */ });
+    const { log, lines } = memoryLog();
+    const time = clock();
+    const alerting = createAlerting({
+      config: config({ channels: { hook: { type: "webhook", url: `${silent.url}/?key=\${env:HOOK_TOKEN}`, timeout: "200ms" } } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: time.now, log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.idle();
+    await silent.close();
+    const retry = lines.find((line) => line.message === "page not delivered, will retry");
+    expect(retry?.fields?.error).toBe("timed out after 200ms");
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+});
