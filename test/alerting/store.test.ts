@@ -88,7 +88,7 @@ describe("alerting over the real store (dynalite)", () => {
       await alerting.onResult(result("us-east-1", "fail", T0 + i * 60_000, id));
       if (i < 4) await alerting.onResult(result("us-east-1", "pass", T0 + i * 60_000 + 30_000, id));
     }
-    const mine = (items: Array<{ probeId: string }>) => items.filter((item) => probes.includes(item.probeId));
+    const mine = <T extends { probeId: string }>(items: T[]) => items.filter((item) => probes.includes(item.probeId));
     const all = [];
     let cursor: string | undefined;
     do {
@@ -101,7 +101,7 @@ describe("alerting over the real store (dynalite)", () => {
     expect(listed).toHaveLength(5);
     const starts = listed.map((incident) => incident.startedAt);
     expect(starts).toEqual([...starts].sort().reverse());
-    expect(new Set(listed.map((incident) => (incident as { id: string }).id)).size).toBe(5);
+    expect(new Set(listed.map((incident) => incident.id)).size).toBe(5);
     const open = mine((await alerting.incidents.list({ status: "open", limit: 50 })).items);
     expect(open.map((incident) => incident.probeId)).toEqual(["list-b"]);
     const resolvedA = await alerting.incidents.list({ status: "resolved", probeId: "list-a", limit: 1 });

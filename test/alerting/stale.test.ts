@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { createAlerting } from "../../core/alerting/create-alerting.ts";
+import { createMemoryAlertStore } from "../../core/alerting/store.ts";
+import type { Page } from "../../core/alerting/evaluate.ts";
+import type { Pager } from "../../core/alerting/channels/types.ts";
+import { clock, config, memoryLog, result, T0 } from "./harness.ts";
+
+function collect(): Pager & { pages: Page[] } {
+  const pager = { timeoutMs: 100, pages: [] as Page[], async send(page: Page) { pager.pages.push(page); return { ok: true as const }; } };
+  return pager;
+}
+
+describe("stale detection and reminders (injected clock)", () => {
+  it("opens a stale incident after 3× the interval without a result, and resolves it on the next result", async () => {
+    const time = clock();
+    const pager = collect();
+    const alerting = createAlerting({ config: config(), store: createMemoryAlertStore(), pagers: { oncall: pager }, now: time.now, log: memoryLog().log });
+    await alerting.onResult(result("us-east-1", "pass", T0));
+    time.advance(179_999);
+    await alerting.tick();
+    expect(pager.pages).toEqual([]);
+    time.advance(1);
+    await alerting.tick();
+    expect(pager.pages.map((page) => [page.event, page.incident.kind])).toEqual([["open", "stale"]]);
+    expect(pager.pages[0]!.incident.firstError?.message).toBe("no result for 180s (interval 60s)");
+    time.advance(60_000);
+    await alerting.tick(); // still stale: no second page
+    expect(pager.pages).toHaveLength(1);
+    await alerting.onResult(result("us-east-1", "pass", time.now()));
+    await alerting.idle();
+    expect(pager.pages.map((page) => page.event)).toEqual(["open", "resolve"]);
+    expect(pager.pages[1]!.incident.durationMs).toBe(60_000);
+  });
+
+  it("treats a probe that never reported as stale 3 intervals after alerting started", async () => {
+    const time = clock();
+    const pager = collect();
+    const alerting = createAlerting({ config: config(), store: createMemoryAlertStore(), pagers: { oncall: pager }, now: time.now, log: memoryLog().log });
+    await alerting.tick();
+    time.advance(180_000);
+    await alerting.tick();
+    expect(pager.pages.map((page) => page.incident.kind)).toEqual(["stale"]);
+    expect(pager.pages[0]!.incident.regions).toEqual(["us-east-1", "eu-west-1", "ap-south-1"]);
+  });
+
+  it("reminds about an open incident every remindEvery, and stops once it resolves", async () => {
+    const time = clock();
+    const pager = collect();
+    const alerting = createAlerting({
+      config: config({ remindEvery: "30m" }, { alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 }, every: 3_600_000 }),
+      store: createMemoryAlertStore(), pagers: { oncall: pager }, now: time.now, log: memoryLog().log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    for (let i = 0; i < 4; i++) {
+      time.advance(15 * 60_000);
+      await alerting.tick();
+    }
+    await alerting.onResult(result("us-east-1", "pass", time.now()));
+    time.advance(60 * 60_000);
+    await alerting.tick();
+    await alerting.idle();
+    expect(pager.pages.map((page) => page.id.replace(/^.*:/, ""))).toEqual(["open", "1", "2", "resolve"]);
+    expect(pager.pages.map((page) => page.event)).toEqual(["open", "remind", "remind", "resolve"]);
+  });
+});
