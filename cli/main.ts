@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { processIo, type CliIo } from "./io.ts";
 import { validate } from "./commands/validate.ts";
 import { test } from "./commands/test.ts";
+import { start } from "./commands/start.ts";
 
 const USAGE = `usage: vigie <command> [options]
 
@@ -14,6 +15,8 @@ commands:
 
 options:
   --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
+  --port N       start: the API and status page port (default 8787; 0 picks a free one)
+  --data DIR     start: where results are kept (default .vigie)
   -h, --help     this text
 `;
 
@@ -61,6 +64,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return 2;
       }
       return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency }, io);
+    }
+    case "start": {
+      const port = values.port === undefined ? undefined : Number(values.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+        io.stderr.write(`--port: must be a port number from 0 to 65535 (0 picks a free one), not "${values.port}"\n`);
+        return 2;
+      }
+      return start({ config: values.config, port, data: values.data }, io);
     }
     default:
       io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -1,4 +1,4 @@
-// `npm start`: the demo service on 127.0.0.1:4780, then vigie on the example config against it.
+// `npm start`: the demo service on 127.0.0.1:4780, then `vigie start` on the example config against it, until Ctrl-C.
 import { main } from "../cli/main.ts";
 import { startDemoService, DEMO_PORT, DEMO_TOKEN } from "./demo-service.ts";
 
@@ -7,6 +7,6 @@ process.env.ORDERS_TOKEN ??= DEMO_TOKEN;
 
 const demo = await startDemoService(Number(process.env.VIGIE_DEMO_PORT ?? DEMO_PORT));
 process.stderr.write(`demo service on ${demo.url}\n`);
-const code = await main(["test", ...process.argv.slice(2)]);
+const code = await main(["start", ...process.argv.slice(2)]);
 await demo.close();
 process.exitCode = code;

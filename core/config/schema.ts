@@ -71,6 +71,11 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       drills: z.array(z.never({ error: "drills are not supported yet" })).default([]),
       /** Channels, severity routes, maintenance windows and SLOs (see docs/alerting.md). Default: pages logged to stderr. */
       alerts: Alerts.optional(),
+      /** The results store. Default { retention: "30d" }. Example: { retention: "90d" }. */
+      store: z.strictObject({
+        /** How long raw runs are kept (rollups, and so uptime and latency, are kept 400 days). Default "30d". */
+        retention: Duration.prefault("30d"),
+      }).optional(),
     })
     // Runs even when other fields failed, so a duplicate id is reported together with every other mistake.
     .superRefine(

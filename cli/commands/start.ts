@@ -1,0 +1,241 @@
+// `vigie start`: everything on one machine — embedded DynamoDB (dynalite) in --data, the scheduler and runners,
+// the durable writer, and the results API with the status page, until SIGINT/SIGTERM.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createApp, apiKeysFrom } from "../../api/index.ts";
+import { envRefs } from "../../core/config/secrets.ts";
+import type { IncidentReader, ProbeResult } from "../../core/result/index.ts";
+import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
+import {
+  createDurableWriter, createResultStore, ensureTable, sanitizeResult, startEmbeddedDynamo,
+  type DurableWriter, type ResultHook, type ResultStore,
+} from "../../core/store/index.ts";
+import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import type { Config } from "../../index.ts";
+import type { CliIo } from "../io.ts";
+import { loadForCommand } from "../load.ts";
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_DATA_DIR = ".vigie";
+export const TABLE_NAME = "vigie";
+const DAY = 86_400_000;
+
+/** Periodic work run by the scheduler beside the probes (e.g. the evaluator's stale checks and page retries). */
+export interface Tick {
+  name: string;
+  everyMs: number;
+  run: (now: number) => Promise<void>;
+}
+
+/**
+ * Where other modules plug into `vigie start`. The evaluator, for one:
+ * `{ onResult: [alerting.onResult], ticks: [{ name: "alerting", everyMs: 5_000, run: () => alerting.tick() }],
+ *    incidents: alerting.incidents, onStop: [() => alerting.stop()] }`.
+ */
+export interface StartHooks {
+  /** Called in order with each result after it is stored (a hook that throws is logged). */
+  onResult?: ResultHook[];
+  ticks?: Tick[];
+  /** Incidents for /v1/incidents, /v1/status and the status page. */
+  incidents?: IncidentReader;
+  /** Called on shutdown after the last result is stored, before the store closes. */
+  onStop?: Array<() => Promise<void>>;
+}
+
+/** What hooks are built from: the same table and clock `vigie start` uses. */
+export interface HookContext {
+  config: Config;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+export interface StartVigieOptions {
+  /** 0 picks a free port. Default 8787. */
+  port?: number;
+  /** Default 127.0.0.1: the API is local unless asked otherwise. */
+  host?: string;
+  /** Folder for the database and the spool. */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  now?: () => number;
+  log?: (line: string) => void;
+  hooks?: (context: HookContext) => StartHooks | Promise<StartHooks>;
+  /** Extra runner dependencies (tests inject a resolver, the browser kind its launcher). */
+  runnerDeps?: Partial<RunnerDeps>;
+}
+
+export interface RunningVigie {
+  url: string;
+  port: number;
+  store: ResultStore;
+  writer: DurableWriter;
+  scheduler: Scheduler;
+  /** Stops probing, waits for runs in progress, stores their results, then closes the API and the database. */
+  stop(): Promise<void>;
+}
+
+/** Every value the config's probes may send that must never be stored or shown: header values and resolved `${env:…}`. */
+export function configSecrets(config: Config, env: NodeJS.ProcessEnv): string[] {
+  const secrets = new Set<string>();
+  const walk = (node: unknown, underHeaders: boolean): void => {
+    if (typeof node === "string") {
+      for (const name of envRefs(node)) if (env[name]) secrets.add(env[name]!);
+      if (underHeaders) secrets.add(node.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? ""));
+      return;
+    }
+    if (Array.isArray(node)) return node.forEach((child) => walk(child, underHeaders));
+    if (node !== null && typeof node === "object") {
+      for (const [key, child] of Object.entries(node)) walk(child, underHeaders || key === "headers");
+    }
+  };
+  walk(config.probes, false);
+  return [...secrets].filter((secret) => secret.length >= 4);
+}
+
+function internalResult(probe: Config["probes"][number], region: string, startedAt: number, error: unknown): ProbeResult {
+  return {
+    probeId: probe.id, kind: probe.kind, region, startedAt: new Date(startedAt).toISOString(), durationMs: 0, outcome: "fail",
+    error: { category: "internal", message: `runner failed: ${(error as Error).message}` }, assertions: [],
+  };
+}
+
+export async function startVigie(config: Config, options: StartVigieOptions): Promise<RunningVigie> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+
+  const dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
+  await ensureTable(dynamo.client, TABLE_NAME);
+  const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
+  const retention = (config as { store?: { retention: number } }).store?.retention;
+  const store = createResultStore({ doc, tableName: TABLE_NAME, now, ...(retention ? { retention: { runsMs: retention } } : {}) });
+  const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log })) ?? {};
+
+  const secrets = configSecrets(config, options.env);
+  const writer = createDurableWriter({ store, spoolPath: path.join(dataDir, "spool.jsonl"), onResult: hooks.onResult ?? [], log });
+
+  const runnerDeps = (region: string): RunnerDeps => ({ region, now, env: options.env, ...options.runnerDeps }) as RunnerDeps;
+  const jobs: ScheduledJob[] = config.probes.flatMap((probe) =>
+    probe.regions.map((region) => ({
+      key: `${probe.id}@${region}`,
+      everyMs: probe.every,
+      run: async () => {
+        const startedAt = now();
+        let result: ProbeResult;
+        try {
+          result = await runOnce(probe, runnerDeps(region));
+        } catch (error) {
+          result = internalResult(probe, region, startedAt, error);
+        }
+        writer.write(sanitizeResult(result, secrets));
+      },
+    })));
+  // Day rollups are folded from hour rollups once a day has closed (see core/store/results-store.ts).
+  const reconcile = async (daysBack: number) => {
+    const at = now();
+    const from = new Date(at - daysBack * DAY).toISOString().slice(0, 10);
+    const to = new Date(at - 2 * DAY).toISOString().slice(0, 10);
+    for (const probe of config.probes) for (const region of probe.regions) await store.reconcileDays(probe.id, region, from, to);
+  };
+  const ticks: Tick[] = [{ name: "fold-days", everyMs: 3_600_000, run: () => reconcile(3) }, ...(hooks.ticks ?? [])];
+  for (const tick of ticks) jobs.push({ key: `tick:${tick.name}`, everyMs: tick.everyMs, run: () => tick.run(now()) });
+
+  const scheduler = createScheduler(jobs, {
+    now,
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    onSkip: (key, slot) => log(`schedule: skipped ${key} at ${new Date(slot).toISOString()}: its previous run is still going`),
+    onError: (key, error) => log(`schedule: ${key} failed: ${(error as Error).message}`),
+  });
+
+  const app = createApp({
+    store, probes: config.probes, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents,
+    title: config.project, now,
+  });
+  const host = options.host ?? "127.0.0.1";
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }, () => resolve(listening));
+    listening.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  void reconcile(13).catch((error: unknown) => log(`store: folding days failed: ${(error as Error).message}`));
+  scheduler.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/`,
+    port,
+    store,
+    writer,
+    scheduler,
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        const { pending } = await writer.close({ timeoutMs: 10_000 });
+        if (pending > 0) log(`store: ${pending} result${pending === 1 ? "" : "s"} left in the spool for the next start`);
+        for (const stop of hooks.onStop ?? []) await stop().catch((error: unknown) => log(`hook: stop failed: ${(error as Error).message}`));
+        await new Promise<void>((resolve) => {
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          server.close(() => resolve());
+        });
+        await dynamo.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export interface StartOptions {
+  config?: string | undefined;
+  port?: number | undefined;
+  data?: string | undefined;
+}
+
+/** Resolves when the process is asked to stop: SIGINT, SIGTERM, or `signal` aborted. */
+function stopRequested(signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(why);
+    };
+    const onInt = () => done("SIGINT");
+    const onTerm = () => done("SIGTERM");
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+    signal?.addEventListener("abort", () => done("abort"), { once: true });
+  });
+}
+
+export async function start(options: StartOptions, io: CliIo, extra: Omit<StartVigieOptions, "dataDir" | "env" | "port"> & { signal?: AbortSignal } = {}): Promise<number> {
+  const config = await loadForCommand(options.config, io);
+  if (!config) return 2;
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const dataDir = path.resolve(io.cwd, options.data ?? DEFAULT_DATA_DIR);
+  let running: RunningVigie;
+  try {
+    running = await startVigie(config, { ...extra, log: extra.log ?? log, now: extra.now ?? io.now, dataDir, env: io.env, port: options.port ?? DEFAULT_PORT });
+  } catch (error) {
+    io.stderr.write(`start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const schedules = config.probes.reduce((sum, probe) => sum + probe.regions.length, 0);
+  io.stdout.write(
+    `vigie: ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} on ${schedules} schedule${schedules === 1 ? "" : "s"}, data in ${dataDir}\n` +
+    `vigie: status page and API on ${running.url}\n`,
+  );
+  const why = await stopRequested(extra.signal);
+  io.stderr.write(`vigie: ${why}: finishing runs in progress and storing their results…\n`);
+  await running.stop();
+  io.stderr.write(`vigie: stopped (${running.writer.stats.stored} results stored this run)\n`);
+  return 0;
+}
