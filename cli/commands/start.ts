@@ -7,11 +7,10 @@ import { serve, type ServerType } from "@hono/node-server";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createApp, apiKeysFrom } from "../../api/index.ts";
-import { envRefs } from "../../core/config/secrets.ts";
 import type { IncidentReader, ProbeResult } from "../../core/result/index.ts";
 import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
 import {
-  createDurableWriter, createResultStore, ensureTable, sanitizeResult, startEmbeddedDynamo,
+  createDurableWriter, createResultStore, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
@@ -82,24 +81,6 @@ export interface RunningVigie {
   stop(): Promise<void>;
 }
 
-/** Every value the config's probes may send that must never be stored or shown: header values and resolved `${env:…}`. */
-export function configSecrets(config: Config, env: NodeJS.ProcessEnv): string[] {
-  const secrets = new Set<string>();
-  const walk = (node: unknown, underHeaders: boolean): void => {
-    if (typeof node === "string") {
-      for (const name of envRefs(node)) if (env[name]) secrets.add(env[name]!);
-      if (underHeaders) secrets.add(node.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? ""));
-      return;
-    }
-    if (Array.isArray(node)) return node.forEach((child) => walk(child, underHeaders));
-    if (node !== null && typeof node === "object") {
-      for (const [key, child] of Object.entries(node)) walk(child, underHeaders || key === "headers");
-    }
-  };
-  walk(config.probes, false);
-  return [...secrets].filter((secret) => secret.length >= 4);
-}
-
 function internalResult(probe: Config["probes"][number], region: string, startedAt: number, error: unknown): ProbeResult {
   return {
     probeId: probe.id, kind: probe.kind, region, startedAt: new Date(startedAt).toISOString(), durationMs: 0, outcome: "fail",
@@ -120,7 +101,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const store = createResultStore({ doc, tableName: TABLE_NAME, now, ...(retention ? { retention: { runsMs: retention } } : {}) });
   const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log })) ?? {};
 
-  const secrets = configSecrets(config, options.env);
+  const secrets = probeSecrets(config.probes, options.env);
   const writer = createDurableWriter({ store, spoolPath: path.join(dataDir, "spool.jsonl"), onResult: hooks.onResult ?? [], log });
 
   const runnerDeps = (region: string): RunnerDeps => ({ region, now, env: options.env, ...options.runnerDeps }) as RunnerDeps;

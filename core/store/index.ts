@@ -8,4 +8,4 @@ export { bucketOf, bucketBounds, bucketValue, percentiles, quantile, mergeInto, 
 export type { Histogram, Percentiles } from "./histogram.ts";
 export { createDurableWriter } from "./durable-writer.ts";
 export type { DurableWriter, DurableWriterOptions, ResultHook, WriterStats } from "./durable-writer.ts";
-export { sanitize, sanitizeResult } from "./sanitize.ts";
+export { sanitize, sanitizeResult, probeSecrets } from "./sanitize.ts";

@@ -1,5 +1,5 @@
 // The last scrub before a result is stored or served: known secret values, and URL userinfo and query values.
-import { displayUrl, redact } from "../config/secrets.ts";
+import { displayUrl, envRefs, redact } from "../config/secrets.ts";
 import type { ProbeResult } from "../result/index.ts";
 
 /** A URL in free text, e.g. in an error message a target or a runtime wrote. */
@@ -22,4 +22,23 @@ export function sanitize<T>(value: T, secrets: Iterable<string> = []): T {
 /** Runners already redact the secrets they resolve; this is the store's and the API's belt to their braces. */
 export function sanitizeResult(result: ProbeResult, secrets: Iterable<string> = []): ProbeResult {
   return sanitize(result, secrets);
+}
+
+/** Every value probes may send that must never be stored or shown: header values (as sent) and resolved `${env:…}`. */
+export function probeSecrets(probes: readonly unknown[], env: NodeJS.ProcessEnv): string[] {
+  const secrets = new Set<string>();
+  const walk = (node: unknown, underHeaders: boolean): void => {
+    if (typeof node === "string") {
+      for (const name of envRefs(node)) if (env[name]) secrets.add(env[name]!);
+      if (underHeaders) secrets.add(node.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? ""));
+      return;
+    }
+    if (Array.isArray(node)) return node.forEach((child) => walk(child, underHeaders));
+    if (node !== null && typeof node === "object") {
+      for (const [key, child] of Object.entries(node)) walk(child, underHeaders || key === "headers");
+    }
+  };
+  walk(probes, false);
+  // Very short values ("1", "no") would scrub ordinary words from every message.
+  return [...secrets].filter((secret) => secret.length >= 4);
 }
