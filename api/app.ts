@@ -1,4 +1,5 @@
 // The results API and status page: one Hono app, served by `vigie start` on Node and by a Lambda handler on AWS.
+import { createHash } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
@@ -27,6 +28,8 @@ export interface ApiDeps {
   /** How long /v1/status and the page reuse a computed model. Default 5 s; 0 computes each time. */
   statusCacheMs?: number;
 }
+
+const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("base64url")}"`;
 
 const PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=30";
 
@@ -69,8 +72,15 @@ export function createApp(deps: ApiDeps): Hono {
   const secrets = deps.secrets ?? [];
   const probes = new Map(deps.probes.map((probe) => [probe.id, probe]));
   const status = createStatusReader({ ...deps, now, cacheMs: deps.statusCacheMs ?? 5_000 });
-  /** The public model, scrubbed once more: error messages come from targets. */
-  const publicStatus = async (): Promise<StatusModel> => sanitize(await status.read(), secrets);
+  // The public model is scrubbed once more (error messages come from targets), and its renderings are kept with
+  // it, so a cached model costs no more than sending bytes.
+  const renderings = new WeakMap<StatusModel, { model: StatusModel; json?: string; html?: string; jsonTag?: string; htmlTag?: string }>();
+  const publicStatus = async () => {
+    const model = await status.read();
+    let rendered = renderings.get(model);
+    if (!rendered) renderings.set(model, (rendered = { model: sanitize(model, secrets) }));
+    return rendered;
+  };
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -103,20 +113,29 @@ export function createApp(deps: ApiDeps): Hono {
   });
 
   app.get("/", async (c) => {
+    const rendered = await publicStatus();
+    rendered.html ??= await renderStatusPage(rendered.model, deps.title ?? "vigie");
+    rendered.htmlTag ??= entityTag(rendered.html);
     c.header("Cache-Control", PUBLIC_CACHE);
-    return c.html(await renderStatusPage(await publicStatus(), deps.title ?? "vigie"));
+    c.header("ETag", rendered.htmlTag);
+    return c.html(rendered.html);
   });
 
   app.get("/v1/status", async (c) => {
-    const model = await publicStatus();
-    c.header("Cache-Control", PUBLIC_CACHE);
-    return c.json({
+    const rendered = await publicStatus();
+    const { model } = rendered;
+    rendered.json ??= JSON.stringify({
       generatedAt: model.generatedAt,
       state: model.state,
       probes: model.probes.map(({ days: _days, ...probe }) => probe),
       incidents: { open: model.openIncidents },
       drills: model.drills,
     });
+    rendered.jsonTag ??= entityTag(rendered.json);
+    c.header("Cache-Control", PUBLIC_CACHE);
+    c.header("ETag", rendered.jsonTag);
+    c.header("Content-Type", "application/json");
+    return c.body(rendered.json);
   });
 
   app.get("/v1/probes/:id/uptime", async (c) => {
