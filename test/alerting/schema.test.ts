@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Config } from "../../index.ts";
 import { problemsOf } from "../../core/config/load.ts";
+import type { AlertingConfig } from "../../core/alerting/create-alerting.ts";
 
 function problems(input: unknown): string[] {
   const parsed = Config.safeParse(input);
@@ -32,6 +33,9 @@ describe("the alerts block of the config", () => {
         remindEvery: "30m",
       },
     });
+    // The parsed config is what `vigie start` hands to createAlerting, as is.
+    const forAlerting: AlertingConfig = parsed;
+    expect(forAlerting.probes).toHaveLength(2);
     expect(parsed.alerts?.channels.slack).toMatchObject({ format: "slack", timeout: 5_000 });
     expect(parsed.alerts?.maintenance[0]).toMatchObject({ kind: "weekly", days: [0], startMinute: 120, durationMs: 3_600_000, timeZone: "Europe/Paris" });
     expect(parsed.alerts?.slos[0]!.window).toBe(30 * 86_400_000);
