@@ -74,11 +74,16 @@ export class AlertingError extends Error {
 
 const MAX_WRITE_TRIES = 8;
 
-function jsonLog(stream: Pick<NodeJS.WriteStream, "write">): AlertLog {
+/** An AlertLog over a function taking whole lines (as `vigie start`'s hook context `log` does): one JSON object a line. */
+export function alertLogFromLines(write: (line: string) => void): AlertLog {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    stream.write(`${JSON.stringify({ level, msg: message, module: "alerting", ...fields })}\n`);
+    write(JSON.stringify({ level, msg: message, module: "alerting", ...fields }));
   };
   return { info: line("info"), warn: line("warn"), error: line("error") };
+}
+
+function jsonLog(stream: Pick<NodeJS.WriteStream, "write">): AlertLog {
+  return alertLogFromLines((line) => stream.write(`${line}\n`));
 }
 
 /** Resolves each probe's alert policy with its defaults: quorum 2 when it runs in 2+ regions, else 1. */
