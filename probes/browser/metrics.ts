@@ -32,7 +32,7 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
     "paint": (e) => {
       if (e.name !== "first-contentful-paint") return;
       state.fcp = e.startTime;
-      waitingForPaint.splice(0).forEach((wake) => wake(true));
+      waitingForPaint.splice(0).forEach((wake) => wake());
     },
     "largest-contentful-paint": (e) => { state.lcp = e.startTime; },
     "longtask": (e) => { state.longTasks.push([e.startTime, e.startTime + e.duration]); },
@@ -49,11 +49,22 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
   const positive = (value) => (typeof value === "number" && value > 0 ? value : null);
   Object.defineProperty(window, key, {
     value: {
-      painted(ms) {
-        if (state.fcp !== null) return Promise.resolve(true);
+      settled(ms) {
+        // Content present at load is painted in the next frame and reported (LCP) with the one after:
+        // two frames, and a first paint, before a snapshot tells what a visitor saw at load.
         return new Promise((resolve) => {
-          waitingForPaint.push(resolve);
-          setTimeout(() => resolve(state.fcp !== null), ms);
+          let frames = 0;
+          let done = false;
+          const finish = () => {
+            if (done) return;
+            done = true;
+            setTimeout(() => resolve(state.fcp !== null), 0);
+          };
+          const check = () => { if (frames >= 2 && state.fcp !== null) finish(); };
+          setTimeout(finish, ms);
+          waitingForPaint.push(check);
+          const frame = () => { frames++; check(); if (!done && frames < 2) requestAnimationFrame(frame); };
+          requestAnimationFrame(frame);
         });
       },
       read() {
@@ -79,9 +90,9 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
 /** The expression that reads a snapshot in the page. */
 export const READ_SNAPSHOT = `window[Symbol.for("vigie.metrics")] ? window[Symbol.for("vigie.metrics")].read() : null`;
 
-/** Waits in the page until its first contentful paint, at most `ms`; true when it painted. */
-export const waitForPaint = (ms: number) =>
-  `window[Symbol.for("vigie.metrics")] ? window[Symbol.for("vigie.metrics")].painted(${Math.max(0, Math.round(ms))}) : false`;
+/** Waits in the page for two frames after now and a first contentful paint, at most `ms`; true when it painted. */
+export const waitForSettled = (ms: number) =>
+  `window[Symbol.for("vigie.metrics")] ? window[Symbol.for("vigie.metrics")].settled(${Math.max(0, Math.round(ms))}) : false`;
 
 /** Lighthouse's quiet window tolerates this many requests in flight. */
 export const QUIET_MAX_REQUESTS = 2;

@@ -9,7 +9,7 @@ import type { ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
 import {
-  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForPaint, type PageSnapshot,
+  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
 import type { BrowserProbe, BrowserThresholds, JourneyTools } from "./schema.ts";
@@ -26,8 +26,8 @@ type Step = NonNullable<BrowserDetails["steps"]>[number];
 
 /** Lists on a result stay short: a broken page can log thousands of the same error. */
 const MAX_LISTED = 50;
-/** With the quiet window off, how long after load the probe waits for a first paint that has not come. */
-const FIRST_PAINT_WAIT_MS = 500;
+/** How long after load the probe waits for the frames that show what loaded (and a first paint that has not come). */
+const SETTLE_MS = 500;
 /** What a failure screenshot may add to a run that already failed. */
 const SCREENSHOT_BUDGET_MS = 1000;
 
@@ -167,10 +167,10 @@ class SnapshotReader {
   ) {}
 
   /** The snapshot, or undefined when the page does not answer within `ms` (busy, gone, navigated). */
-  async read(ms: number, options: { afterPaintMs?: number } = {}): Promise<PageSnapshot | undefined> {
+  async read(ms: number, options: { settleMs?: number } = {}): Promise<PageSnapshot | undefined> {
     if (this.page.isClosed() || ms <= 0) return undefined;
-    const paint = options.afterPaintMs ?? 0;
-    const expression = paint > 0 ? `Promise.resolve(${waitForPaint(paint)}).then(() => ${READ_SNAPSHOT})` : READ_SNAPSHOT;
+    const settle = options.settleMs ?? 0;
+    const expression = settle > 0 ? `Promise.resolve(${waitForSettled(settle)}).then(() => ${READ_SNAPSHOT})` : READ_SNAPSHOT;
     const reply = await within(this.session.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true }), ms).catch(() => undefined);
     if (reply === undefined || reply === LATE || reply.exceptionDetails) return undefined;
     return (reply.result.value ?? undefined) as PageSnapshot | undefined;
@@ -399,14 +399,11 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
     }
   }
 
-  let snap: PageSnapshot | undefined;
+  // What loaded is painted a frame after load and its LCP reported a frame later; a light page may
+  // not have painted at all yet. The first look waits for that, every later one is immediate.
+  let snap = await reader.read(remaining(), { settleMs: Math.min(SETTLE_MS, remaining()) });
   let tti: number | null = null;
-  if (probe.quietWindow > 0) {
-    ({ snapshot: snap, tti } = await waitForInteractive(reader, log, probe.quietWindow, remaining));
-  } else {
-    // A light page fires load before its first paint; a frame or two later it has one to report.
-    snap = await reader.read(remaining(), { afterPaintMs: Math.min(FIRST_PAINT_WAIT_MS, remaining()) });
-  }
+  if (snap && probe.quietWindow > 0) ({ snapshot: snap, tti } = await waitForInteractive(reader, log, probe.quietWindow, remaining));
   const measured = details(snap, log, tti, statusField);
   if (!snap) {
     const gone = page.isClosed() || !context.browser()?.isConnected();
