@@ -1,0 +1,161 @@
+// Store and API figures: GET /v1/status under load with 90 days vs 1 day of history, and ingest through the writer.
+//   npx tsx bench/store.ts            (about two minutes; prints, asserts nothing)
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import { serve, type ServerType } from "@hono/node-server";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createApp, computeStatus, type StatusProbe } from "../api/index.ts";
+import type { ProbeResult } from "../core/result/index.ts";
+import {
+  bucketOf, createDurableWriter, createResultStore, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo, type ResultStore, type Rollup,
+} from "../core/store/index.ts";
+
+/** The part of autocannon (which ships no types) this bench uses. */
+interface AutocannonInstance extends PromiseLike<{ requests: { average: number } }> {
+  on(event: "response", listener: (client: unknown, status: number, bytes: number, responseTime: number) => void): void;
+}
+const autocannon = createRequire(import.meta.url)("autocannon") as (options: { url: string; connections: number; duration: number }) => AutocannonInstance;
+
+const PROBES = 100;
+const REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"];
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 10;
+const INGEST_RESULTS = 12_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const NOW = Date.now();
+
+const probes: StatusProbe[] = Array.from({ length: PROBES }, (_, i) => ({
+  id: `probe-${String(i).padStart(3, "0")}`, name: `Probe ${i}`, kind: "http", every: 60_000, timeout: 10_000, regions: REGIONS,
+}));
+
+/** A plausible rollup of `runs` one-minute runs: latencies around 80 ms with a tail, a few failures on some days. */
+function rollup(key: string, runs: number, seed: number): Rollup {
+  const fail = seed % 17 === 0 ? Math.ceil(runs * 0.02) : 0;
+  const degraded = seed % 5 === 0 ? Math.ceil(runs * 0.01) : 0;
+  const pass = runs - fail - degraded;
+  const histogram: Record<number, number> = {};
+  const answered = pass + degraded;
+  const shares: Array<[number, number]> = [[40, 0.2], [60, 0.3], [80, 0.25], [110, 0.15], [200, 0.07], [600, 0.03]];
+  let left = answered;
+  shares.forEach(([ms, share], i) => {
+    const count = i === shares.length - 1 ? left : Math.round(answered * share);
+    histogram[bucketOf(ms)] = (histogram[bucketOf(ms)] ?? 0) + count;
+    left -= count;
+  });
+  return { key, runs, pass, degraded, fail, histogram };
+}
+
+/** History for every probe × region: `days` day rollups (as the fold writes them) and hour rollups for yesterday and today. */
+async function loadHistory(store: ResultStore, days: number): Promise<number> {
+  let items = 0;
+  const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const jobs: Array<() => Promise<void>> = [];
+  for (const probe of probes) {
+    for (const region of REGIONS) {
+      // Day rollups for closed days (≥ 2 days ago, as the fold writes them); yesterday and today live in hour rollups.
+      const dayRollups = Array.from({ length: Math.max(0, days - 2) }, (_, i) => rollup(dayKey(NOW - (i + 2) * DAY), 1440, i + probe.id.length));
+      const hours: Rollup[] = [];
+      const firstHour = days >= 2 ? Math.floor(NOW / DAY) * DAY - DAY : Math.floor((NOW - DAY) / HOUR) * HOUR + HOUR;
+      for (let t = firstHour; t <= NOW; t += HOUR) hours.push(rollup(new Date(t).toISOString().slice(0, 13), 60, t / HOUR));
+      items += dayRollups.length + hours.length;
+      jobs.push(async () => {
+        await store.putDayRollups(probe.id, region, dayRollups);
+        await store.putHourRollups(probe.id, region, hours);
+      });
+    }
+  }
+  for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((job) => job()));
+  // The current state per probe × region, as the writer leaves it.
+  await store.write(probes.flatMap((probe) => REGIONS.map((region): ProbeResult => ({
+    probeId: probe.id, kind: "http", region, startedAt: new Date(NOW - 30_000).toISOString(), durationMs: 80, outcome: "pass", assertions: [],
+  }))));
+  return items;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+async function measureStatus(store: ResultStore): Promise<{ p50: number; p95: number; p99: number; rps: number; coldMs: number; bytes: number }> {
+  // The uncached cost: what one refresh of the status model takes (it runs in the background, once per 5 s at most).
+  const cold: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    await computeStatus({ store, probes, now: () => NOW });
+    cold.push(performance.now() - start);
+  }
+  const app = createApp({ store, probes, apiKeys: [], now: Date.now });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/status`;
+  const warm = await fetch(url);
+  const bytes = (await warm.text()).length;
+  const latencies: number[] = [];
+  const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await instance;
+  await new Promise((resolve) => server.close(resolve));
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
+    rps: result.requests.average, coldMs: cold.sort((a, b) => a - b)[1]!, bytes,
+  };
+}
+
+async function measureIngest(dynamo: EmbeddedDynamo): Promise<{ perSecond: number; ms: number }> {
+  const tableName = "bench-ingest";
+  await ensureTable(dynamo.client, tableName);
+  const store = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName, now: () => NOW });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-bench-"));
+  const writer = createDurableWriter({ store, spoolPath: path.join(dir, "spool.jsonl"), batchSize: 100 });
+  const perProbe = Math.ceil(INGEST_RESULTS / (PROBES * REGIONS.length));
+  const results: ProbeResult[] = [];
+  for (let m = 0; m < perProbe; m++) {
+    for (const probe of probes) {
+      for (const region of REGIONS) {
+        results.push({ probeId: probe.id, kind: "http", region, startedAt: new Date(NOW - (perProbe - m) * 60_000).toISOString(), durationMs: 50 + (m % 9) * 20, outcome: m % 31 === 0 ? "fail" : "pass", ...(m % 31 === 0 ? { error: { category: "http" as const, message: "HTTP 503" } } : {}), assertions: [] });
+      }
+    }
+  }
+  const start = performance.now();
+  for (const result of results) writer.write(result);
+  await writer.flush();
+  const ms = performance.now() - start;
+  await writer.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { perSecond: results.length / (ms / 1000), ms };
+}
+
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+async function main(): Promise<void> {
+  const dynamo = await startEmbeddedDynamo();
+  try {
+    console.log(`store bench: ${PROBES} probes × ${REGIONS.length} regions, autocannon ${CONNECTIONS} connections × ${DURATION_S} s on GET /v1/status (dynalite in memory, Node ${process.version}, ${os.cpus().length} CPUs)`);
+    const figures: Record<string, Awaited<ReturnType<typeof measureStatus>>> = {};
+    for (const days of [90, 1]) {
+      const tableName = `bench-${days}d`;
+      await ensureTable(dynamo.client, tableName);
+      const store = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName, now: () => NOW });
+      const loadStart = performance.now();
+      const items = await loadHistory(store, days);
+      console.log(`  ${days} d of history: ${items} rollup items loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
+      const figure = await measureStatus(store);
+      figures[days] = figure;
+      console.log(`  ${days} d: p50 ${fmt(figure.p50)}  p95 ${fmt(figure.p95)}  p99 ${fmt(figure.p99)}  ${Math.round(figure.rps)} req/s  (${(figure.bytes / 1024).toFixed(0)} KiB; uncached model refresh ${fmt(figure.coldMs)})`);
+    }
+    const ratio = figures[90]!.p95 / figures[1]!.p95;
+    const coldRatio = figures[90]!.coldMs / figures[1]!.coldMs;
+    console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3; p95 goal ≤ 50 ms: ${figures[90]!.p95 <= 50 ? "met" : "missed"}); uncached refresh ratio ${coldRatio.toFixed(2)}`);
+    const ingest = await measureIngest(dynamo);
+    console.log(`  ingest: ${INGEST_RESULTS} results through the durable writer (spool + batched runs + guarded hour rollups + state) in ${fmt(ingest.ms)}: ${Math.round(ingest.perSecond)} results/s`);
+  } finally {
+    await dynamo.close();
+  }
+}
+
+await main();
