@@ -110,12 +110,36 @@ interface RegionHistory {
   days: Map<string, Rollup>;
 }
 
+/**
+ * Folded day rollups change only when a closed day is (re)folded, so the reader keeps them a few minutes and
+ * each refresh reads just the hours. Keyed by probe, region and day range.
+ */
+export interface FoldedDaysCache {
+  entries: Map<string, { at: number; days: Rollup[] }>;
+  ttlMs: number;
+}
+
+export const createFoldedDaysCache = (ttlMs = 300_000): FoldedDaysCache => ({ entries: new Map(), ttlMs });
+
+async function foldedDays(store: ResultStore, probeId: string, region: string, from: string, to: string, now: number, cache?: FoldedDaysCache): Promise<Rollup[]> {
+  const key = `${probeId}#${region}#${from}#${to}`;
+  const hit = cache?.entries.get(key);
+  if (hit && now - hit.at < cache!.ttlMs) return hit.days;
+  const days = await store.days(probeId, region, from, to);
+  if (cache) {
+    // A new day range makes the old keys unreachable: drop them so the map holds one entry per probe × region.
+    for (const old of cache.entries.keys()) if (old.startsWith(`${probeId}#${region}#`) && old !== key) cache.entries.delete(old);
+    cache.entries.set(key, { at: now, days });
+  }
+  return days;
+}
+
 /** One probe × region's rollups: ≤ 48 hours and ≤ 88 folded days. */
-export async function regionHistory(store: ResultStore, probeId: string, region: string, now: number, dayCount = 90): Promise<RegionHistory> {
+export async function regionHistory(store: ResultStore, probeId: string, region: string, now: number, dayCount = 90, cache?: FoldedDaysCache): Promise<RegionHistory> {
   const yesterday = dayKey(now - DAY);
   const [hours, folded] = await Promise.all([
     store.hours(probeId, region, `${yesterday}T00`, hourKey(now)),
-    store.days(probeId, region, dayKey(now - (dayCount - 1) * DAY), dayKey(now - 2 * DAY)),
+    foldedDays(store, probeId, region, dayKey(now - (dayCount - 1) * DAY), dayKey(now - 2 * DAY), now, cache),
   ]);
   const days = new Map(folded.map((day) => [day.key, day]));
   for (const key of [yesterday, dayKey(now)]) {
@@ -141,6 +165,8 @@ export interface StatusDeps {
   drills?: readonly string[];
   incidents?: IncidentReader | undefined;
   now: () => number;
+  /** Keeps folded days between refreshes; without it every refresh reads them. */
+  foldedDays?: FoldedDaysCache;
 }
 
 export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
@@ -150,7 +176,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
     deps.store.currentStates(),
     deps.incidents ? deps.incidents.list({ status: "all", limit: 50 }) : Promise.resolve({ items: [] as Incident[] }),
     Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state"> & { histories: RegionHistory[] }> => {
-      const histories = await Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now))));
+      const histories = await Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays))));
       const last24 = hourKey(now - 23 * HOUR);
       const hours = mergeRollups("24h", histories.flatMap((h) => h.hours.filter((hour) => hour.key >= last24)));
       const days = dayBuckets(histories, now, 90);
@@ -211,8 +237,9 @@ export interface StatusReader {
  * Serves the model from a cache at most `cacheMs` old; past that, the first reader gets the cached model and a
  * refresh starts in the background (one at a time), so no request waits on rollup queries but the very first.
  */
-export function createStatusReader(deps: StatusDeps & { cacheMs?: number }): StatusReader {
-  const cacheMs = deps.cacheMs ?? 5_000;
+export function createStatusReader(input: StatusDeps & { cacheMs?: number }): StatusReader {
+  const cacheMs = input.cacheMs ?? 5_000;
+  const deps: StatusDeps = cacheMs > 0 ? { foldedDays: createFoldedDaysCache(), ...input } : input;
   let cached: { model: StatusModel; at: number } | undefined;
   let refreshing: Promise<StatusModel> | undefined;
   const refresh = () => {

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { createRequire } from "node:module";
 import { serve, type ServerType } from "@hono/node-server";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createApp, computeStatus, type StatusProbe } from "../api/index.ts";
+import { createApp, computeStatus, createFoldedDaysCache, type StatusProbe } from "../api/index.ts";
 import type { ProbeResult } from "../core/result/index.ts";
 import {
   bucketOf, createDurableWriter, createResultStore, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo, type ResultStore, type Rollup,
@@ -79,13 +79,19 @@ async function loadHistory(store: ResultStore, days: number): Promise<number> {
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
-async function measureStatus(store: ResultStore): Promise<{ p50: number; p95: number; p99: number; rps: number; coldMs: number; bytes: number }> {
-  // The uncached cost: what one refresh of the status model takes (it runs in the background, once per 5 s at most).
+async function measureStatus(store: ResultStore): Promise<{ p50: number; p95: number; p99: number; rps: number; coldMs: number; steadyMs: number; bytes: number }> {
+  // What one refresh of the status model takes (in the background, once per 5 s at most): the first one reads
+  // every rollup; later ones reuse the folded days (kept 5 min) and read the hours and states again.
   const cold: number[] = [];
+  const steady: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    await computeStatus({ store, probes, now: () => NOW });
+    const foldedDays = createFoldedDaysCache();
+    let start = performance.now();
+    await computeStatus({ store, probes, now: () => NOW, foldedDays });
     cold.push(performance.now() - start);
+    start = performance.now();
+    await computeStatus({ store, probes, now: () => NOW, foldedDays });
+    steady.push(performance.now() - start);
   }
   const app = createApp({ store, probes, apiKeys: [], now: Date.now });
   const server = await new Promise<ServerType>((resolve) => {
@@ -102,7 +108,7 @@ async function measureStatus(store: ResultStore): Promise<{ p50: number; p95: nu
   latencies.sort((a, b) => a - b);
   return {
     p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
-    rps: result.requests.average, coldMs: cold.sort((a, b) => a - b)[1]!, bytes,
+    rps: result.requests.average, coldMs: cold.sort((a, b) => a - b)[1]!, steadyMs: steady.sort((a, b) => a - b)[1]!, bytes,
   };
 }
 
@@ -146,11 +152,11 @@ async function main(): Promise<void> {
       console.log(`  ${days} d of history: ${items} rollup items loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
       const figure = await measureStatus(store);
       figures[days] = figure;
-      console.log(`  ${days} d: p50 ${fmt(figure.p50)}  p95 ${fmt(figure.p95)}  p99 ${fmt(figure.p99)}  ${Math.round(figure.rps)} req/s  (${(figure.bytes / 1024).toFixed(0)} KiB; uncached model refresh ${fmt(figure.coldMs)})`);
+      console.log(`  ${days} d: p50 ${fmt(figure.p50)}  p95 ${fmt(figure.p95)}  p99 ${fmt(figure.p99)}  ${Math.round(figure.rps)} req/s  (${(figure.bytes / 1024).toFixed(0)} KiB); model refresh: first ${fmt(figure.coldMs)}, then ${fmt(figure.steadyMs)}`);
     }
     const ratio = figures[90]!.p95 / figures[1]!.p95;
-    const coldRatio = figures[90]!.coldMs / figures[1]!.coldMs;
-    console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3; p95 goal ≤ 50 ms: ${figures[90]!.p95 <= 50 ? "met" : "missed"}); uncached refresh ratio ${coldRatio.toFixed(2)}`);
+    const steadyRatio = figures[90]!.steadyMs / figures[1]!.steadyMs;
+    console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3; p95 goal ≤ 50 ms: ${figures[90]!.p95 <= 50 ? "met" : "missed"}); steady refresh ratio ${steadyRatio.toFixed(2)}`);
     const ingest = await measureIngest(dynamo);
     console.log(`  ingest: ${INGEST_RESULTS} results through the durable writer (spool + batched runs + guarded hour rollups + state) in ${fmt(ingest.ms)}: ${Math.round(ingest.perSecond)} results/s`);
   } finally {

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStatusReader, probeState, regionState, type StatusProbe } from "../../api/index.ts";
+import type { ResultStore } from "../../core/store/index.ts";
+import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
+import { STATUS_NOW, STATUS_PROBES, seedStatusStore } from "../fixtures/status-data.ts";
+
+let dynamo: TestDynamo;
+let store: ResultStore;
+beforeAll(async () => { dynamo = await startTestDynamo(); store = await seedStatusStore(dynamo); });
+afterAll(async () => { await dynamo?.close(); });
+
+const probe: StatusProbe = { id: "p", kind: "http", every: 60_000, timeout: 10_000, regions: ["a", "b", "c"] };
+
+describe("status model", () => {
+  it("calls a region unknown after three missed intervals, and a probe down only at quorum", () => {
+    const last = { probeId: "p", region: "a", startedAt: new Date(STATUS_NOW - 60_000).toISOString(), outcome: "fail" as const, durationMs: 1 };
+    expect(regionState(last, probe, STATUS_NOW)).toBe("down");
+    expect(regionState(last, probe, STATUS_NOW + 3 * 60_000)).toBe("unknown");
+    expect(regionState(undefined, probe, STATUS_NOW)).toBe("unknown");
+    expect(probeState(["down", "up", "up"], 2)).toBe("degraded");
+    expect(probeState(["down", "down", "up"], 2)).toBe("down");
+    expect(probeState(["down"], 2)).toBe("down");
+    expect(probeState(["unknown", "up"], 2)).toBe("up");
+    expect(probeState(["unknown", "unknown"], 2)).toBe("unknown");
+  });
+
+  it("reads hours on every refresh but folded days only once per few minutes, serving the cached model meanwhile", async () => {
+    let now = STATUS_NOW;
+    const calls = { hours: 0, days: 0 };
+    const counting: ResultStore = {
+      ...store,
+      hours: (...args) => { calls.hours++; return store.hours(...args); },
+      days: (...args) => { calls.days++; return store.days(...args); },
+    };
+    const reader = createStatusReader({ store: counting, probes: STATUS_PROBES, now: () => now, cacheMs: 5_000 });
+    const first = await reader.read();
+    expect(calls).toEqual({ hours: 6, days: 6 });
+    now += 1_000;
+    expect(await reader.read()).toBe(first);
+    now += 5_000;
+    // Stale: the cached model is served while a refresh runs in the background.
+    expect(await reader.read()).toBe(first);
+    for (const deadline = Date.now() + 5_000; calls.hours < 12 && Date.now() < deadline;) await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual({ hours: 12, days: 6 });
+    expect(await reader.read()).not.toBe(first);
+  });
+});
