@@ -1,8 +1,10 @@
 // `vigie test`: runs each selected probe once, now, concurrently with a bound, and reports like a test suite.
 import pLimit from "p-limit";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { ProbeResult } from "../../core/result/index.ts";
-import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { createBrowserProvider } from "../../probes/browser/index.ts";
+import { DEFAULT_ARTIFACTS_DIR, runOnce, type RunnerDeps } from "../../probes/index.ts";
 import type { Probe } from "../../index.ts";
 import type { CliIo } from "../io.ts";
 import { loadForCommand } from "../load.ts";
@@ -46,7 +48,15 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
     probes = probes.filter((p) => p.regions.includes(region));
   }
 
-  const deps: RunnerDeps = { region: options.region ?? LOCAL_REGION, now: io.now, env: io.env, ...extraDeps };
+  // Chromium starts only when a selected probe needs it, and is closed whatever happens.
+  const browser = !extraDeps.browser && probes.some((p) => p.kind === "browser") ? createBrowserProvider({ env: io.env }) : undefined;
+  const deps: RunnerDeps = {
+    region: options.region ?? LOCAL_REGION,
+    now: io.now,
+    env: io.env,
+    ...(browser ? { browser, artifactsDir: path.resolve(io.cwd, DEFAULT_ARTIFACTS_DIR) } : {}),
+    ...extraDeps,
+  };
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
   const pending = probes.map((probe) => limit(() => runOnce(probe, deps)));
@@ -54,11 +64,16 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
   const paint = painter(io.stdout, io.env);
   const idWidth = Math.max(8, ...probes.map((p) => p.id.length));
   const results: ProbeResult[] = [];
-  // Printed in config order as soon as each is known, so the output is stable run to run.
-  for (const next of pending) {
-    const result = await next;
-    results.push(result);
-    io.stdout.write(reporter === "json" ? `${JSON.stringify(result)}\n` : `${formatResult(result, paint, idWidth)}\n`);
+  try {
+    // Printed in config order as soon as each is known, so the output is stable run to run.
+    for (const next of pending) {
+      const result = await next;
+      results.push(result);
+      io.stdout.write(reporter === "json" ? `${JSON.stringify(result)}\n` : `${formatResult(result, paint, idWidth)}\n`);
+    }
+  } finally {
+    await Promise.allSettled(pending);
+    await browser?.close();
   }
   if (reporter === "table") {
     if (probes.length === 0) io.stdout.write("no probes selected\n");

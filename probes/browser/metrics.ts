@@ -26,7 +26,7 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
   if (window.top !== window) return;
   const key = Symbol.for("vigie.metrics");
   if (window[key]) return;
-  const state = { fcp: null, lcp: null, longTasks: [], shifts: [] };
+  const state = { fcp: null, lcp: null, lcpSize: 0, longTasks: [], shifts: [] };
   const waitingForPaint = [];
   const handlers = {
     "paint": (e) => {
@@ -34,7 +34,7 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
       state.fcp = e.startTime;
       waitingForPaint.splice(0).forEach((wake) => wake());
     },
-    "largest-contentful-paint": (e) => { state.lcp = e.startTime; },
+    "largest-contentful-paint": (e) => { state.lcp = e.startTime; state.lcpSize = e.size; },
     "longtask": (e) => { state.longTasks.push([e.startTime, e.startTime + e.duration]); },
     "layout-shift": (e) => { if (!e.hadRecentInput) state.shifts.push([e.startTime, e.value]); },
   };
@@ -50,9 +50,20 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
   Object.defineProperty(window, key, {
     value: {
       settled(ms) {
-        // Content present at load is painted in the next frame and reported (LCP) with the one after:
-        // two frames, and a first paint, before a snapshot tells what a visitor saw at load.
+        // Content present at load is painted in a frame after it (an image once decoded) and its LCP
+        // entry comes with a later one, further off when the machine is busy. So: at least two frames
+        // and a first paint, and while a loaded image larger than the current LCP is on screen, more
+        // frames (up to 12) until its entry arrives. Images Chrome would not count (low entropy) end
+        // at the cap.
         return new Promise((resolve) => {
+          const loaded = Array.from(document.images).filter((image) => image.complete && image.naturalWidth > 0);
+          const visibleArea = (image) => {
+            const r = image.getBoundingClientRect();
+            const w = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
+            const h = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
+            return Math.min(w * h, image.naturalWidth * image.naturalHeight);
+          };
+          const lcpPending = () => loaded.some((image) => visibleArea(image) > state.lcpSize);
           let frames = 0;
           let done = false;
           const finish = () => {
@@ -60,11 +71,16 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
             done = true;
             setTimeout(() => resolve(state.fcp !== null), 0);
           };
-          const check = () => { if (frames >= 2 && state.fcp !== null) finish(); };
+          const check = () => { if (frames >= 2 && state.fcp !== null && (frames >= 12 || !lcpPending())) finish(); };
           setTimeout(finish, ms);
           waitingForPaint.push(check);
-          const frame = () => { frames++; check(); if (!done && frames < 2) requestAnimationFrame(frame); };
-          requestAnimationFrame(frame);
+          const frame = () => {
+            frames++;
+            for (const [observer, handle] of observers) observer.takeRecords().forEach(handle);
+            check();
+            if (!done && frames < 12) requestAnimationFrame(frame);
+          };
+          Promise.all(loaded.map((image) => image.decode().catch(() => undefined))).then(() => requestAnimationFrame(frame));
         });
       },
       read() {

@@ -28,8 +28,13 @@ type Step = NonNullable<BrowserDetails["steps"]>[number];
 const MAX_LISTED = 50;
 /** How long after load the probe waits for the frames that show what loaded (and a first paint that has not come). */
 const SETTLE_MS = 500;
-/** What a failure screenshot may add to a run that already failed. */
+/** The longest a failure screenshot may take. */
 const SCREENSHOT_BUDGET_MS = 1000;
+/**
+ * What a run may spend past its timeout on reporting (the last snapshot, the screenshot, closing):
+ * a timed-out run ends well within a second of its timeout.
+ */
+const OVERTIME_MS = 600;
 
 const round = (ms: number) => Math.max(0, Math.round(ms * 10) / 10);
 const roundOrNull = (ms: number | null) => (ms === null ? null : round(ms));
@@ -301,13 +306,13 @@ async function playJourney(probe: BrowserProbe, page: Page, context: BrowserCont
   };
 }
 
-async function screenshot(page: Page, probe: BrowserProbe, startedAt: string, dir: string): Promise<string | undefined> {
-  if (page.isClosed()) return undefined;
+async function screenshot(page: Page, probe: BrowserProbe, startedAt: string, dir: string, budget: number): Promise<string | undefined> {
+  if (page.isClosed() || budget < 50) return undefined;
   const file = path.join(dir, `${probe.id}-${startedAt.replace(/[:.]/g, "-")}.png`);
   try {
     await mkdir(dir, { recursive: true });
-    await page.screenshot({ path: file, timeout: SCREENSHOT_BUDGET_MS, animations: "allow", caret: "initial" });
-    return file;
+    const taken = await within(page.screenshot({ path: file, timeout: budget, animations: "allow", caret: "initial" }), budget + 50);
+    return taken === LATE ? undefined : file;
   } catch {
     return undefined;
   }
@@ -329,6 +334,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   const base: Base = { probeId: probe.id, kind: "browser", region: deps.region, startedAt };
   const deadline = began + probe.timeout;
   const remaining = () => Math.max(0, deadline - performance.now());
+  const overtime = () => Math.max(0, deadline + OVERTIME_MS - performance.now());
 
   await context.addInitScript({ content: OBSERVERS_SCRIPT });
   if (Object.keys(target.headers).length > 0) {
@@ -350,7 +356,9 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   ): Promise<ProbeResult> => {
     log.stop();
     let shot: string | undefined;
-    if (outcome === "fail" && error?.category !== "browser") shot = await screenshot(page, probe, startedAt, deps.artifactsDir);
+    if (outcome === "fail" && error?.category !== "browser") {
+      shot = await screenshot(page, probe, startedAt, deps.artifactsDir, Math.min(SCREENSHOT_BUDGET_MS, overtime() - 100));
+    }
     return {
       ...base,
       durationMs: round(performance.now() - began),
@@ -373,7 +381,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       browserGone: isBrowserGone(thrown as Error, page),
     });
     // A page that timed out still has what it got to (first byte, paint); an error page has nothing of ours.
-    const snap = error.category === "timeout" ? await reader.read(250) : undefined;
+    const snap = error.category === "timeout" ? await reader.read(Math.min(200, overtime())) : undefined;
     return finish("fail", details(snap, log, null), error);
   }
   const statusField = status === undefined ? {} : { status };

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { BrowserProbe, createBrowserProvider, launchChromium, type BrowserProvider } from "../../../probes/browser/index.ts";
@@ -34,7 +33,7 @@ async function killBrowser(browser: Browser): Promise<void> {
   const cdp = await browser.newBrowserCDPSession();
   const { processInfo } = (await cdp.send("SystemInfo.getProcessInfo")) as { processInfo: Array<{ type: string; id: number }> };
   const pid = processInfo.find((p) => p.type === "browser")!.id;
-  const gone = once(browser, "disconnected");
+  const gone = new Promise<void>((resolve) => browser.once("disconnected", () => resolve()));
   process.kill(pid, "SIGKILL");
   await gone;
 }

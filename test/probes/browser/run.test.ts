@@ -117,6 +117,13 @@ describe("browser probe, failures", () => {
     expect(path.dirname(result.browser!.screenshot!)).toBe(artifactsDir);
   });
 
+  it("honours the timeout within 1 s when the document itself never arrives", async () => {
+    const started = performance.now();
+    const result = await runOnce(probe({ url: server.url("/hang"), timeout: "1s", quietWindow: "0" }), deps);
+    expect(result.error?.category).toBe("timeout");
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it("fails with category connect on a refused port", async () => {
     const port = await refusedPort();
     const result = await runOnce(probe({ url: `http://127.0.0.1:${port}/` }), deps);
