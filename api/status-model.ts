@@ -1,7 +1,8 @@
 // The status read model: per probe and region state, uptime windows, latency and daily bars, from rollups only.
 //
-// Its cost is bounded whatever the history: per probe × region one Query of ≤ 48 hour rollups (yesterday and
-// today, whose day rollups may not be folded yet) and one of ≤ 88 day rollups, plus one Query for every current
+// Its cost is bounded whatever the history: per probe × region one Query of ≤ 24 hour rollups (the 24 h window,
+// which holds all of today) and one of ≤ 89 day rollups (kept a few minutes between refreshes), plus one Query for
+// every current
 // state. Raw runs are never read. `createStatusReader` caches the model briefly and refreshes it in the background.
 import pLimit from "p-limit";
 import type { Incident, IncidentReader } from "../core/result/index.ts";
@@ -106,7 +107,7 @@ const defaultQuorum = (probe: StatusProbe) => probe.alert?.quorum ?? (probe.regi
 
 interface RegionHistory {
   hours: Rollup[];
-  /** Every day with data in the last 90, yesterday and today merged from hours. */
+  /** Every day with data in the window; today merged from hours. */
   days: Map<string, Rollup>;
 }
 
@@ -126,6 +127,11 @@ async function foldedDays(store: ResultStore, probeId: string, region: string, f
   const hit = cache?.entries.get(key);
   if (hit && now - hit.at < cache!.ttlMs) return hit.days;
   const days = await store.days(probeId, region, from, to);
+  // Just after midnight the last day may not be folded yet (`vigie start` folds closed days every 15 minutes).
+  if (days.at(-1)?.key !== to) {
+    const hours = await store.hours(probeId, region, `${to}T00`, `${to}T23`);
+    if (hours.length > 0) days.push(mergeRollups(to, hours));
+  }
   if (cache) {
     // A new day range makes the old keys unreachable: drop them so the map holds one entry per probe × region.
     for (const old of cache.entries.keys()) if (old.startsWith(`${probeId}#${region}#`) && old !== key) cache.entries.delete(old);
@@ -134,18 +140,17 @@ async function foldedDays(store: ResultStore, probeId: string, region: string, f
   return days;
 }
 
-/** One probe × region's rollups: ≤ 48 hours and ≤ 88 folded days. */
+/** One probe × region's rollups: ≤ 24 hours and ≤ 89 folded days (yesterday from its hours until it is folded). */
 export async function regionHistory(store: ResultStore, probeId: string, region: string, now: number, dayCount = 90, cache?: FoldedDaysCache): Promise<RegionHistory> {
+  const today = dayKey(now);
   const yesterday = dayKey(now - DAY);
   const [hours, folded] = await Promise.all([
-    store.hours(probeId, region, `${yesterday}T00`, hourKey(now)),
-    foldedDays(store, probeId, region, dayKey(now - (dayCount - 1) * DAY), dayKey(now - 2 * DAY), now, cache),
+    store.hours(probeId, region, hourKey(now - 23 * HOUR), hourKey(now)),
+    dayCount > 1 ? foldedDays(store, probeId, region, dayKey(now - (dayCount - 1) * DAY), yesterday, now, cache) : Promise.resolve([]),
   ]);
   const days = new Map(folded.map((day) => [day.key, day]));
-  for (const key of [yesterday, dayKey(now)]) {
-    const ofDay = hours.filter((hour) => hour.key.startsWith(key));
-    if (ofDay.length > 0) days.set(key, mergeRollups(key, ofDay));
-  }
+  const ofToday = hours.filter((hour) => hour.key.startsWith(today));
+  if (ofToday.length > 0) days.set(today, mergeRollups(today, ofToday));
   return { hours, days };
 }
 
@@ -177,8 +182,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
     deps.incidents ? deps.incidents.list({ status: "all", limit: 50 }) : Promise.resolve({ items: [] as Incident[] }),
     Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state"> & { histories: RegionHistory[] }> => {
       const histories = await Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays))));
-      const last24 = hourKey(now - 23 * HOUR);
-      const hours = mergeRollups("24h", histories.flatMap((h) => h.hours.filter((hour) => hour.key >= last24)));
+      const hours = mergeRollups("24h", histories.flatMap((h) => h.hours));
       const days = dayBuckets(histories, now, 90);
       const windowUptime = (count: number) => {
         const recent = days.slice(-count);

@@ -1,5 +1,5 @@
 // Store and API figures: GET /v1/status under load with 90 days vs 1 day of history, and ingest through the writer.
-//   npx tsx bench/store.ts            (about two minutes; prints, asserts nothing)
+//   npx tsx bench/store.ts            (about two minutes; prints, asserts nothing; BENCH_SECONDS, BENCH_ROUNDS shorten it)
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -24,6 +24,7 @@ const PROBES = 100;
 const REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"];
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INGEST_RESULTS = 12_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -50,17 +51,17 @@ function rollup(key: string, runs: number, seed: number): Rollup {
   return { key, runs, pass, degraded, fail, histogram };
 }
 
-/** History for every probe × region: `days` day rollups (as the fold writes them) and hour rollups for yesterday and today. */
+/** History for every probe × region: day rollups for closed days (as the fold writes them), hour rollups for the last 48 h. */
 async function loadHistory(store: ResultStore, days: number): Promise<number> {
   let items = 0;
   const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const jobs: Array<() => Promise<void>> = [];
   for (const probe of probes) {
     for (const region of REGIONS) {
-      // Day rollups for closed days (≥ 2 days ago, as the fold writes them); yesterday and today live in hour rollups.
-      const dayRollups = Array.from({ length: Math.max(0, days - 2) }, (_, i) => rollup(dayKey(NOW - (i + 2) * DAY), 1440, i + probe.id.length));
+      // Day rollups for closed days (the fold writes them); hour rollups are kept longer than a day, as in production.
+      const dayRollups = Array.from({ length: Math.max(0, days - 1) }, (_, i) => rollup(dayKey(NOW - (i + 1) * DAY), 1440, i + probe.id.length));
       const hours: Rollup[] = [];
-      const firstHour = days >= 2 ? Math.floor(NOW / DAY) * DAY - DAY : Math.floor((NOW - DAY) / HOUR) * HOUR + HOUR;
+      const firstHour = Math.floor((NOW - Math.min(days, 2) * DAY) / HOUR) * HOUR + HOUR;
       for (let t = firstHour; t <= NOW; t += HOUR) hours.push(rollup(new Date(t).toISOString().slice(0, 13), 60, t / HOUR));
       items += dayRollups.length + hours.length;
       jobs.push(async () => {
@@ -142,21 +143,33 @@ async function main(): Promise<void> {
   const dynamo = await startEmbeddedDynamo();
   try {
     console.log(`store bench: ${PROBES} probes × ${REGIONS.length} regions, autocannon ${CONNECTIONS} connections × ${DURATION_S} s on GET /v1/status (dynalite in memory, Node ${process.version}, ${os.cpus().length} CPUs)`);
-    const figures: Record<string, Awaited<ReturnType<typeof measureStatus>>> = {};
+    const stores: Record<number, ResultStore> = {};
     for (const days of [90, 1]) {
       const tableName = `bench-${days}d`;
       await ensureTable(dynamo.client, tableName);
-      const store = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName, now: () => NOW });
+      stores[days] = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName, now: () => NOW });
       const loadStart = performance.now();
-      const items = await loadHistory(store, days);
+      const items = await loadHistory(stores[days]!, days);
       console.log(`  ${days} d of history: ${items} rollup items loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
-      const figure = await measureStatus(store);
-      figures[days] = figure;
-      console.log(`  ${days} d: p50 ${fmt(figure.p50)}  p95 ${fmt(figure.p95)}  p99 ${fmt(figure.p99)}  ${Math.round(figure.rps)} req/s  (${(figure.bytes / 1024).toFixed(0)} KiB); model refresh: first ${fmt(figure.coldMs)}, then ${fmt(figure.steadyMs)}`);
     }
-    const ratio = figures[90]!.p95 / figures[1]!.p95;
-    const steadyRatio = figures[90]!.steadyMs / figures[1]!.steadyMs;
-    console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3; p95 goal ≤ 50 ms: ${figures[90]!.p95 <= 50 ? "met" : "missed"}); steady refresh ratio ${steadyRatio.toFixed(2)}`);
+    // Alternating rounds, so a noisy neighbour on a shared machine hits both sides alike; medians are reported.
+    const runs: Record<number, Array<Awaited<ReturnType<typeof measureStatus>>>> = { 90: [], 1: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const days of [90, 1]) {
+        const figure = await measureStatus(stores[days]!);
+        runs[days]!.push(figure);
+        console.log(`  round ${round}, ${String(days).padStart(2)} d: p50 ${fmt(figure.p50)}  p95 ${fmt(figure.p95)}  p99 ${fmt(figure.p99)}  ${Math.round(figure.rps)} req/s  (${(figure.bytes / 1024).toFixed(0)} KiB); model refresh: first ${fmt(figure.coldMs)}, then ${fmt(figure.steadyMs)}`);
+      }
+    }
+    const med = (days: number, pick: (f: Awaited<ReturnType<typeof measureStatus>>) => number) => {
+      const values = runs[days]!.map(pick).sort((a, b) => a - b);
+      return values[values.length >> 1]!;
+    };
+    for (const days of [90, 1]) {
+      console.log(`  median ${String(days).padStart(2)} d: p50 ${fmt(med(days, (f) => f.p50))}  p95 ${fmt(med(days, (f) => f.p95))}  p99 ${fmt(med(days, (f) => f.p99))}  refresh first ${fmt(med(days, (f) => f.coldMs))}, then ${fmt(med(days, (f) => f.steadyMs))}`);
+    }
+    const ratio = med(90, (f) => f.p95) / med(1, (f) => f.p95);
+    console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3); p95 at 90 d ${fmt(med(90, (f) => f.p95))} (goal ≤ 50 ms: ${med(90, (f) => f.p95) <= 50 ? "met" : "missed"}); steady refresh ratio ${(med(90, (f) => f.steadyMs) / med(1, (f) => f.steadyMs)).toFixed(2)}`);
     const ingest = await measureIngest(dynamo);
     console.log(`  ingest: ${INGEST_RESULTS} results through the durable writer (spool + batched runs + guarded hour rollups + state) in ${fmt(ingest.ms)}: ${Math.round(ingest.perSecond)} results/s`);
   } finally {

@@ -124,10 +124,10 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const reconcile = async (daysBack: number) => {
     const at = now();
     const from = new Date(at - daysBack * DAY).toISOString().slice(0, 10);
-    const to = new Date(at - 2 * DAY).toISOString().slice(0, 10);
+    const to = new Date(at - DAY).toISOString().slice(0, 10);
     for (const probe of config.probes) for (const region of probe.regions) await store.reconcileDays(probe.id, region, from, to);
   };
-  const ticks: Tick[] = [{ name: "fold-days", everyMs: 3_600_000, run: () => reconcile(3) }, ...(hooks.ticks ?? [])];
+  const ticks: Tick[] = [{ name: "fold-days", everyMs: 15 * 60_000, run: () => reconcile(3) }, ...(hooks.ticks ?? [])];
   for (const tick of ticks) jobs.push({ key: `tick:${tick.name}`, everyMs: tick.everyMs, run: () => tick.run(now()) });
 
   const scheduler = createScheduler(jobs, {

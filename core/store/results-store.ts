@@ -6,8 +6,8 @@
 //   `applied` set, on condition the set does not hold it yet: the check and the counting are one atomic
 //   single-item write, which is what DynamoDB (and dynalite, which has no transactions) guarantees;
 // - a day rollup is never counted into: it is folded from its 24 hour rollups (a pure function of them), so it
-//   inherits their exactness; `reconcileDays` folds the days that closed, and a late result (a spool flushed
-//   days after) refolds its own day at once;
+//   inherits their exactness; `reconcileDays` folds the days that closed, and a late result (a run in flight at
+//   midnight, a spool flushed days after) refolds its own day at once;
 // - the current state only moves forward in time (conditional on an older startedAt).
 import {
   BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
@@ -308,8 +308,9 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     // One item per key in a batch: DynamoDB rejects a batch that names a key twice.
     const unique = [...new Map(results.map((r) => [`${r.probeId}#${r.region}#${r.startedAt}`, r])).values()];
     await batchPut(unique.map(runItem));
-    // Days before yesterday are read from day rollups, so a run that lands there late refolds its day.
-    const settled = startOfDay(now()) - DAY_MS;
+    // Days before today are read from day rollups, so a run that lands on one late (a run in flight at midnight,
+    // a spool flushed days after) refolds its day.
+    const settled = startOfDay(now());
     const late = new Set<string>();
     await Promise.all(unique.map(async (result) => {
       const counted = await countIntoHour(result);

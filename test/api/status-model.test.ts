@@ -34,7 +34,8 @@ describe("status model", () => {
     };
     const reader = createStatusReader({ store: counting, probes: STATUS_PROBES, now: () => now, cacheMs: 5_000 });
     const first = await reader.read();
-    expect(calls).toEqual({ hours: 6, days: 6 });
+    // Per probe × region: the last 24 hours, the folded days, and yesterday's hours (the fixture never folds it).
+    expect(calls).toEqual({ hours: 12, days: 6 });
     now += 1_000;
     expect(await reader.read()).toBe(first);
     now += 5_000;
@@ -46,6 +47,6 @@ describe("status model", () => {
       next = await reader.read();
     }
     expect(next).not.toBe(first);
-    expect(calls).toEqual({ hours: 12, days: 6 });
+    expect(calls).toEqual({ hours: 18, days: 6 });
   });
 });
