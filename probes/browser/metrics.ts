@@ -46,42 +46,48 @@ export const OBSERVERS_SCRIPT = String.raw`(() => {
       observers.push([observer, handlers[type]]);
     } catch {}
   }
+  const settle = (ms) => {
+    // Content present at load is painted in a frame after it (an image once decoded) and its LCP
+    // entry comes with a later one, further off when the machine is busy. So: at least two frames
+    // and a first paint, and while a loaded image larger than the current LCP is on screen, more
+    // frames (up to 12) until its entry arrives. Images Chrome would not count (low entropy) end
+    // at the cap.
+    return new Promise((resolve) => {
+      const loaded = Array.from(document.images).filter((image) => image.complete && image.naturalWidth > 0);
+      const visibleArea = (image) => {
+        const r = image.getBoundingClientRect();
+        const w = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
+        const h = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
+        return Math.min(w * h, image.naturalWidth * image.naturalHeight);
+      };
+      const lcpPending = () => loaded.some((image) => visibleArea(image) > state.lcpSize);
+      let frames = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        setTimeout(() => resolve(state.fcp !== null), 0);
+      };
+      const check = () => { if (frames >= 2 && state.fcp !== null && (frames >= 12 || !lcpPending())) finish(); };
+      setTimeout(finish, ms);
+      waitingForPaint.push(check);
+      const frame = () => {
+        frames++;
+        for (const [observer, handle] of observers) observer.takeRecords().forEach(handle);
+        check();
+        if (!done && frames < 12) requestAnimationFrame(frame);
+      };
+      Promise.all(loaded.map((image) => image.decode().catch(() => undefined))).then(() => requestAnimationFrame(frame));
+    });
+  };
+  // Settling starts at the load event itself, not when the runner hears of it a few ms later.
+  let settledAtLoad = null;
+  addEventListener("load", () => { settledAtLoad = settle(500); }, { once: true });
   const positive = (value) => (typeof value === "number" && value > 0 ? value : null);
   Object.defineProperty(window, key, {
     value: {
       settled(ms) {
-        // Content present at load is painted in a frame after it (an image once decoded) and its LCP
-        // entry comes with a later one, further off when the machine is busy. So: at least two frames
-        // and a first paint, and while a loaded image larger than the current LCP is on screen, more
-        // frames (up to 12) until its entry arrives. Images Chrome would not count (low entropy) end
-        // at the cap.
-        return new Promise((resolve) => {
-          const loaded = Array.from(document.images).filter((image) => image.complete && image.naturalWidth > 0);
-          const visibleArea = (image) => {
-            const r = image.getBoundingClientRect();
-            const w = Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
-            const h = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
-            return Math.min(w * h, image.naturalWidth * image.naturalHeight);
-          };
-          const lcpPending = () => loaded.some((image) => visibleArea(image) > state.lcpSize);
-          let frames = 0;
-          let done = false;
-          const finish = () => {
-            if (done) return;
-            done = true;
-            setTimeout(() => resolve(state.fcp !== null), 0);
-          };
-          const check = () => { if (frames >= 2 && state.fcp !== null && (frames >= 12 || !lcpPending())) finish(); };
-          setTimeout(finish, ms);
-          waitingForPaint.push(check);
-          const frame = () => {
-            frames++;
-            for (const [observer, handle] of observers) observer.takeRecords().forEach(handle);
-            check();
-            if (!done && frames < 12) requestAnimationFrame(frame);
-          };
-          Promise.all(loaded.map((image) => image.decode().catch(() => undefined))).then(() => requestAnimationFrame(frame));
-        });
+        return settledAtLoad ?? settle(ms);
       },
       read() {
         // Entries queued since the last callback are handed over now, so a snapshot misses none.
