@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { BrowserProbe, createBrowserProvider, launchChromium, type BrowserProvider } from "../../../probes/browser/index.ts";
@@ -18,7 +21,7 @@ beforeAll(async () => {
       return launchChromium();
     },
   });
-  deps = { region: "local", now: Date.now, env: {}, browser: provider, artifactsDir: "unused-no-failure-screenshots-here" };
+  deps = { region: "local", now: Date.now, env: {}, browser: provider, artifactsDir: mkdtempSync(join(tmpdir(), "vigie-provider-")) };
 });
 
 afterAll(async () => {
