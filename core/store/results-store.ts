@@ -108,6 +108,8 @@ export interface ResultStore {
 
 const OUTCOMES: readonly Outcome[] = ["pass", "degraded", "fail"];
 const BATCH = 25;
+/** Runs counted by one rollup write at most (its condition names each run). */
+const HOUR_GROUP = 50;
 const isConditionFailure = (error: unknown) => (error as Error).name === "ConditionalCheckFailedException";
 
 function toRollup(item: Record<string, unknown>): Rollup {
@@ -204,34 +206,51 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     };
   }
 
-  /** Counts one run into its hour rollup, once. Returns false when the rollup had counted it already. */
-  async function countIntoHour(result: ProbeResult): Promise<boolean> {
-    const started = Date.parse(result.startedAt);
-    const names: Record<string, string> = { "#runs": "runs", "#outcome": result.outcome, "#applied": "applied", "#ttl": TTL_ATTRIBUTE };
+  /**
+   * Counts runs of one probe × region × hour into its rollup with one conditional write: all of them, on
+   * condition the rollup has counted none. Returns how many it counted. When some were counted already (a replay
+   * overlapping what the store had), it counts them one by one, each under its own condition.
+   */
+  async function countIntoHour(runs: readonly ProbeResult[]): Promise<number> {
+    const first = runs[0]!;
+    const started = Date.parse(first.startedAt);
+    const names: Record<string, string> = { "#runs": "runs", "#applied": "applied", "#ttl": TTL_ATTRIBUTE };
     const values: Record<string, unknown> = {
-      ":one": 1,
-      ":token": new Set([runToken(result.startedAt)]),
-      ":tokenValue": runToken(result.startedAt),
+      ":runs": runs.length,
+      ":tokens": new Set(runs.map((r) => runToken(r.startedAt))),
       ":ttl": epochSeconds(started + HOUR_MS + retention.hoursMs),
     };
-    const adds = ["#runs :one", "#outcome :one", "#applied :token"];
-    if (result.outcome !== "fail") {
-      names["#bucket"] = `h${bucketOf(result.durationMs)}`;
-      adds.push("#bucket :one");
+    const counts = new Map<string, number>();
+    for (const run of runs) {
+      counts.set(run.outcome, (counts.get(run.outcome) ?? 0) + 1);
+      if (run.outcome !== "fail") counts.set(`h${bucketOf(run.durationMs)}`, (counts.get(`h${bucketOf(run.durationMs)}`) ?? 0) + 1);
     }
+    const adds = ["#runs :runs", "#applied :tokens"];
+    [...counts].forEach(([name, count], i) => {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = count;
+      adds.push(`#c${i} :c${i}`);
+    });
+    const conditions = runs.map((run, i) => {
+      values[`:t${i}`] = runToken(run.startedAt);
+      return `NOT contains(#applied, :t${i})`;
+    });
     try {
       await doc.send(new UpdateCommand({
         TableName: tableName,
-        Key: { pk: hourPk(result.probeId, result.region), sk: hourKey(started) },
+        Key: { pk: hourPk(first.probeId, first.region), sk: hourKey(started) },
         UpdateExpression: `ADD ${adds.join(", ")} SET #ttl = :ttl`,
-        ConditionExpression: "NOT contains(#applied, :tokenValue)",
+        ConditionExpression: conditions.join(" AND "),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }));
-      return true;
+      return runs.length;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      if (runs.length === 1) return 0;
+      let counted = 0;
+      for (const run of runs) counted += await countIntoHour([run]);
+      return counted;
     }
   }
 
@@ -312,13 +331,28 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     // a spool flushed days after) refolds its day.
     const settled = startOfDay(now());
     const late = new Set<string>();
-    await Promise.all(unique.map(async (result) => {
-      const counted = await countIntoHour(result);
-      await putState(result);
-      if (counted && Date.parse(result.startedAt) < settled) {
-        late.add(`${result.probeId}\n${result.region}\n${dayKey(Date.parse(result.startedAt))}`);
-      }
-    }));
+    // Runs of the same hour rollup are counted together (a spool replay brings many); the state takes the newest.
+    const byHour = new Map<string, ProbeResult[]>();
+    const newest = new Map<string, ProbeResult>();
+    for (const result of unique) {
+      const hour = `${result.probeId}#${result.region}#${hourKey(Date.parse(result.startedAt))}`;
+      const group = byHour.get(hour) ?? [];
+      // A full group moves to a key of its own and a new one starts.
+      if (group.length === HOUR_GROUP) byHour.set(`${hour}#${byHour.size}`, group.splice(0));
+      byHour.set(hour, [...group, result]);
+      const key = `${result.probeId}#${result.region}`;
+      if ((newest.get(key)?.startedAt ?? "") < result.startedAt) newest.set(key, result);
+    }
+    await Promise.all([
+      ...[...byHour.values()].map(async (group) => {
+        const counted = await countIntoHour(group);
+        const first = group[0]!;
+        if (counted > 0 && Date.parse(first.startedAt) < settled) {
+          late.add(`${first.probeId}\n${first.region}\n${dayKey(Date.parse(first.startedAt))}`);
+        }
+      }),
+      ...[...newest.values()].map(putState),
+    ]);
     for (const entry of late) {
       const [probeId, region, day] = entry.split("\n") as [string, string, string];
       await reconcileDays(probeId, region, day, day);
