@@ -15,7 +15,7 @@ describe("vigie start options", () => {
   it("rejects a port that is not 0..65535 before starting anything", async () => {
     for (const port of ["http", "-1", "70000", "1.5"]) {
       const cli = io();
-      expect(await main(["start", "--port", port], cli)).toBe(2);
+      expect(await main(["start", `--port=${port}`], cli)).toBe(2);
       expect(cli.err()).toContain("--port: must be a port number from 0 to 65535");
     }
   });
