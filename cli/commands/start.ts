@@ -13,6 +13,7 @@ import {
   createDurableWriter, createResultStore, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
+import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
 import type { Config } from "../../index.ts";
 import type { CliIo } from "../io.ts";
@@ -104,7 +105,13 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const secrets = probeSecrets(config.probes, options.env);
   const writer = createDurableWriter({ store, spoolPath: path.join(dataDir, "spool.jsonl"), onResult: hooks.onResult ?? [], log });
 
-  const runnerDeps = (region: string): RunnerDeps => ({ region, now, env: options.env, ...options.runnerDeps }) as RunnerDeps;
+  // Chromium starts on the first browser probe's first run (and again if it dies), and closes on stop.
+  const browser = !options.runnerDeps?.browser && config.probes.some((p) => p.kind === "browser") ? createBrowserProvider({ env: options.env }) : undefined;
+  const runnerDeps = (region: string): RunnerDeps => ({
+    region, now, env: options.env,
+    ...(browser ? { browser, artifactsDir: path.join(dataDir, "artifacts") } : {}),
+    ...options.runnerDeps,
+  }) as RunnerDeps;
   const jobs: ScheduledJob[] = config.probes.flatMap((probe) =>
     probe.regions.map((region) => ({
       key: `${probe.id}@${region}`,
@@ -161,6 +168,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     stop() {
       stopping ??= (async () => {
         await scheduler.stop();
+        await browser?.close().catch(() => {});
         const { pending } = await writer.close({ timeoutMs: 10_000 });
         if (pending > 0) log(`store: ${pending} result${pending === 1 ? "" : "s"} left in the spool for the next start`);
         for (const stop of hooks.onStop ?? []) await stop().catch((error: unknown) => log(`hook: stop failed: ${(error as Error).message}`));
