@@ -86,11 +86,13 @@ export async function main(): Promise<void> {
     return perSecond;
   };
   // Warm both paths, then alternate to even out the machine's noise.
-  await measure("warm-up bare", () => bare(server.url));
-  await measure("warm-up probe", () => probe(server.url));
+  for (let round = 0; round < 2; round++) {
+    await measure("warm-up bare", () => bare(server.url));
+    await measure("warm-up probe", () => probe(server.url));
+  }
   const bareRates: number[] = [];
   const probeRates: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     bareRates.push(await measure("bare", () => bare(server.url)));
     probeRates.push(await measure("vigie probe", () => probe(server.url)));
   }

@@ -20,6 +20,7 @@ export type Resolved = { ok: true; value: string } | { ok: false; missing: strin
  * scrubbed from results later. Reports every missing variable, not the first.
  */
 export function resolveEnv(text: string, env: NodeJS.ProcessEnv, secrets: Set<string>): Resolved {
+  if (!text.includes("${env:")) return { ok: true, value: text };
   const missing = envRefs(text).filter((name) => env[name] === undefined || env[name] === "");
   if (missing.length > 0) return { ok: false, missing: [...new Set(missing)] };
   const value = text.replace(PLACEHOLDER, (_all, name: string) => {

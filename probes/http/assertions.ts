@@ -5,7 +5,8 @@ import type { AssertionOp, HttpAssertion } from "./schema.ts";
 
 export interface ResponseFacts {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  /** A header by lower-case name. */
+  header: (name: string) => string | string[] | undefined;
   body: string;
   totalMs: number;
 }
@@ -79,7 +80,7 @@ export function evaluateAssertions(assertions: HttpAssertion[], response: Respon
       case "responseTime": return { ok: true, value: Math.round(response.totalMs * 100) / 100 };
       case "body": return { ok: true, value: response.body };
       case "header": {
-        const value = response.headers[a.name.toLowerCase()];
+        const value = response.header(a.name.toLowerCase());
         return { ok: true, value: Array.isArray(value) ? value.join(", ") : value };
       }
       case "json": {

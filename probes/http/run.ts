@@ -25,7 +25,8 @@ interface HopRequest {
 
 interface HopResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  /** The response itself, for its headers: Node builds the headers object only when first asked. */
+  message: http.IncomingMessage;
   body: Buffer;
   timings: HttpTimings;
   certificate?: CertificateInfo;
@@ -175,7 +176,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       firstByteAt = performance.now();
       phase = "download";
       // A HEAD answer declares the length of a body it does not send.
-      const declared = req.method === "HEAD" ? NaN : Number(res.headers["content-length"]);
+      const declared = req.method === "HEAD" ? NaN : Number(rawHeader(res, "content-length"));
       if (Number.isFinite(declared) && declared > probe.maxBodyBytes) {
         return fail({ category: "http", message: `body of ${declared} bytes is over the ${mib(probe.maxBodyBytes)} cap` });
       }
@@ -196,12 +197,19 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         deadline.onExpire = undefined;
         resolve({
           ok: true,
-          response: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), timings: timings(end), ...(certificate ? { certificate } : {}) },
+          response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), timings: timings(end), ...(certificate ? { certificate } : {}) },
         });
       });
     });
     request.end(req.body);
   });
+}
+
+/** One header straight from the raw list, without building the headers object. */
+function rawHeader(res: http.IncomingMessage, name: string): string | undefined {
+  const raw = res.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) return raw[i + 1];
+  return undefined;
 }
 
 function addTimings(a: HttpTimings, b: HttpTimings): HttpTimings {
@@ -289,8 +297,8 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
       });
       if (!result.ok) return failed(result.error);
       const { response } = result;
-      const location = response.headers.location;
-      if (REDIRECTS.has(response.status) && location && probe.maxRedirects > 0) {
+      const location = REDIRECTS.has(response.status) ? response.message.headers.location : undefined;
+      if (location && probe.maxRedirects > 0) {
         const next = redirected(request, response.status, location);
         if (visited.includes(next.url.href)) {
           return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.body.length);
@@ -313,7 +321,7 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
 function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number): ProbeResult {
   const assertions = evaluateAssertions(probe.assertions, {
     status: response.status,
-    headers: response.headers,
+    header: (name) => response.message.headers[name],
     body: response.body.toString("utf8"),
     totalMs: timings.totalMs,
   });
