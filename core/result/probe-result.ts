@@ -86,6 +86,8 @@ export const ProbeResult = z.object({
   http: HttpDetails.optional(),
   browser: BrowserDetails.optional(),
   assertions: z.array(AssertionResult),
+  /** True when the run fell in a maintenance window: kept, but left out of uptime, SLOs and pages. */
+  maintenance: z.boolean().optional(),
   /** Every try, when the probe retried (more than one). */
   attempts: z.array(Attempt).optional(),
 });
