@@ -37,5 +37,13 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Bro
   const args = bundled
     ? chromiumBinary.args.filter((flag) => inLambda(env) || flag !== "--single-process")
     : [];
-  return chromium.launch({ executablePath, args: [...new Set([...args, ...QUIET_FLAGS])], headless: true });
+  // The runner owns the process's signals: Playwright's own handlers would exit before `vigie start` drains.
+  return chromium.launch({
+    executablePath,
+    args: [...new Set([...args, ...QUIET_FLAGS])],
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
 }
