@@ -48,7 +48,7 @@ function rollup(key: string, runs: number, seed: number): Rollup {
     histogram[bucketOf(ms)] = (histogram[bucketOf(ms)] ?? 0) + count;
     left -= count;
   });
-  return { key, runs, pass, degraded, fail, histogram };
+  return { key, runs, pass, degraded, fail, maintenance: 0, histogram };
 }
 
 /** History for every probe × region: day rollups for closed days (as the fold writes them), hour rollups for the last 48 h. */

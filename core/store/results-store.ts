@@ -8,6 +8,9 @@
 // - a day rollup is never counted into: it is folded from its 24 hour rollups (a pure function of them), so it
 //   inherits their exactness; `reconcileDays` folds the days that closed, and a late result (a run in flight at
 //   midnight, a spool flushed days after) refolds its own day at once;
+// - a run inside a maintenance window (`result.maintenance`) is kept as a raw run and counted, under the same
+//   token condition, into its rollup's `maintenance` counter only: runs, outcomes and the histogram never see it,
+//   so every uptime and latency figure read from rollups leaves maintenance out with no filtering at read time;
 // - the current state only moves forward in time (conditional on an older startedAt).
 import {
   BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
@@ -33,7 +36,10 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = { runsMs: 30 * DAY_MS, hoursMs: 14 * DAY_MS, daysMs: 400 * DAY_MS };
 
-/** Counts of one probe × region over one hour or one day. Latency counts only runs that got an answer (pass, degraded). */
+/**
+ * Counts of one probe × region over one hour or one day. Latency counts only runs that got an answer (pass,
+ * degraded). Runs in a maintenance window are counted in `maintenance` alone, never in `runs` or the rest.
+ */
 export interface Rollup {
   /** "2025-01-02T13" for an hour, "2025-01-02" for a day. */
   key: string;
@@ -41,6 +47,8 @@ export interface Rollup {
   pass: number;
   degraded: number;
   fail: number;
+  /** Runs inside a maintenance window, left out of every other count; 0 on items written before it existed. */
+  maintenance: number;
   histogram: Histogram;
 }
 
@@ -123,6 +131,7 @@ function toRollup(item: Record<string, unknown>): Rollup {
     pass: (item.pass as number | undefined) ?? 0,
     degraded: (item.degraded as number | undefined) ?? 0,
     fail: (item.fail as number | undefined) ?? 0,
+    maintenance: (item.maintenance as number | undefined) ?? 0,
     histogram,
   };
 }
@@ -132,17 +141,19 @@ function rollupItem(pk: string, rollup: Rollup, expiresAt: number): Record<strin
     pk, sk: rollup.key, runs: rollup.runs, pass: rollup.pass, degraded: rollup.degraded, fail: rollup.fail,
     [TTL_ATTRIBUTE]: expiresAt,
   };
+  if (rollup.maintenance > 0) item.maintenance = rollup.maintenance;
   for (const [index, count] of Object.entries(rollup.histogram)) if (count > 0) item[`h${index}`] = count;
   return item;
 }
 
 export function mergeRollups(key: string, rollups: readonly Rollup[]): Rollup {
-  const merged: Rollup = { key, runs: 0, pass: 0, degraded: 0, fail: 0, histogram: {} };
+  const merged: Rollup = { key, runs: 0, pass: 0, degraded: 0, fail: 0, maintenance: 0, histogram: {} };
   for (const rollup of rollups) {
     merged.runs += rollup.runs;
     merged.pass += rollup.pass;
     merged.degraded += rollup.degraded;
     merged.fail += rollup.fail;
+    merged.maintenance += rollup.maintenance;
     mergeInto(merged.histogram, rollup.histogram);
   }
   return merged;
@@ -209,19 +220,24 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
   /**
    * Counts runs of one probe × region × hour into its rollup with one conditional write: all of them, on
    * condition the rollup has counted none. Returns how many it counted. When some were counted already (a replay
-   * overlapping what the store had), it counts them one by one, each under its own condition.
+   * overlapping what the store had), it counts them one by one, each under its own condition. Runs in
+   * maintenance go to the `maintenance` counter alone, but their tokens join `applied` like any other.
    */
   async function countIntoHour(runs: readonly ProbeResult[]): Promise<number> {
     const first = runs[0]!;
     const started = Date.parse(first.startedAt);
     const names: Record<string, string> = { "#runs": "runs", "#applied": "applied", "#ttl": TTL_ATTRIBUTE };
+    const counted = runs.filter((run) => !run.maintenance);
     const values: Record<string, unknown> = {
-      ":runs": runs.length,
+      // Zero when every run was in maintenance: ADD 0 still creates the attribute, so the item reads the same.
+      ":runs": counted.length,
       ":tokens": new Set(runs.map((r) => runToken(r.startedAt))),
       ":ttl": epochSeconds(started + HOUR_MS + retention.hoursMs),
     };
     const counts = new Map<string, number>();
-    for (const run of runs) {
+    const inMaintenance = runs.length - counted.length;
+    if (inMaintenance > 0) counts.set("maintenance", inMaintenance);
+    for (const run of counted) {
       counts.set(run.outcome, (counts.get(run.outcome) ?? 0) + 1);
       if (run.outcome !== "fail") counts.set(`h${bucketOf(run.durationMs)}`, (counts.get(`h${bucketOf(run.durationMs)}`) ?? 0) + 1);
     }
@@ -287,14 +303,18 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     return items.map(toRollup);
   }
 
-  /** Writes a folded day unless a fuller fold is already there (counts only grow, so the larger one is newer). */
+  /**
+   * Writes a folded day unless a fuller fold is already there: both counters only grow, so a fold behind the
+   * stored one in either is older. (A day folded before `maintenance` existed has none: any fold is as full.)
+   */
   async function putFoldedDay(probeId: string, region: string, day: Rollup): Promise<void> {
     try {
       await doc.send(new PutCommand({
         TableName: tableName,
         Item: rollupItem(dayPk(probeId, region), day, epochSeconds(Date.parse(`${day.key}T00:00:00Z`) + DAY_MS + retention.daysMs)),
-        ConditionExpression: "attribute_not_exists(runs) OR runs <= :runs",
-        ExpressionAttributeValues: { ":runs": day.runs },
+        ConditionExpression: "(attribute_not_exists(runs) OR runs <= :runs) AND (attribute_not_exists(#maintenance) OR #maintenance <= :maintenance)",
+        ExpressionAttributeNames: { "#maintenance": "maintenance" },
+        ExpressionAttributeValues: { ":runs": day.runs, ":maintenance": day.maintenance },
       }));
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -315,7 +335,9 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     let written = 0;
     for (const [key, list] of byDay) {
       const day = mergeRollups(key, list);
-      if (folded.get(key)?.runs === day.runs) continue;
+      const stored = folded.get(key);
+      // An hour may hold maintenance runs only (runs 0): the day is still folded, so it reads as such.
+      if (stored && stored.runs === day.runs && stored.maintenance === day.maintenance) continue;
       await putFoldedDay(probeId, region, day);
       written++;
     }

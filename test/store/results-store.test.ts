@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createResultStore, mergeRollups } from "../../core/store/results-store.ts";
@@ -121,5 +121,54 @@ describe("results store", () => {
     await s.write(minuteResults("fold", "us-east-1", day + 20 * 3_600_000, 3, () => ({ outcome: "fail" })));
     expect((await s.days("fold", "us-east-1", "2025-03-05", "2025-03-05"))[0]).toMatchObject({ runs: 93, fail: 3 });
     expect(await s.reconcileDays("fold", "us-east-1", "2025-03-01", "2025-03-09")).toBe(0);
+  });
+  it("counts runs in maintenance apart: kept as raw runs, left out of runs, outcomes and latency", async () => {
+    const s = store();
+    const start = Date.parse("2025-03-10T09:00:00Z");
+    // Ten runs; minutes 3..7 fall in a window, failing and slow as a target under maintenance would be.
+    const results = minuteResults("maint", "us-east-1", start, 10, (i) => (i >= 3 && i <= 7 ? { outcome: "fail", durationMs: 9_000, maintenance: true } : { durationMs: 40 }));
+    await s.write(results);
+    const [hour] = await s.hours("maint", "us-east-1", "2025-03-10T09", "2025-03-10T09");
+    expect(hour).toMatchObject({ runs: 5, pass: 5, fail: 0, degraded: 0, maintenance: 5 });
+    expect(Object.values(hour!.histogram).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(percentiles(hour!.histogram).p99).toBeLessThan(100);
+    expect((await s.listRuns({ probeId: "maint", limit: 100 })).items.filter((r) => r.maintenance)).toHaveLength(5);
+  });
+
+  it("counts a maintenance run once however often it is written, alone or among others, by racing writers", async () => {
+    const s = store();
+    const results = minuteResults("maint-twice", "eu-west-1", Date.parse("2025-03-10T10:00:00Z"), 6, (i) => ({ maintenance: i % 2 === 0, outcome: i === 1 ? "fail" : "pass" }));
+    await Promise.all([s.write(results), s.write(results.slice(2)), s.write([results[0]!])]);
+    await s.write(results);
+    // Written again without the flag (a replay from before the window was known): already counted, not moved.
+    await s.write(results.map((r) => ({ ...r, maintenance: false })));
+    const [hour] = await s.hours("maint-twice", "eu-west-1", "2025-03-10T10", "2025-03-10T10");
+    expect(hour).toMatchObject({ runs: 3, pass: 2, fail: 1, maintenance: 3 });
+  });
+
+  it("folds a day whose hours hold maintenance runs only, and refolds it when more arrive", async () => {
+    const s = store();
+    const day = Date.parse("2025-03-06T00:00:00Z");
+    await s.write(minuteResults("maint-day", "us-east-1", day + 2 * 3_600_000, 30, () => ({ maintenance: true })));
+    expect((await s.days("maint-day", "us-east-1", "2025-03-06", "2025-03-06"))[0]).toMatchObject({ key: "2025-03-06", runs: 0, pass: 0, maintenance: 30 });
+    // More maintenance runs only: runs stays 0, yet the fold must follow.
+    await s.write(minuteResults("maint-day", "us-east-1", day + 5 * 3_600_000, 4, () => ({ maintenance: true })));
+    expect((await s.days("maint-day", "us-east-1", "2025-03-06", "2025-03-06"))[0]).toMatchObject({ runs: 0, maintenance: 34 });
+    await s.write(minuteResults("maint-day", "us-east-1", day + 6 * 3_600_000, 2, () => ({ outcome: "fail" })));
+    expect((await s.days("maint-day", "us-east-1", "2025-03-06", "2025-03-06"))[0]).toMatchObject({ runs: 2, fail: 2, maintenance: 34 });
+    expect(await s.reconcileDays("maint-day", "us-east-1", "2025-03-01", "2025-03-09")).toBe(0);
+  });
+
+  it("reads rollups written before the maintenance counter existed as 0, and keeps it through put and read", async () => {
+    const s = store();
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName, Item: { pk: "ROLLUP#D#old#us-east-1", sk: "2025-03-01", runs: 4, pass: 4, degraded: 0, fail: 0, h10: 4 } }));
+    expect((await s.days("old", "us-east-1", "2025-03-01", "2025-03-01"))[0]).toMatchObject({ runs: 4, maintenance: 0, histogram: { 10: 4 } });
+    await s.putHourRollups("old", "us-east-1", [{ key: "2025-03-02T05", runs: 1, pass: 1, degraded: 0, fail: 0, maintenance: 7, histogram: { 3: 1 } }]);
+    await s.reconcileDays("old", "us-east-1", "2025-03-02", "2025-03-02");
+    expect((await s.days("old", "us-east-1", "2025-03-02", "2025-03-02"))[0]).toMatchObject({ runs: 1, maintenance: 7 });
+    expect(mergeRollups("x", [
+      { key: "a", runs: 1, pass: 1, degraded: 0, fail: 0, maintenance: 2, histogram: {} },
+      { key: "b", runs: 0, pass: 0, degraded: 0, fail: 0, maintenance: 3, histogram: {} },
+    ]).maintenance).toBe(5);
   });
 });
