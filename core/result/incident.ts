@@ -18,6 +18,10 @@ export const Incident = z.object({
   durationMs: z.number().optional(),
   /** The first error seen, already free of secrets. */
   firstError: ProbeError.optional(),
+  /** True when it opened inside a maintenance window: recorded and shown, never paged. */
+  maintenance: z.boolean().optional(),
+  /** Burn-rate incidents: the objective burning, e.g. "availability 99.9% over 30d". */
+  objective: z.string().optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
