@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
 import { runProbe } from "../core/runner/index.ts";
-import { HttpProbe, runHttpAttempt, USER_AGENT } from "../probes/http/index.ts";
+import { HttpProbe, runHttpAttempt, userAgent } from "../probes/http/index.ts";
 
 const deps = { region: "bench", now: Date.now, env: {} };
 
@@ -14,7 +14,7 @@ function bare(url: string): Promise<number> {
     const start = performance.now();
     http
       // The same request on the wire as the probe's, so the in-process server does the same work for both.
-      .get(url, { agent: false, headers: { "user-agent": USER_AGENT } }, (res) => {
+      .get(url, { agent: false, headers: { "user-agent": userAgent(deps.region) } }, (res) => {
         res.on("data", () => {});
         res.on("end", () => resolve(performance.now() - start));
       })

@@ -14,6 +14,7 @@ import {
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
+import { alertLogFromLines, createAlerting, createDynamoAlertStore } from "../../core/alerting/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
 import type { Config } from "../../index.ts";
 import type { CliIo } from "../io.ts";
@@ -44,6 +45,8 @@ export interface StartHooks {
   incidents?: IncidentReader;
   /** Called on shutdown after the last result is stored, before the store closes. */
   onStop?: Array<() => Promise<void>>;
+  /** Whether a probe is in a maintenance window at an instant; such runs are stored marked, out of uptime. */
+  inMaintenance?: (probeId: string, at: number) => boolean;
 }
 
 /** What hooks are built from: the same table and clock `vigie start` uses. */
@@ -124,6 +127,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
         } catch (error) {
           result = internalResult(probe, region, startedAt, error);
         }
+        if (hooks.inMaintenance?.(probe.id, startedAt)) result = { ...result, maintenance: true };
         writer.write(sanitizeResult(result, secrets));
       },
     })));
@@ -183,6 +187,27 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   };
 }
 
+/**
+ * The evaluator on the same table and clock: every stored result is evaluated, stale probes and due pages are
+ * looked at every 5 s, incidents feed the API, and maintenance windows mark the runs they cover.
+ */
+export function alertingHooks(context: HookContext): StartHooks {
+  const alerting = createAlerting({
+    config: context.config,
+    store: createDynamoAlertStore({ doc: context.doc, tableName: context.tableName }),
+    now: context.now,
+    env: context.env,
+    log: alertLogFromLines(context.log),
+  });
+  return {
+    onResult: [(result) => alerting.onResult(result)],
+    ticks: [{ name: "alerting", everyMs: 5_000, run: () => alerting.tick() }],
+    incidents: alerting.incidents,
+    onStop: [() => alerting.stop()],
+    inMaintenance: (probeId, at) => alerting.maintenance(probeId, at) !== undefined,
+  };
+}
+
 export interface StartOptions {
   config?: string | undefined;
   port?: number | undefined;
@@ -212,7 +237,9 @@ export async function start(options: StartOptions, io: CliIo, extra: Omit<StartV
   const dataDir = path.resolve(io.cwd, options.data ?? DEFAULT_DATA_DIR);
   let running: RunningVigie;
   try {
-    running = await startVigie(config, { ...extra, log: extra.log ?? log, now: extra.now ?? io.now, dataDir, env: io.env, port: options.port ?? DEFAULT_PORT });
+    running = await startVigie(config, {
+      hooks: alertingHooks, ...extra, log: extra.log ?? log, now: extra.now ?? io.now, dataDir, env: io.env, port: options.port ?? DEFAULT_PORT,
+    });
   } catch (error) {
     io.stderr.write(`start: ${(error as Error).message}\n`);
     return 1;

@@ -1,5 +1,5 @@
 // The http probe kind: schema and runner.
 export { HttpProbe, HttpAssertion, AssertionOp } from "./schema.ts";
 export type { HttpProbeInput } from "./schema.ts";
-export { runHttpAttempt, USER_AGENT } from "./run.ts";
+export { runHttpAttempt, userAgent } from "./run.ts";
 export type { HttpDeps } from "./run.ts";

@@ -47,8 +47,8 @@ type Hop = { ok: true; response: HopResponse } | { ok: false; error: ProbeError;
 type Phase = "dns" | "connect" | "tls" | "ttfb" | "download";
 const PHASE_WAITING = { dns: "resolving the host", connect: "connecting", tls: "the TLS handshake", ttfb: "the response headers", download: "the rest of the body" };
 
-/** Sent unless the probe sets its own, so a target's logs can tell monitoring from visitors. */
-export const USER_AGENT = "vigie/0.1 (synthetic monitoring)";
+/** Sent unless the probe sets its own, so a target's logs can tell monitoring (and from where) from visitors. */
+export const userAgent = (region: string) => `vigie/0.1 (synthetic monitoring; region ${region})`;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "EAI_NODATA", "ENODATA"]);
@@ -239,7 +239,7 @@ function resolveRequest(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>):
     const names = [...missing].join(", ");
     return { ok: false, error: { category: "internal", message: `environment variable${missing.size > 1 ? "s" : ""} ${names} not set` } };
   }
-  headers["user-agent"] ??= USER_AGENT;
+  headers["user-agent"] ??= userAgent(deps.region);
   // Credentials in the URL become a basic-auth header; the URL itself goes out without them.
   const parsed = new URL(url);
   if (parsed.username || parsed.password) {
