@@ -56,5 +56,27 @@ export default defineConfig({
       assertions: [{ source: "body", op: "contains", target: "Acme shop" }],
       tags: ["web"],
     },
+    {
+      id: "storefront",
+      name: "Storefront",
+      kind: "browser",
+      url: `${demo}/`,
+      every: "5m",
+      timeout: "30s",
+      quietWindow: "2s",
+      waitFor: "#greeting",
+      thresholds: { loadMs: { degraded: 3000, fail: 10000 }, ttiMs: { degraded: 5000, fail: 15000 } },
+      script: async ({ page, step }) => {
+        await step("add to cart", () => page.click("#add"));
+        await step("cart shows 1 item", () => page.locator("#cart", { hasText: "1 items" }).waitFor());
+      },
+      tags: ["web"],
+    },
   ],
+  alerts: {
+    // Locally pages go to stderr as JSON lines; on AWS add an SNS topic or a webhook here.
+    channels: { log: { type: "log" } },
+    routes: { low: ["log"] },
+    slos: [{ tags: ["api"], availability: 99.9, window: "30d" }],
+  },
 });
