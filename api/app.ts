@@ -8,7 +8,7 @@ import type { IncidentReader } from "../core/result/index.ts";
 import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
-import { dayBuckets, regionHistory, createStatusReader, type StatusModel, type StatusProbe } from "./status-model.ts";
+import { dayBuckets, regionHistory, createStatusReader, type AlertingView, type StatusModel, type StatusProbe } from "./status-model.ts";
 import { renderStatusPage } from "./status-page.tsx";
 
 export interface ApiDeps {
@@ -18,6 +18,11 @@ export interface ApiDeps {
   drills?: readonly string[];
   /** Where incidents come from; without it the API lists none. */
   incidents?: IncidentReader | undefined;
+  /**
+   * Maintenance windows and SLOs (core/alerting's `createAlerting(...)` fits as is): a probe in a window shows as
+   * "maintenance", and each probe's error budget and burn rates join /v1/status and the page. Without it, neither.
+   */
+  alerting?: AlertingView | undefined;
   /** Keys accepted for the non-public endpoints; none configured means every such request gets 401. */
   apiKeys: readonly string[];
   /** Values never to appear in a response: every header value of the config, resolved secrets. */

@@ -3,6 +3,9 @@ export { createApp } from "./app.ts";
 export type { ApiDeps } from "./app.ts";
 export { apiKeysFrom, keyMatches } from "./auth.ts";
 export { computeStatus, createStatusReader, createFoldedDaysCache, probeState, regionState, overallState, UPTIME_WINDOWS } from "./status-model.ts";
-export type { StatusModel, StatusProbe, ProbeStatus, RegionStatus, DayBucket, ProbeState, StatusReader, FoldedDaysCache } from "./status-model.ts";
+export type {
+  StatusModel, StatusProbe, ProbeStatus, RegionStatus, RegionProbeState, DayBucket, ProbeState, StatusReader, FoldedDaysCache,
+  AlertingView, SloView,
+} from "./status-model.ts";
 export { renderStatusPage } from "./status-page.tsx";
 export { openApiDocument } from "./openapi.ts";

@@ -5,7 +5,9 @@ const param = (name: string, where: "path" | "query", description: string, schem
 const probeId = param("id", "path", "The probe id, e.g. api-health", { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" });
 const ok = (description: string, schema: Record<string, unknown>) => ({ description, content: { "application/json": { schema } } });
 const nullableNumber = { type: ["number", "null"] };
-const state = { type: "string", enum: ["up", "degraded", "down", "unknown"] };
+const state = { type: "string", enum: ["up", "degraded", "down", "unknown", "maintenance"], description: "\"maintenance\" while a maintenance window covers the probe; the overall state leaves such probes out" };
+const regionState = { type: "string", enum: ["up", "degraded", "down", "unknown"] };
+const burnRate = { type: "number", description: "Times the sustainable rate; 1 spends the budget exactly over the window" };
 
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -21,18 +23,48 @@ export function openApiDocument(): Record<string, unknown> {
       },
       schemas: {
         Percentiles: { type: "object", properties: { p50: nullableNumber, p95: nullableNumber, p99: nullableNumber } },
-        DayBucket: { type: "object", properties: { date: { type: "string", format: "date" }, runs: { type: "integer" }, pass: { type: "integer" }, degraded: { type: "integer" }, fail: { type: "integer" }, uptime: nullableNumber } },
+        DayBucket: { type: "object", properties: { date: { type: "string", format: "date" }, runs: { type: "integer", description: "Runs outside maintenance windows" }, pass: { type: "integer" }, degraded: { type: "integer" }, fail: { type: "integer" }, uptime: nullableNumber, maintenance: { type: "integer", description: "Runs inside a maintenance window, in no other count" } } },
+        Slo: {
+          type: "object",
+          required: ["key", "label", "kind", "target", "windowDays", "sli", "budgetRemaining", "burnRates", "alert"],
+          properties: {
+            key: { type: "string", description: "Stable within the probe, e.g. availability-99.9-30d" },
+            label: { type: "string", description: "e.g. availability 99.9% over 30d" },
+            kind: { type: "string", enum: ["availability", "latency"] },
+            target: { type: "number", description: "Share of runs that must be good, 0..1" },
+            windowDays: { type: "number", description: "The rolling window, days" },
+            sli: { ...nullableNumber, description: "Good share over the window (maintenance left out); null without runs" },
+            budgetRemaining: { type: "number", description: "Error budget left: 1 untouched, 0 spent, below 0 overspent" },
+            burnRates: { type: "object", properties: { "5m": burnRate, "30m": burnRate, "1h": burnRate, "6h": burnRate, "3d": burnRate } },
+            alert: { type: ["string", "null"], enum: ["page", "ticket", null], description: "page: fast burn (14.4× over 1 h and 5 min, or 6× over 6 h and 30 min); ticket: slow burn (1× over 3 d and 6 h)" },
+          },
+        },
         ProbeStatus: {
           type: "object",
           properties: {
             id: { type: "string" }, name: { type: "string" }, kind: { type: "string" }, state,
-            regions: { type: "array", items: { type: "object", properties: { region: { type: "string" }, state, lastRunAt: { type: ["string", "null"] }, lastOutcome: { type: ["string", "null"] }, lastDurationMs: nullableNumber, error: { type: "object" } } } },
-            uptime: { type: "object", description: "Share of runs up (pass or degraded), 0..1", properties: { "24h": nullableNumber, "7d": nullableNumber, "30d": nullableNumber, "90d": nullableNumber } },
+            regions: { type: "array", items: { type: "object", properties: { region: { type: "string" }, state: regionState, lastRunAt: { type: ["string", "null"] }, lastOutcome: { type: ["string", "null"] }, lastDurationMs: nullableNumber, error: { type: "object" } } } },
+            uptime: { type: "object", description: "Share of runs up (pass or degraded), 0..1; runs in maintenance windows are left out", properties: { "24h": nullableNumber, "7d": nullableNumber, "30d": nullableNumber, "90d": nullableNumber } },
             latency: { $ref: "#/components/schemas/Percentiles" },
+            maintenance: { type: "object", description: "Present while a maintenance window covers the probe", properties: { reason: { type: "string" } } },
+            slo: { type: "array", description: "Error budget and burn rates per objective; empty without SLOs", items: { $ref: "#/components/schemas/Slo" } },
           },
         },
         ProbeResult: { type: "object", description: "One run, as in DESIGN.md's ProbeResult", required: ["probeId", "kind", "region", "startedAt", "durationMs", "outcome", "assertions"] },
-        Incident: { type: "object", required: ["id", "probeId", "kind", "severity", "regions", "startedAt"] },
+        Incident: {
+          type: "object",
+          required: ["id", "probeId", "kind", "severity", "regions", "startedAt"],
+          properties: {
+            id: { type: "string" }, probeId: { type: "string" },
+            kind: { type: "string", enum: ["down", "degraded", "stale", "burn-rate"] },
+            severity: { type: "string", enum: ["critical", "high", "medium", "low"] },
+            regions: { type: "array", items: { type: "string" } },
+            startedAt: { type: "string", format: "date-time" }, resolvedAt: { type: "string", format: "date-time" }, durationMs: { type: "number" },
+            firstError: { type: "object", properties: { category: { type: "string" }, message: { type: "string" } } },
+            maintenance: { type: "boolean", description: "Opened inside a maintenance window: recorded and shown, not paged" },
+            objective: { type: "string", description: "Burn-rate incidents: the objective, e.g. availability 99.9% over 30d" },
+          },
+        },
       },
     },
     paths: {

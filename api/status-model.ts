@@ -3,12 +3,47 @@
 // Its cost is bounded whatever the history: per probe × region one Query of ≤ 24 hour rollups (the 24 h window,
 // which holds all of today) and one of ≤ 89 day rollups (kept a few minutes between refreshes), plus one Query for
 // every current
-// state. Raw runs are never read. `createStatusReader` caches the model briefly and refreshes it in the background.
+// state, and with alerting one read of its state per probe (SLO counts). Raw runs are never read. Runs inside
+// a maintenance window are counted apart in the rollups, so uptime and latency here leave them out as read.
+// `createStatusReader` caches the model briefly and refreshes it in the background.
 import pLimit from "p-limit";
+import type { ObjectiveStatus } from "../core/alerting/index.ts";
 import type { Incident, IncidentReader } from "../core/result/index.ts";
 import { mergeRollups, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
 
-export type ProbeState = "up" | "degraded" | "down" | "unknown";
+export type ProbeState = "up" | "degraded" | "down" | "unknown" | "maintenance";
+
+/**
+ * What the API reads of alerting (core/alerting's `createAlerting(...)` result fits it as is): the maintenance
+ * window covering a probe, and its SLO error budgets and burn rates.
+ */
+export interface AlertingView {
+  /** The window covering the probe at `at` (epoch ms, default now), or undefined outside any. */
+  maintenance(probeId: string, at?: number): { reason?: string | undefined } | undefined;
+  /** Every objective of the probe (empty without SLOs); one read of the probe's alert state. */
+  sloStatus(probeId: string): Promise<{ objectives: ObjectiveStatus[] }>;
+}
+
+/** One SLO objective of a probe as the API shows it. */
+export interface SloView {
+  /** Stable within the probe, e.g. "availability-99.9-30d". */
+  key: string;
+  /** A person's words, e.g. "availability 99.9% over 30d". */
+  label: string;
+  kind: "availability" | "latency";
+  /** Share of runs that must be good, 0..1 (0.999). */
+  target: number;
+  /** The rolling window, days. */
+  windowDays: number;
+  /** Good share over the window, 0..1; null without runs. */
+  sli: number | null;
+  /** Error budget left: 1 untouched, 0 spent, below 0 overspent. */
+  budgetRemaining: number;
+  /** How many times faster than sustainable the budget burns, per window. */
+  burnRates: ObjectiveStatus["burnRates"];
+  /** "page" on a fast burn (14.4× over 1 h and 5 min, or 6× over 6 h and 30 min), "ticket" on a slow one (1× over 3 d and 6 h). */
+  alert: "page" | "ticket" | null;
+}
 
 /** What the API needs to know of a configured probe. */
 export interface StatusProbe {
@@ -22,9 +57,12 @@ export interface StatusProbe {
   alert?: { quorum?: number | undefined } | undefined;
 }
 
+/** A region tells what its last run says; maintenance is a probe's state, never a region's. */
+export type RegionProbeState = Exclude<ProbeState, "maintenance">;
+
 export interface RegionStatus {
   region: string;
-  state: ProbeState;
+  state: RegionProbeState;
   lastRunAt: string | null;
   lastOutcome: RegionState["outcome"] | null;
   lastDurationMs: number | null;
@@ -41,6 +79,8 @@ export interface DayBucket {
   fail: number;
   /** (pass + degraded) / runs; null on a day without runs. */
   uptime: number | null;
+  /** Runs inside a maintenance window that day, left out of every other count. */
+  maintenance: number;
 }
 
 export const UPTIME_WINDOWS = ["24h", "7d", "30d", "90d"] as const;
@@ -58,6 +98,10 @@ export interface ProbeStatus {
   latency: Percentiles;
   /** The last 90 days, oldest first, all regions together. */
   days: DayBucket[];
+  /** Present while a maintenance window covers the probe (its state is then "maintenance"). */
+  maintenance?: { reason?: string };
+  /** Its SLO objectives; empty without SLOs or without alerting. */
+  slo: SloView[];
 }
 
 export interface DrillStatus {
@@ -78,9 +122,10 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const hourKey = (ms: number) => new Date(ms).toISOString().slice(0, 13);
-const ratio = (up: number, runs: number) => (runs === 0 ? null : Math.round((up / runs) * 100_000) / 100_000);
+const round5 = (value: number) => Math.round(value * 100_000) / 100_000;
+const ratio = (up: number, runs: number) => (runs === 0 ? null : round5(up / runs));
 
-export function regionState(state: RegionState | undefined, probe: StatusProbe, now: number): ProbeState {
+export function regionState(state: RegionState | undefined, probe: StatusProbe, now: number): RegionProbeState {
   if (!state) return "unknown";
   // Three missed intervals (and the run's own time) and the last result says nothing about now.
   if (now - Date.parse(state.startedAt) > 3 * probe.every + probe.timeout) return "unknown";
@@ -88,7 +133,7 @@ export function regionState(state: RegionState | undefined, probe: StatusProbe, 
 }
 
 /** Down when at least `quorum` regions are down; degraded when any region is down or degraded. */
-export function probeState(regions: readonly ProbeState[], quorum: number): ProbeState {
+export function probeState(regions: readonly RegionProbeState[], quorum: number): RegionProbeState {
   const down = regions.filter((s) => s === "down").length;
   if (down > 0 && down >= Math.min(quorum, regions.length)) return "down";
   if (down > 0 || regions.includes("degraded")) return "degraded";
@@ -96,7 +141,10 @@ export function probeState(regions: readonly ProbeState[], quorum: number): Prob
   return "up";
 }
 
-export function overallState(states: readonly ProbeState[]): ProbeState {
+/** The worst state of the probes not in maintenance; "maintenance" when every probe is. */
+export function overallState(all: readonly ProbeState[]): ProbeState {
+  const states = all.filter((s) => s !== "maintenance");
+  if (states.length === 0 && all.length > 0) return "maintenance";
   if (states.includes("down")) return "down";
   if (states.includes("degraded")) return "degraded";
   if (states.length === 0 || states.every((s) => s === "unknown")) return "unknown";
@@ -158,7 +206,10 @@ export function dayBuckets(histories: readonly RegionHistory[], now: number, day
   return Array.from({ length: dayCount }, (_, i) => {
     const date = dayKey(now - (dayCount - 1 - i) * DAY);
     const day = mergeRollups(date, histories.flatMap((h) => h.days.get(date) ?? []));
-    return { date, runs: day.runs, pass: day.pass, degraded: day.degraded, fail: day.fail, uptime: ratio(day.pass + day.degraded, day.runs) };
+    return {
+      date, runs: day.runs, pass: day.pass, degraded: day.degraded, fail: day.fail,
+      uptime: ratio(day.pass + day.degraded, day.runs), maintenance: day.maintenance,
+    };
   });
 }
 
@@ -169,9 +220,26 @@ export interface StatusDeps {
   probes: readonly StatusProbe[];
   drills?: readonly string[];
   incidents?: IncidentReader | undefined;
+  /** Maintenance windows and SLOs; without it no probe is in maintenance and none has SLOs. */
+  alerting?: AlertingView | undefined;
   now: () => number;
   /** Keeps folded days between refreshes; without it every refresh reads them. */
   foldedDays?: FoldedDaysCache;
+}
+
+async function sloViews(alerting: AlertingView, probeId: string): Promise<SloView[]> {
+  const { objectives } = await alerting.sloStatus(probeId);
+  return objectives.map((objective) => ({
+    key: objective.key,
+    label: objective.label,
+    kind: objective.kind,
+    target: objective.target,
+    windowDays: round5(objective.windowMs / DAY),
+    sli: objective.sli === undefined ? null : round5(objective.sli),
+    budgetRemaining: round5(objective.budgetRemaining),
+    burnRates: Object.fromEntries(Object.entries(objective.burnRates).map(([window, rate]) => [window, round5(rate)])) as SloView["burnRates"],
+    alert: objective.alert ?? null,
+  }));
 }
 
 export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
@@ -180,8 +248,11 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const [states, incidents, probes] = await Promise.all([
     deps.store.currentStates(),
     deps.incidents ? deps.incidents.list({ status: "all", limit: 50 }) : Promise.resolve({ items: [] as Incident[] }),
-    Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state"> & { histories: RegionHistory[] }> => {
-      const histories = await Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays))));
+    Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state" | "maintenance"> & { histories: RegionHistory[] }> => {
+      const [histories, slo] = await Promise.all([
+        Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays)))),
+        deps.alerting ? limit(() => sloViews(deps.alerting!, probe.id)) : Promise.resolve([]),
+      ]);
       const hours = mergeRollups("24h", histories.flatMap((h) => h.hours));
       const days = dayBuckets(histories, now, 90);
       const windowUptime = (count: number) => {
@@ -201,6 +272,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
         },
         latency: percentiles(hours.histogram),
         days,
+        slo,
         histories,
       };
     })),
@@ -219,6 +291,10 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
         ...(last?.error ? { error: { category: last.error.category, message: last.error.message } } : {}),
       };
     });
+    const window = deps.alerting?.maintenance(probe.id, now);
+    if (window) {
+      return { ...status, state: "maintenance", regions, maintenance: window.reason === undefined ? {} : { reason: window.reason } };
+    }
     return { ...status, state: probeState(regions.map((r) => r.state), defaultQuorum(probe)), regions };
   });
   const open = incidents.items.filter((incident) => !incident.resolvedAt);

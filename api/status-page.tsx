@@ -1,7 +1,7 @@
 // The status page: server-rendered HTML with inline CSS and SVG, no script, no external asset; it refreshes itself.
 import type { FC } from "hono/jsx";
 import type { Incident } from "../core/result/index.ts";
-import type { DayBucket, ProbeState, ProbeStatus, StatusModel } from "./status-model.ts";
+import type { DayBucket, ProbeState, ProbeStatus, RegionProbeState, SloView, StatusModel } from "./status-model.ts";
 
 /** Each state is told by a word and an icon; colour only repeats it. */
 const STATE_LABEL: Record<ProbeState, { icon: string; word: string; overall: string }> = {
@@ -9,12 +9,13 @@ const STATE_LABEL: Record<ProbeState, { icon: string; word: string; overall: str
   degraded: { icon: "!", word: "Degraded", overall: "Some systems degraded" },
   down: { icon: "✕", word: "Down", overall: "Major outage" },
   unknown: { icon: "?", word: "No data", overall: "No data yet" },
+  maintenance: { icon: "⚙", word: "Maintenance", overall: "Scheduled maintenance" },
 };
-const REGION_WORD: Record<ProbeState, string> = { up: "up", degraded: "degraded", down: "down", unknown: "no data" };
+const REGION_WORD: Record<RegionProbeState, string> = { up: "up", degraded: "degraded", down: "down", unknown: "no data" };
 
 const CSS = `
-:root{--up:#1a7f37;--degraded:#9a6700;--down:#cf222e;--unknown:#6e7781;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--empty:#d1d9e0}
-@media (prefers-color-scheme:dark){:root{--up:#3fb950;--degraded:#d29922;--down:#f85149;--unknown:#9198a1;--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--empty:#30363d}}
+:root{--up:#1a7f37;--degraded:#9a6700;--down:#cf222e;--unknown:#6e7781;--maintenance:#0969da;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--empty:#d1d9e0}
+@media (prefers-color-scheme:dark){:root{--up:#3fb950;--degraded:#d29922;--down:#f85149;--unknown:#9198a1;--maintenance:#58a6ff;--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--empty:#30363d}}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
 header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
@@ -22,7 +23,7 @@ h1{font-size:1.5rem;margin:.5rem 0}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 h3{font-size:1rem;margin:0}
 .overall{font-size:1.2rem;font-weight:600;padding:.75rem 1rem;border:2px solid currentColor;border-radius:.5rem}
-.state-up{color:var(--up)}.state-degraded{color:var(--degraded)}.state-down{color:var(--down)}.state-unknown{color:var(--unknown)}
+.state-up{color:var(--up)}.state-degraded{color:var(--degraded)}.state-down{color:var(--down)}.state-unknown{color:var(--unknown)}.state-maintenance{color:var(--maintenance)}
 .muted{color:var(--muted);font-size:.875rem}
 ul.probes,ul.regions,ul.incidents{list-style:none;margin:0;padding:0}
 .probe{border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin:.5rem 0}
@@ -31,8 +32,11 @@ ul.probes,ul.regions,ul.incidents{list-style:none;margin:0;padding:0}
 ul.regions{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.25rem 0;font-size:.875rem}
 .dot{font-size:.75rem}
 .facts{margin:.25rem 0;font-size:.875rem}
+.note{margin:.25rem 0;font-size:.875rem;color:var(--fg)}
+ul.slo{list-style:none;margin:.25rem 0;padding:0;font-size:.875rem}
+.burn{font-weight:600}
 .bars{display:block;width:100%;height:2.25rem;margin-top:.25rem}
-.bar-none{fill:var(--empty)}.bar-up{fill:var(--up)}.bar-minor{fill:var(--degraded)}.bar-major{fill:var(--down)}
+.bar-none{fill:var(--empty)}.bar-maintenance{fill:var(--maintenance)}.bar-up{fill:var(--up)}.bar-minor{fill:var(--degraded)}.bar-major{fill:var(--down)}
 .axis{display:flex;justify-content:space-between;margin:0}
 .incident{border-left:4px solid currentColor;padding:.25rem .75rem;margin:.5rem 0}
 .incident p{margin:0;color:var(--fg)}
@@ -43,11 +47,41 @@ const percent = (value: number | null) => (value === null ? "no data" : `${(Math
 const ms = (value: number | null) => (value === null ? "no data" : `${Math.round(value)} ms`);
 
 function barClass(day: DayBucket): string {
-  if (day.uptime === null) return "bar-none";
+  if (day.uptime === null) return day.maintenance > 0 ? "bar-maintenance" : "bar-none";
   if (day.uptime >= 0.999) return "bar-up";
   if (day.uptime >= 0.95) return "bar-minor";
   return "bar-major";
 }
+
+function dayTitle(day: DayBucket): string {
+  const maintenance = `${day.maintenance} ${day.maintenance === 1 ? "run" : "runs"} in maintenance, not counted`;
+  if (day.runs === 0) return `${day.date}: ${day.maintenance > 0 ? `maintenance only (${maintenance})` : "no data"}`;
+  return `${day.date}: ${percent(day.uptime)} up (${day.runs} runs, ${day.fail} failed, ${day.degraded} degraded${day.maintenance > 0 ? `; ${maintenance}` : ""})`;
+}
+
+/** Whole percent, or one decimal under 10 %, rounded down so "100 %" means untouched. */
+function budgetPercent(value: number): string {
+  const shown = value >= 0.1 ? Math.floor(value * 100) : Math.floor(value * 1000) / 10;
+  return `${shown} %`;
+}
+
+const rate = (value: number) => `${value >= 10 ? Math.round(value) : Math.round(value * 10) / 10}×`;
+
+/** Error budget left in words, and a fast or slow burn said in words and an icon. */
+const SloLine: FC<{ objective: SloView }> = ({ objective }) => {
+  const budget = objective.budgetRemaining <= 0 ? "Error budget spent" : `Error budget ${budgetPercent(objective.budgetRemaining)} left`;
+  const fastPair = objective.burnRates["1h"] >= 14.4 && objective.burnRates["5m"] >= 14.4;
+  return (
+    <li>
+      {budget} <span class="muted">({objective.label})</span>
+      {objective.alert === "page" ? (
+        <> · <span class="burn state-down"><span aria-hidden="true">▲</span> Burning fast: {fastPair ? `${rate(objective.burnRates["1h"])} the sustainable rate over the last hour` : `${rate(objective.burnRates["6h"])} the sustainable rate over 6 hours`}</span></>
+      ) : objective.alert === "ticket" ? (
+        <> · <span class="burn state-degraded"><span aria-hidden="true">△</span> Burning slowly: {rate(objective.burnRates["3d"])} the sustainable rate over 3 days</span></>
+      ) : null}
+    </li>
+  );
+};
 
 const UptimeBars: FC<{ probe: ProbeStatus }> = ({ probe }) => {
   const width = 5;
@@ -56,7 +90,7 @@ const UptimeBars: FC<{ probe: ProbeStatus }> = ({ probe }) => {
       aria-label={`${probe.name}: ${percent(probe.uptime["90d"])} uptime over 90 days`}>
       {probe.days.map((day, i) => (
         <rect x={i * width} y={0} width={width - 1} height={30} class={barClass(day)}>
-          <title>{`${day.date}: ${day.runs === 0 ? "no data" : `${percent(day.uptime)} up (${day.runs} runs, ${day.fail} failed, ${day.degraded} degraded)`}`}</title>
+          <title>{dayTitle(day)}</title>
         </rect>
       ))}
     </svg>
@@ -72,6 +106,9 @@ const ProbeCard: FC<{ probe: ProbeStatus }> = ({ probe }) => {
           <h3 id={`probe-${probe.id}`}>{probe.name}</h3>
           <p class={`probe-state state-${probe.state}`}><span aria-hidden="true">{label.icon}</span> {label.word}</p>
         </div>
+        {probe.maintenance ? (
+          <p class="note">Under scheduled maintenance{probe.maintenance.reason ? `: ${probe.maintenance.reason}` : ""}. Runs during it are left out of uptime.</p>
+        ) : null}
         <ul class="regions" aria-label="Regions">
           {probe.regions.map((region) => (
             <li>
@@ -82,6 +119,9 @@ const ProbeCard: FC<{ probe: ProbeStatus }> = ({ probe }) => {
         <p class="facts">
           p95 {ms(probe.latency.p95)} · uptime 24 h {percent(probe.uptime["24h"])} · 90 days {percent(probe.uptime["90d"])}
         </p>
+        {probe.slo.length > 0 ? (
+          <ul class="slo" aria-label="Service level objectives">{probe.slo.map((objective) => <SloLine objective={objective} />)}</ul>
+        ) : null}
         <UptimeBars probe={probe} />
         <p class="axis muted" aria-hidden="true"><span>90 days ago</span><span>Today</span></p>
       </article>
@@ -89,11 +129,18 @@ const ProbeCard: FC<{ probe: ProbeStatus }> = ({ probe }) => {
   );
 };
 
+function incidentClass(incident: Incident): string {
+  if (incident.resolvedAt) return "up";
+  if (incident.maintenance) return "maintenance";
+  return incident.kind === "degraded" ? "degraded" : "down";
+}
+
 const IncidentItem: FC<{ incident: Incident; names: Map<string, string> }> = ({ incident, names }) => (
-  <li class={`incident state-${incident.resolvedAt ? "up" : incident.kind === "degraded" ? "degraded" : "down"}`}>
+  <li class={`incident state-${incidentClass(incident)}`}>
     <p>
-      <strong>{names.get(incident.probeId) ?? incident.probeId}</strong>: {incident.kind}
+      <strong>{names.get(incident.probeId) ?? incident.probeId}</strong>: {incident.kind}{incident.objective ? ` of ${incident.objective}` : ""}
       {incident.resolvedAt ? " (resolved)" : " (ongoing)"} · {incident.severity} · {incident.regions.join(", ")}
+      {incident.maintenance ? " · during scheduled maintenance" : ""}
     </p>
     <p class="muted">
       since <time datetime={incident.startedAt}>{incident.startedAt.replace("T", " ").slice(0, 16)} UTC</time>
@@ -106,6 +153,7 @@ const IncidentItem: FC<{ incident: Incident; names: Map<string, string> }> = ({ 
 export const StatusPage: FC<{ model: StatusModel; title: string; refreshSeconds: number }> = ({ model, title, refreshSeconds }) => {
   const overall = STATE_LABEL[model.state];
   const names = new Map(model.probes.map((p) => [p.id, p.name]));
+  const inMaintenance = model.probes.filter((p) => p.state === "maintenance");
   return (
     <html lang="en">
       <head>
@@ -119,6 +167,9 @@ export const StatusPage: FC<{ model: StatusModel; title: string; refreshSeconds:
         <header>
           <h1>{title} status</h1>
           <p class={`overall state-${model.state}`} role="status"><span aria-hidden="true">{overall.icon}</span> {overall.overall}</p>
+          {inMaintenance.length > 0 && model.state !== "maintenance" ? (
+            <p class="note"><span class="state-maintenance" aria-hidden="true">{STATE_LABEL.maintenance.icon}</span> Under scheduled maintenance: {inMaintenance.map((p) => p.name).join(", ")}.</p>
+          ) : null}
           <p class="muted">Updated <time datetime={model.generatedAt}>{model.generatedAt.replace("T", " ").slice(0, 19)} UTC</time>; this page refreshes every {refreshSeconds} s.</p>
         </header>
         <main>

@@ -3,7 +3,10 @@ import type { Hono } from "hono";
 import { createApp } from "../../api/index.ts";
 import type { ResultStore } from "../../core/store/index.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
-import { SECRET, STATUS_NOW, STATUS_PROBES, fakeIncidents, seedStatusStore } from "../fixtures/status-data.ts";
+import { minuteResults } from "../fixtures/results.ts";
+import {
+  ALERTING_SCENARIO, MAINTENANCE_INCIDENT, OPEN_INCIDENT, SECRET, STATUS_NOW, STATUS_PROBES, fakeAlerting, fakeIncidents, seedStatusStore,
+} from "../fixtures/status-data.ts";
 
 let dynamo: TestDynamo;
 let store: ResultStore;
@@ -151,5 +154,85 @@ describe("results API", () => {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain("user:pw@");
     }
+  });
+});
+
+describe("results API with maintenance windows and SLOs", () => {
+  const withAlerting = (alerting = fakeAlerting(ALERTING_SCENARIO)) => createApp({
+    store, probes: STATUS_PROBES, apiKeys: [], secrets: [SECRET], alerting, incidents: fakeIncidents([OPEN_INCIDENT, MAINTENANCE_INCIDENT]),
+    now: () => STATUS_NOW, statusCacheMs: 0,
+  });
+  const json = async (alertingApp: Hono, path: string) => {
+    const text = await (await alertingApp.request(path)).text();
+    bodies.push(text);
+    return JSON.parse(text);
+  };
+
+  it("shows a probe in a window as maintenance with its reason, and leaves it out of the overall state", async () => {
+    const alerting = fakeAlerting(ALERTING_SCENARIO);
+    const body = await json(withAlerting(alerting), "/v1/status");
+    const byId = Object.fromEntries(body.probes.map((p: any) => [p.id, p]));
+    expect(byId.broken).toMatchObject({ state: "maintenance", maintenance: { reason: "Orders database upgrade" } });
+    // Its regions still tell what the runs say.
+    expect(byId.broken.regions.map((r: any) => r.state)).toEqual(["down", "down"]);
+    expect(byId.healthy.state).toBe("up");
+    expect(byId.healthy).not.toHaveProperty("maintenance");
+    // "broken" is down but in maintenance: the page is as bad as "slow" only.
+    expect(body.state).toBe("degraded");
+    // The window is asked about at the model's clock, once per probe; SLOs read once per probe.
+    expect(alerting.calls.maintenance).toEqual(STATUS_PROBES.map((p) => [p.id, STATUS_NOW]));
+    expect(alerting.calls.sloStatus.sort()).toEqual(STATUS_PROBES.map((p) => p.id).sort());
+    expect(body.incidents.open.find((i: any) => i.id === MAINTENANCE_INCIDENT.id)).toMatchObject({ maintenance: true });
+  });
+
+  it("says maintenance overall when every probe is in a window", async () => {
+    const everything = fakeAlerting({ maintenance: { healthy: undefined, slow: "reindex", broken: "upgrade" } });
+    const body = await json(withAlerting(everything), "/v1/status");
+    expect(body.state).toBe("maintenance");
+    expect(body.probes.find((p: any) => p.id === "healthy").maintenance).toEqual({});
+  });
+
+  it("gives each probe's error budget and burn rates, and an empty list without SLOs", async () => {
+    const body = await json(withAlerting(), "/v1/status");
+    const byId = Object.fromEntries(body.probes.map((p: any) => [p.id, p]));
+    expect(byId.healthy.slo).toEqual([{
+      key: "availability-99.9-30d", label: "availability 99.9% over 30d", kind: "availability", target: 0.999, windowDays: 30,
+      sli: 0.99973, budgetRemaining: 0.725, burnRates: { "5m": 0, "30m": 0, "1h": 0.5, "6h": 0.4, "3d": 0.3 }, alert: null,
+    }]);
+    expect(byId.slow.slo.map((o: any) => [o.kind, o.alert, o.budgetRemaining])).toEqual([["availability", "page", 0.15], ["latency", "ticket", -0.3]]);
+    expect(byId.broken.slo).toEqual([]);
+    // No alerting at all: no SLOs, nobody in maintenance.
+    expect((await get("/v1/status")).body.probes.every((p: any) => Array.isArray(p.slo) && p.slo.length === 0 && p.state !== "maintenance")).toBe(true);
+  });
+
+  it("leaves runs in a maintenance window out of uptime and latency, and counts them per day", async () => {
+    const before = await json(withAlerting(), "/v1/status");
+    // Twenty slow failures of "healthy", each flagged as in the window.
+    await store.write(minuteResults("healthy", "us-east-1", STATUS_NOW - 3 * 3_600_000, 20, () => ({ outcome: "fail", durationMs: 9_000, maintenance: true })));
+    const after = await json(withAlerting(), "/v1/status");
+    const healthy = (body: any) => body.probes.find((p: any) => p.id === "healthy");
+    expect(healthy(after).uptime).toEqual(healthy(before).uptime);
+    expect(healthy(after).latency).toEqual(healthy(before).latency);
+    const days = await json(withAlerting(), "/v1/probes/healthy/uptime?window=1d&region=us-east-1");
+    expect(days.uptime).toBe(1);
+    expect(days.days).toEqual([expect.objectContaining({ date: "2025-03-10", runs: 120, fail: 0, maintenance: 20, uptime: 1 })]);
+  });
+
+  it("documents the maintenance state, SLO fields and incident flags in the OpenAPI document", async () => {
+    const doc = await json(withAlerting(), "/v1/openapi.json");
+    const schemas = doc.components.schemas;
+    expect(schemas.ProbeStatus.properties.state.enum).toContain("maintenance");
+    expect(Object.keys(schemas.ProbeStatus.properties)).toEqual(expect.arrayContaining(["maintenance", "slo"]));
+    expect(schemas.Slo.required).toEqual(["key", "label", "kind", "target", "windowDays", "sli", "budgetRemaining", "burnRates", "alert"]);
+    expect(Object.keys(schemas.Incident.properties)).toEqual(expect.arrayContaining(["maintenance", "objective"]));
+    expect(schemas.DayBucket.properties.maintenance.type).toBe("integer");
+  });
+
+  it("scrubs secrets and URL userinfo from a maintenance reason", async () => {
+    const leaky = fakeAlerting({ maintenance: { broken: `Upgrade, see https://user:pw@ops.example/t?token=${SECRET} (${SECRET})` } });
+    const text = JSON.stringify(await json(withAlerting(leaky), "/v1/status"));
+    expect(text).toContain("Upgrade, see");
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain("user:pw@");
   });
 });

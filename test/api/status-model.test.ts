@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStatusReader, probeState, regionState, type StatusProbe } from "../../api/index.ts";
+import { createStatusReader, overallState, probeState, regionState, type StatusProbe } from "../../api/index.ts";
 import type { ResultStore } from "../../core/store/index.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
 import { STATUS_NOW, STATUS_PROBES, seedStatusStore } from "../fixtures/status-data.ts";
@@ -22,6 +22,13 @@ describe("status model", () => {
     expect(probeState(["down"], 2)).toBe("down");
     expect(probeState(["unknown", "up"], 2)).toBe("up");
     expect(probeState(["unknown", "unknown"], 2)).toBe("unknown");
+  });
+
+  it("leaves probes in maintenance out of the overall state, unless every probe is in it", () => {
+    expect(overallState(["maintenance", "up"])).toBe("up");
+    expect(overallState(["maintenance", "degraded", "up"])).toBe("degraded");
+    expect(overallState(["maintenance", "maintenance"])).toBe("maintenance");
+    expect(overallState([])).toBe("unknown");
   });
 
   it("reads hours on every refresh but folded days only once per few minutes, serving the cached model meanwhile", async () => {

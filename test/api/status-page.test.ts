@@ -6,26 +6,45 @@ import type { Browser } from "playwright-core";
 import { createApp } from "../../api/index.ts";
 import { launchChromium } from "../../probes/browser/chromium.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
-import { SECRET, STATUS_NOW, STATUS_PROBES, fakeIncidents, seedStatusStore } from "../fixtures/status-data.ts";
+import { makeResult } from "../fixtures/results.ts";
+import {
+  ALERTING_SCENARIO, MAINTENANCE_INCIDENT, OPEN_INCIDENT, RESOLVED_INCIDENT, SECRET, STATUS_NOW, STATUS_PROBES, fakeAlerting, fakeIncidents,
+  seedStatusStore,
+} from "../fixtures/status-data.ts";
 
 let dynamo: TestDynamo;
 let server: ServerType;
+let alertingServer: ServerType;
 let browser: Browser;
 let url: string;
+/** The same history, with "broken" in a maintenance window and SLO budgets on "healthy" and "slow". */
+let alertingUrl: string;
+
+const listen = (fetch: (request: Request) => Response | Promise<Response>) => new Promise<ServerType>((resolve) => {
+  const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+});
+const urlOf = (s: ServerType) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
 
 beforeAll(async () => {
   dynamo = await startTestDynamo();
   const store = await seedStatusStore(dynamo);
   const app = createApp({ store, probes: STATUS_PROBES, apiKeys: [], secrets: [SECRET], incidents: fakeIncidents(), title: "Acme", now: () => STATUS_NOW });
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  server = await listen(app.fetch);
+  url = urlOf(server);
+  // A run of "healthy" inside a window, today: counted apart, shown in its day's bar title.
+  await store.write([makeResult({ probeId: "healthy", region: "eu-west-1", startedAt: new Date(STATUS_NOW - 3 * 3_600_000).toISOString(), outcome: "fail", maintenance: true })]);
+  const alertingApp = createApp({
+    store, probes: STATUS_PROBES, apiKeys: [], secrets: [SECRET], title: "Acme", now: () => STATUS_NOW, alerting: fakeAlerting(ALERTING_SCENARIO),
+    incidents: fakeIncidents([OPEN_INCIDENT, MAINTENANCE_INCIDENT, RESOLVED_INCIDENT]),
   });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  alertingServer = await listen(alertingApp.fetch);
+  alertingUrl = urlOf(alertingServer);
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
+  await new Promise((resolve) => alertingServer?.close(resolve));
   await dynamo?.close();
 });
 
@@ -72,5 +91,47 @@ describe("status page", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: "test/artifacts/status-page-phone.png", fullPage: true });
     await page.close();
+  });
+
+  it("shows a probe in maintenance in words and icon with its reason, error budgets, a fast burn and maintenance incidents", async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 900 } });
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    await page.goto(alertingUrl);
+    const card = (name: string) => page.locator("article", { has: page.getByRole("heading", { name }) });
+
+    // "Orders API" is down but under maintenance: the overall state is that of the rest.
+    expect(await page.getByRole("status").innerText()).toContain("Some systems degraded");
+    expect(await page.locator("header").innerText()).toContain("Under scheduled maintenance: Orders API.");
+    const orders = card("Orders API");
+    const state = orders.locator(".probe-state");
+    expect(await state.innerText()).toMatch(/^\S+ Maintenance$/);
+    expect(await state.locator('span[aria-hidden="true"]').innerText()).not.toBe("");
+    expect(await orders.innerText()).toContain("Under scheduled maintenance: Orders database upgrade.");
+    expect(await orders.getByRole("list", { name: "Service level objectives" }).count()).toBe(0);
+
+    const budgets = (name: string) => card(name).getByRole("list", { name: "Service level objectives" }).getByRole("listitem").allInnerTexts();
+    expect(await budgets("Checkout API")).toEqual(["Error budget 72 % left (availability 99.9% over 30d)"]);
+    const search = await budgets("Search API");
+    // Each burn is said in words after an icon (hidden from screen readers).
+    expect(search[0]).toMatch(/^Error budget 15 % left \(availability 99\.9% over 30d\) · \S Burning fast: 20× the sustainable rate over the last hour$/);
+    expect(search[1]).toMatch(/^Error budget spent \(p95 ≤ 200 ms over 30d\) · \S Burning slowly: 1\.1× the sustainable rate over 3 days$/);
+
+    const today = card("Checkout API").locator("svg rect").nth(89).locator("title");
+    expect(await today.textContent()).toMatch(/^2025-03-10: 100% up \(240 runs, 0 failed, 0 degraded; 1 run in maintenance, not counted\)$/);
+
+    const incidents = await page.locator("section", { has: page.getByRole("heading", { name: "Incidents" }) }).innerText();
+    expect(incidents).toMatch(/Orders API: down \(ongoing\) · critical · us-east-1 · during scheduled maintenance/);
+    expect(incidents).toContain("Orders API: down (ongoing) · critical · us-east-1, eu-west-1\n");
+    expect(await page.content()).not.toContain(SECRET);
+    expect(requests).toEqual([alertingUrl]);
+    await page.screenshot({ path: "test/artifacts/status-page-maintenance.png", fullPage: true });
+    await page.close();
+
+    const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+    await phone.goto(alertingUrl);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: "test/artifacts/status-page-maintenance-phone.png", fullPage: true });
+    await phone.close();
   });
 });
