@@ -48,7 +48,8 @@ export function formatResult(result: ProbeResult, paint: Paint, idWidth: number)
   const tries = result.attempts && result.attempts.length > 1 ? paint("dim", ` (${result.attempts.length} tries)`) : "";
   const line = `${paint(style, mark)}  ${result.probeId.padEnd(idWidth)}  ${paint("dim", result.region.padEnd(14))} ${headline(result)}   ${paint("dim", phases(result))}${tries}`;
   if (!result.error) return line;
-  return `${line}\n${" ".repeat(12)}${paint(style, `└ ${result.error.category}: ${result.error.message}`)}`;
+  const reason = `${line}\n${" ".repeat(12)}${paint(style, `└ ${result.error.category}: ${result.error.message}`)}`;
+  return result.browser?.screenshot ? `${reason}\n${" ".repeat(14)}${paint("dim", `screenshot: ${result.browser.screenshot}`)}` : reason;
 }
 
 export function formatSummary(results: ProbeResult[], elapsedMs: number, paint: Paint): string {

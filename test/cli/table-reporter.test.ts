@@ -29,6 +29,18 @@ describe("table reporter", () => {
     ]);
   });
 
+  it("names the screenshot of a failed browser run", () => {
+    const browserFail: ProbeResult = {
+      ...failed, kind: "browser", http: undefined,
+      error: { category: "script", message: 'step "pay" failed' },
+      browser: { ttfbMs: 10, fcpMs: 20, lcpMs: 30, domContentLoadedMs: 25, loadMs: 40, ttiMs: null, tbtMs: 0, cls: 0, jsErrors: [], failedRequests: [], screenshot: ".vigie/artifacts/checkout-1.png" },
+    };
+    expect(formatResult(browserFail, painter({}, {}), 8).split("\n").slice(1)).toEqual([
+      '            └ script: step "pay" failed',
+      "              screenshot: .vigie/artifacts/checkout-1.png",
+    ]);
+  });
+
   it("summarises outcomes and elapsed time", () => {
     const pass = { ...failed, outcome: "pass" as const, error: undefined };
     expect(formatSummary([pass, pass, failed], 1234, painter({}, {}))).toBe("\n2 passed, 1 failed in 1.23 s");
