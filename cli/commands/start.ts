@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createApp, apiKeysFrom } from "../../api/index.ts";
+import { createApp, apiKeysFrom, type AlertingView } from "../../api/index.ts";
 import type { IncidentReader, ProbeResult } from "../../core/result/index.ts";
 import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
 import {
@@ -47,6 +47,8 @@ export interface StartHooks {
   onStop?: Array<() => Promise<void>>;
   /** Whether a probe is in a maintenance window at an instant; such runs are stored marked, out of uptime. */
   inMaintenance?: (probeId: string, at: number) => boolean;
+  /** Maintenance windows and SLO budgets for /v1/status and the status page. */
+  alerting?: AlertingView;
 }
 
 /** What hooks are built from: the same table and clock `vigie start` uses. */
@@ -150,7 +152,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   });
 
   const app = createApp({
-    store, probes: config.probes, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents,
+    store, probes: config.probes, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents, alerting: hooks.alerting,
     title: config.project, now,
   });
   const host = options.host ?? "127.0.0.1";
@@ -205,6 +207,7 @@ export function alertingHooks(context: HookContext): StartHooks {
     incidents: alerting.incidents,
     onStop: [() => alerting.stop()],
     inMaintenance: (probeId, at) => alerting.maintenance(probeId, at) !== undefined,
+    alerting,
   };
 }
 

@@ -4,6 +4,7 @@
 // writes and one burn check about 175 additions per objective. Windows are bucket-aligned: the
 // 5 m / 30 m / 1 h windows sum minute buckets, the 6 h / 3 d / budget windows sum hour buckets
 // including the current, partial hour, so a "6 h" window spans between 5 and 6 hours.
+import { latencyMs, type ProbeResult } from "../result/probe-result.ts";
 import type { Slo } from "./schema.ts";
 
 const MINUTE = 60_000;
@@ -115,9 +116,9 @@ export function countRun(counts: SloCounts, objectives: readonly SloObjective[],
 }
 
 /** Whether a run is bad for an objective. */
-export function isBad(objective: SloObjective, run: { outcome: "pass" | "degraded" | "fail"; durationMs: number }): boolean {
+export function isBad(objective: SloObjective, run: Pick<ProbeResult, "outcome" | "durationMs" | "http" | "browser">): boolean {
   if (objective.kind === "availability") return run.outcome === "fail";
-  return run.outcome === "fail" || run.durationMs > objective.thresholdMs!;
+  return run.outcome === "fail" || latencyMs(run) > objective.thresholdMs!;
 }
 
 /** Sum of the last `count` buckets ending at `nowIndex` that the ring still holds. */

@@ -1,7 +1,7 @@
 // The result model shared by runners, store, API and reporters.
 export {
   ProbeResult, ProbeError, ErrorCategory, Outcome, AssertionResult, HttpTimings, HttpDetails,
-  BrowserDetails, CertificateInfo, Attempt,
+  BrowserDetails, CertificateInfo, Attempt, latencyMs,
 } from "./probe-result.ts";
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";

@@ -16,7 +16,7 @@ import {
   BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { ProbeResult, Outcome, ProbeError } from "../result/index.ts";
+import { latencyMs, type ProbeResult, type Outcome, type ProbeError } from "../result/index.ts";
 import { bucketOf, mergeInto, type Histogram } from "./histogram.ts";
 import {
   DAY_MS, HOUR_MS, STATE_PK, dayKey, dayPk, hourKey, hourPk, runGsiPk, runGsiSk, runPk, runToken, stateSk,
@@ -239,7 +239,10 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     if (inMaintenance > 0) counts.set("maintenance", inMaintenance);
     for (const run of counted) {
       counts.set(run.outcome, (counts.get(run.outcome) ?? 0) + 1);
-      if (run.outcome !== "fail") counts.set(`h${bucketOf(run.durationMs)}`, (counts.get(`h${bucketOf(run.durationMs)}`) ?? 0) + 1);
+      if (run.outcome !== "fail") {
+        const bucket = `h${bucketOf(latencyMs(run))}`;
+        counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+      }
     }
     const adds = ["#runs :runs", "#applied :tokens"];
     [...counts].forEach(([name, count], i) => {

@@ -122,6 +122,18 @@ describe("results store", () => {
     expect((await s.days("fold", "us-east-1", "2025-03-05", "2025-03-05"))[0]).toMatchObject({ runs: 93, fail: 3 });
     expect(await s.reconcileDays("fold", "us-east-1", "2025-03-01", "2025-03-09")).toBe(0);
   });
+  it("takes a page's load time as its latency, not the run's whole duration", async () => {
+    const s = store();
+    const start = Date.parse("2025-03-10T08:00:00Z");
+    const browser = { ttfbMs: 50, fcpMs: 300, lcpMs: 600, domContentLoadedMs: 500, loadMs: 800, ttiMs: 900, tbtMs: 0, cls: 0, jsErrors: [], failedRequests: [] };
+    // The run lasted 6 s (a quiet window and a journey after load): latency figures must say 800 ms.
+    await s.write(minuteResults("page", "us-east-1", start, 5, () => ({ kind: "browser", durationMs: 6_000, browser })));
+    const [hour] = await s.hours("page", "us-east-1", "2025-03-10T08", "2025-03-10T08");
+    const { p50 } = percentiles(hour!.histogram);
+    expect(p50).toBeGreaterThan(700);
+    expect(p50).toBeLessThan(900);
+  });
+
   it("counts runs in maintenance apart: kept as raw runs, left out of runs, outcomes and latency", async () => {
     const s = store();
     const start = Date.parse("2025-03-10T09:00:00Z");
