@@ -2,21 +2,8 @@
 import { z } from "zod";
 import type { BrowserContext, Page } from "playwright-core";
 import { Duration, formatDuration } from "../../core/config/duration.ts";
-import { ProbeBase } from "../../core/config/schema.ts";
-import { withPlaceholdersFilled } from "../../core/config/secrets.ts";
+import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
 
-const PageUrl = z.string().superRefine((raw, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(withPlaceholdersFilled(raw));
-  } catch {
-    ctx.addIssue({ code: "custom", message: "Invalid URL" });
-    return;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `Invalid URL: the scheme must be http or https, not ${url.protocol.slice(0, -1)}` });
-  }
-});
 
 /** A pair of limits on one metric: at or over `degraded` the run is degraded, at or over `fail` it fails. */
 const limit = (unit: string, example: { degraded: number; fail: number }) =>
@@ -91,7 +78,7 @@ const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: "n
 export const BrowserProbe = ProbeBase.extend({
   kind: z.literal("browser"),
   /** The page to load; `${env:NAME}` allowed. Example: "https://acme.dev". */
-  url: PageUrl,
+  url: WebUrl,
   /** How often it runs. Default "5m". Example: "10m". */
   every: Duration.prefault("5m"),
   /** Bound on one run: navigation, the quiet window and the journey together. Default "60s". Example: "30s". */

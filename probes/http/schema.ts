@@ -1,7 +1,6 @@
 // The `http` probe kind: one request (plus redirects) on a fresh connection, timed per phase, then asserted.
 import { z } from "zod";
-import { ProbeBase } from "../../core/config/schema.ts";
-import { withPlaceholdersFilled } from "../../core/config/secrets.ts";
+import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
 
 const OPS = ["eq", "neq", "lt", "lte", "gt", "gte", "contains", "notContains", "matches", "exists"] as const;
 export const AssertionOp = z.enum(OPS);
@@ -46,18 +45,6 @@ export const HttpAssertion = z.discriminatedUnion("source", [
 ]);
 export type HttpAssertion = z.infer<typeof HttpAssertion>;
 
-const HttpUrl = z.string().superRefine((raw, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(withPlaceholdersFilled(raw));
-  } catch {
-    ctx.addIssue({ code: "custom", message: "Invalid URL" });
-    return;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `Invalid URL: the scheme must be http or https, not ${url.protocol.slice(0, -1)}` });
-  }
-});
 
 export const HttpThresholds = z
   .strictObject({
@@ -74,7 +61,7 @@ export const HttpThresholds = z
 export const HttpProbe = ProbeBase.extend({
   kind: z.literal("http"),
   /** The URL to request; `${env:NAME}` allowed. Example: "https://api.acme.dev/health". */
-  url: HttpUrl,
+  url: WebUrl,
   /** Default "GET". Example: "POST". */
   method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).default("GET"),
   /** Request headers; values may use `${env:NAME}` and are never stored or shown. Example: { authorization: "Bearer ${env:API_TOKEN}" }. */
