@@ -156,10 +156,20 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     title: config.project, now,
   });
   const host = options.host ?? "127.0.0.1";
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }, () => resolve(listening));
-    listening.once("error", reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const listening = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }, () => resolve(listening));
+      listening.once("error", reject);
+    });
+  } catch (error) {
+    // Nothing has run yet: undo what started (the database, the writer, the hooks) so the process can exit.
+    await writer.close({ timeoutMs: 1_000 });
+    for (const stop of hooks.onStop ?? []) await stop().catch(() => {});
+    await browser?.close().catch(() => {});
+    await dynamo.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   void reconcile(13).catch((error: unknown) => log(`store: folding days failed: ${(error as Error).message}`));
   scheduler.start();

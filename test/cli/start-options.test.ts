@@ -1,3 +1,9 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.ts";
 import type { CliIo } from "../../cli/io.ts";
@@ -24,5 +30,23 @@ describe("vigie start options", () => {
     const cli = io();
     expect(await main(["start", "--config", "does-not-exist.config.json", "--port", "0"], cli)).toBe(2);
     expect(cli.err()).toContain("not found");
+  });
+
+  it("exits 1 naming the address when the port is taken, leaving nothing running", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    const dir = mkdtempSync(path.join(tmpdir(), "vigie-busy-"));
+    const config = path.join(dir, "vigie.config.json");
+    writeFileSync(config, JSON.stringify({ project: "busy", probes: [{ id: "a", kind: "http", url: "http://127.0.0.1:9/" }] }));
+    // A child process: it exits by itself only if the database, writer and hooks it started were all closed.
+    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["bin/vigie.js", "start", "--config", config, "--port", String(port), "--data", path.join(dir, "data")], { timeout: 20_000 }, (error, _stdout, stderr) => {
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr });
+      });
+    });
+    blocker.close();
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain(`start: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
   });
 });
