@@ -121,8 +121,6 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       stats.stored += done.length;
       storedSinceCompaction += done.length;
       inFlight = [];
-      if (queue.length === 0) rewriteSpool();
-      else if (storedSinceCompaction >= COMPACT_AFTER) rewriteSpool();
       for (const result of done) {
         for (const hook of hooks) {
           try {
@@ -132,6 +130,10 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
           }
         }
       }
+      // Only now may the spool forget these results: a crash before their hooks ran (the evaluator) replays them,
+      // and both the store and the evaluator ignore a result they have already seen.
+      if (queue.length === 0) rewriteSpool();
+      else if (storedSinceCompaction >= COMPACT_AFTER) rewriteSpool();
     }
   }
 

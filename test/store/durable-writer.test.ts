@@ -95,6 +95,28 @@ describe("durable writer", () => {
     await writer.close();
   });
 
+  it("keeps a stored result in the spool until its hooks ran, so a crash before evaluation replays it", async () => {
+    const dir = tempDir();
+    const dynamo = await dynamoAt(dir);
+    cleanups.push(() => dynamo.close());
+    const store = storeOn(dynamo);
+    const spoolPath = path.join(dir, "spool.jsonl");
+    const [result] = minuteResults("hooked", "us-east-1", START, 1);
+    // The first process stores the result, then "dies" inside its hook (the evaluator never finishes).
+    let hookStarted = false;
+    const first = createDurableWriter({ store, spoolPath, onResult: [() => { hookStarted = true; return new Promise<void>(() => {}); }] });
+    first.write(result!);
+    await waitFor(() => hookStarted);
+    // The next start finds the result in the spool, stores it again (counted once) and evaluates it.
+    const evaluated: string[] = [];
+    const second = createDurableWriter({ store, spoolPath, onResult: [async (r) => { evaluated.push(r.startedAt); }] });
+    await second.flush();
+    expect(second.stats.replayed).toBe(1);
+    expect(evaluated).toEqual([result!.startedAt]);
+    await expectExactlyOnce(store, "hooked", [result!]);
+    expect(readFileSync(spoolPath, "utf8")).toBe("");
+  });
+
   it("keeps unstored results in the spool when closed while the store is down", async () => {
     const dir = tempDir();
     let dynamo = await dynamoAt(dir);
