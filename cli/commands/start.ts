@@ -23,7 +23,6 @@ import { loadForCommand } from "../load.ts";
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_DATA_DIR = ".vigie";
 export const TABLE_NAME = "vigie";
-const DAY = 86_400_000;
 
 /** Periodic work run by the scheduler beside the probes (e.g. the evaluator's stale checks and page retries). */
 export interface Tick {
@@ -134,13 +133,10 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
       },
     })));
   // Day rollups are folded from hour rollups once a day has closed (see core/store/results-store.ts).
-  const reconcile = async (daysBack: number) => {
-    const at = now();
-    const from = new Date(at - daysBack * DAY).toISOString().slice(0, 10);
-    const to = new Date(at - DAY).toISOString().slice(0, 10);
-    for (const probe of config.probes) for (const region of probe.regions) await store.reconcileDays(probe.id, region, from, to);
+  const foldDays = async () => {
+    for (const probe of config.probes) for (const region of probe.regions) await store.foldClosedDays(probe.id, region);
   };
-  const ticks: Tick[] = [{ name: "fold-days", everyMs: 15 * 60_000, run: () => reconcile(3) }, ...(hooks.ticks ?? [])];
+  const ticks: Tick[] = [{ name: "fold-days", everyMs: 15 * 60_000, run: foldDays }, ...(hooks.ticks ?? [])];
   for (const tick of ticks) jobs.push({ key: `tick:${tick.name}`, everyMs: tick.everyMs, run: () => tick.run(now()) });
 
   const scheduler = createScheduler(jobs, {
@@ -171,7 +167,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  void reconcile(13).catch((error: unknown) => log(`store: folding days failed: ${(error as Error).message}`));
+  void foldDays().catch((error: unknown) => log(`store: folding days failed: ${(error as Error).message}`));
   scheduler.start();
 
   let stopping: Promise<void> | undefined;

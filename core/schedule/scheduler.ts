@@ -52,6 +52,8 @@ export function offsetFor(key: string, everyMs: number): number {
 }
 
 /** The first slot strictly after `after`. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function nextSlot(after: number, everyMs: number, offset: number): number {
   const base = Math.floor((after - offset) / everyMs) * everyMs + offset;
   return base > after ? base : base + everyMs;
@@ -66,7 +68,16 @@ export function createScheduler(jobs: readonly ScheduledJob[], deps: SchedulerDe
     if (stopped) return;
     const slot = nextSlot(after, state.job.everyMs, state.offset);
     state.stats.next = slot;
-    state.timer = deps.setTimeout(() => fire(state, slot), Math.max(0, slot - deps.now()));
+    wait(state, slot);
+  }
+
+  // Timers take at most 2^31 − 1 ms (about 24.8 days; Node fires a longer one after 1 ms): a slot further
+  // away is reached in steps.
+  function wait(state: State, slot: number): void {
+    const delay = slot - deps.now();
+    state.timer = delay > MAX_TIMER_MS
+      ? deps.setTimeout(() => wait(state, slot), MAX_TIMER_MS)
+      : deps.setTimeout(() => fire(state, slot), Math.max(0, delay));
   }
 
   function fire(state: State, slot: number): void {

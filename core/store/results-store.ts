@@ -107,6 +107,8 @@ export interface ResultStore {
   hours(probeId: string, region: string, fromHour: string, toHour: string): Promise<Rollup[]>;
   /** Day rollups with keys from `fromDay` to `toDay` inclusive ("2025-01-02"). */
   days(probeId: string, region: string, fromDay: string, toDay: string): Promise<Rollup[]>;
+  /** Folds every closed day (up to yesterday, UTC) not yet folded or behind since the newest folded day. */
+  foldClosedDays(probeId: string, region: string): Promise<number>;
   /** Folds the hour rollups of each day in the range into its day rollup, where it is missing or behind. */
   reconcileDays(probeId: string, region: string, fromDay: string, toDay: string): Promise<number>;
   /** Writes day rollups as they are (bench and imports: history too large to replay run by run). */
@@ -163,10 +165,14 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
 }
 
-function decodeCursor(cursor: string, names: readonly string[]): Record<string, string> {
+/** A cursor this store returned for the same query: its key has exactly `names`, and `expected`'s values. */
+function decodeCursor(cursor: string, names: readonly string[], expected: Record<string, string>): Record<string, string> {
   try {
     const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
-    if (key && typeof key === "object" && names.every((name) => typeof key[name] === "string") && Object.keys(key).length === names.length) {
+    if (
+      key && typeof key === "object" && names.every((name) => typeof key[name] === "string") && Object.keys(key).length === names.length &&
+      Object.entries(expected).every(([name, value]) => key[name] === value)
+    ) {
       return key as Record<string, string>;
     }
   } catch {
@@ -347,6 +353,24 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     return written;
   }
 
+  /** The sort key of the first (or last) item of a partition, or undefined when it is empty. */
+  async function edgeKey(pk: string, newest: boolean): Promise<string | undefined> {
+    const page = await doc.send(new QueryCommand({
+      TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk },
+      ScanIndexForward: !newest, Limit: 1, ProjectionExpression: "sk",
+    }));
+    return page.Items?.[0]?.sk as string | undefined;
+  }
+
+  async function foldClosedDays(probeId: string, region: string): Promise<number> {
+    // From the newest folded day (it may be behind), or the first hour ever counted, to yesterday: however long
+    // the process was stopped, no closed day is left unfolded.
+    const from = (await edgeKey(dayPk(probeId, region), true)) ?? (await edgeKey(hourPk(probeId, region), false))?.slice(0, 10);
+    const yesterday = dayKey(startOfDay(now()) - DAY_MS);
+    if (!from || from > yesterday) return 0;
+    return reconcileDays(probeId, region, from, yesterday);
+  }
+
   async function write(results: readonly ProbeResult[]): Promise<void> {
     if (results.length === 0) return;
     // One item per key in a batch: DynamoDB rejects a batch that names a key twice.
@@ -391,14 +415,14 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       ? {
           KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
           ExpressionAttributeValues: { ":pk": runPk(query.probeId, query.region), ":from": from, ":to": to },
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"]) } : {}),
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"], { pk: runPk(query.probeId, query.region) }) } : {}),
         }
       : {
           IndexName: GSI1,
           KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
           // "~" sorts after every region name, so `to` includes runs that started exactly then.
           ExpressionAttributeValues: { ":pk": runGsiPk(query.probeId), ":from": from, ":to": `${to}~` },
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"]) } : {}),
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: runGsiPk(query.probeId) }) } : {}),
         };
     const page = await doc.send(new QueryCommand({ TableName: tableName, ...input, ScanIndexForward: false, Limit: query.limit }));
     const items = (page.Items ?? []).map((item) => JSON.parse(item.data as string) as ProbeResult);
@@ -423,6 +447,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     hours,
     days,
     reconcileDays,
+    foldClosedDays,
     putDayRollups: (probeId, region, rollups) =>
       batchPut(rollups.map((r) => rollupItem(dayPk(probeId, region), r, epochSeconds(Date.parse(`${r.key}T00:00:00Z`) + DAY_MS + retention.daysMs)))),
     putHourRollups: (probeId, region, rollups) =>

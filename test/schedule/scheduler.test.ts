@@ -33,6 +33,18 @@ describe("scheduler", () => {
     expect(Math.max(...offsets) - Math.min(...offsets)).toBeGreaterThan(10_000);
   });
 
+  it("keeps a 30-day interval: no timer longer than Node allows, one run per interval", async () => {
+    const delays: number[] = [];
+    let runs = 0;
+    const job = { key: "monthly@us-east-1", everyMs: 30 * 86_400_000, run: async () => { runs++; } };
+    const scheduler = createScheduler([job], deps({ setTimeout: (fn, ms) => { delays.push(ms); return setTimeout(fn, ms); } }));
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(60 * 86_400_000);
+    await scheduler.stop();
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(runs).toBe(2);
+  });
+
   it("skips a slot while the previous run is still going, and reports it", async () => {
     const skipped: string[] = [];
     let runs = 0;

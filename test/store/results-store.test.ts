@@ -122,6 +122,32 @@ describe("results store", () => {
     expect((await s.days("fold", "us-east-1", "2025-03-05", "2025-03-05"))[0]).toMatchObject({ runs: 93, fail: 3 });
     expect(await s.reconcileDays("fold", "us-east-1", "2025-03-01", "2025-03-09")).toBe(0);
   });
+  it("folds every closed day however long the process was stopped", async () => {
+    // Runs written on March 1 and on March 2, each on its own day (nothing late), by processes that never folded;
+    // the next start comes 20 days later.
+    const storeAt = (iso: string) => createResultStore({ doc: dynamo.doc, tableName: dynamo.tableName, now: () => Date.parse(iso) });
+    await storeAt("2025-03-01T23:00:00Z").write(minuteResults("gap", "us-east-1", Date.parse("2025-03-01T10:00:00Z"), 5));
+    await storeAt("2025-03-02T23:00:00Z").write(minuteResults("gap", "us-east-1", Date.parse("2025-03-02T10:00:00Z"), 7));
+    expect(await storeAt("2025-03-02T23:00:00Z").days("gap", "us-east-1", "2025-03-01", "2025-03-02")).toHaveLength(0);
+    const later = storeAt("2025-03-22T08:00:00Z");
+    expect(await later.foldClosedDays("gap", "us-east-1")).toBe(2);
+    expect((await later.days("gap", "us-east-1", "2025-03-01", "2025-03-02")).map((d) => [d.key, d.runs])).toEqual([["2025-03-01", 5], ["2025-03-02", 7]]);
+    expect(await later.foldClosedDays("gap", "us-east-1")).toBe(0);
+    expect(await later.foldClosedDays("never-ran", "us-east-1")).toBe(0);
+  });
+
+  it("refuses a cursor from another probe or region as a bad cursor", async () => {
+    const s = store();
+    await s.write([...minuteResults("cur-a", "us-east-1", Date.parse("2025-03-09T10:00:00Z"), 3), ...minuteResults("cur-b", "us-east-1", Date.parse("2025-03-09T10:00:00Z"), 3), ...minuteResults("cur-a", "eu-west-1", Date.parse("2025-03-09T10:00:00Z"), 3)]);
+    const fromB = (await s.listRuns({ probeId: "cur-b", limit: 1 })).cursor!;
+    const fromBRegion = (await s.listRuns({ probeId: "cur-b", region: "us-east-1", limit: 1 })).cursor!;
+    const fromARegion = (await s.listRuns({ probeId: "cur-a", region: "us-east-1", limit: 1 })).cursor!;
+    await expect(s.listRuns({ probeId: "cur-a", limit: 1, cursor: fromB })).rejects.toMatchObject({ code: "bad_cursor" });
+    await expect(s.listRuns({ probeId: "cur-a", region: "us-east-1", limit: 1, cursor: fromBRegion })).rejects.toMatchObject({ code: "bad_cursor" });
+    await expect(s.listRuns({ probeId: "cur-a", region: "eu-west-1", limit: 1, cursor: fromARegion })).rejects.toMatchObject({ code: "bad_cursor" });
+    expect((await s.listRuns({ probeId: "cur-a", region: "us-east-1", limit: 5, cursor: fromARegion })).items).toHaveLength(2);
+  });
+
   it("takes a page's load time as its latency, not the run's whole duration", async () => {
     const s = store();
     const start = Date.parse("2025-03-10T08:00:00Z");
