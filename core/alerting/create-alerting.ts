@@ -264,7 +264,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       for (const spec of specs.values()) {
         const maintenance = inMaintenance(spec, at);
         await commit(spec.id, (state) => {
-          const transition = applyTick(state, spec, at, maintenance, alerts.remindEvery);
+          const transition = applyTick(state, spec, at, maintenance, alerts.remindEvery, startedAt);
           return { ...transition, skip: !transition.changed };
         });
       }

@@ -261,9 +261,14 @@ export function applyResult(previous: ProbeAlertState, result: ProbeResult, spec
  * Time passing with no result: opens a stale incident when the probe has been silent for 3× its
  * interval, and sends reminders for incidents paged more than `remindEvery` ago. `changed` is
  * false when nothing happened (no write needed).
+ *
+ * `evaluatorStartedAt` is when this evaluator started: silence is counted from the last result or
+ * from then, whichever is later. Results cannot arrive while vigie is stopped, so a restart after
+ * a pause gives every probe a fresh 3 intervals instead of paging stale at once for all of them.
  */
-export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: number, maintenance: boolean, remindEvery: number | undefined): Transition & { changed: boolean } {
-  const silentSince = previous.lastResultAt ?? previous.since;
+export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: number, maintenance: boolean, remindEvery: number | undefined, evaluatorStartedAt: number): Transition & { changed: boolean } {
+  const lastHeard = previous.lastResultAt ?? previous.since;
+  const silentSince = Math.max(lastHeard, evaluatorStartedAt);
   const stale = now - silentSince >= 3 * spec.every && !previous.open.stale;
   const reminders = remindEvery === undefined || maintenance
     ? []
@@ -281,7 +286,7 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
     changes.open("stale", {
       id: incidentId(spec.id, "stale", now), probeId: spec.id, probeName: spec.name, kind: "stale",
       severity: spec.severity, regions: silent.length > 0 ? silent : [...spec.regions], startedAt: iso(now),
-      firstError: { category: "internal", message: `no result for ${Math.round((now - silentSince) / 1000)}s (interval ${Math.round(spec.every / 1000)}s)` },
+      firstError: { category: "internal", message: `no result for ${Math.round((now - lastHeard) / 1000)}s (interval ${Math.round(spec.every / 1000)}s)` },
     }, now);
   }
   return { state, incidents: changes.incidents, pages: changes.pages, changed: true };

@@ -43,6 +43,27 @@ describe("stale detection and reminders (injected clock)", () => {
     expect(pager.pages[0]!.incident.regions).toEqual(["us-east-1", "eu-west-1", "ap-south-1"]);
   });
 
+  it("gives every probe 3 fresh intervals after a restart, however long vigie was stopped", async () => {
+    const time = clock();
+    const pager = collect();
+    const store = createMemoryAlertStore();
+    const start = () => createAlerting({ config: config(), store, pagers: { oncall: pager }, now: time.now, log: memoryLog().log });
+    const before = start();
+    for (const region of ["us-east-1", "eu-west-1", "ap-south-1"]) await before.onResult(result(region, "pass", T0));
+    await before.stop();
+    time.advance(24 * 3_600_000);
+    const after = start();
+    time.advance(5_000);
+    await after.tick();
+    time.advance(170_000);
+    await after.tick();
+    expect(pager.pages).toEqual([]);
+    time.advance(5_000); // 3 intervals after the restart
+    await after.tick();
+    expect(pager.pages.map((page) => [page.event, page.incident.kind])).toEqual([["open", "stale"]]);
+    expect(pager.pages[0]!.incident.firstError?.message).toBe("no result for 86580s (interval 60s)");
+  });
+
   it("reminds about an open incident every remindEvery, and stops once it resolves", async () => {
     const time = clock();
     const pager = collect();
