@@ -43,7 +43,7 @@ export interface RegionState {
 /** An incident as alerting stores it: the shared model plus how it was paged. */
 export interface AlertIncident extends Incident {
   probeName?: string | undefined;
-  /** Opened during maintenance: recorded, never paged. */
+  /** Opened during maintenance: recorded, not paged while a window covers the probe (paged when it outlives the window). */
   maintenance: boolean;
   /** Whether the open page went out (so the resolve page goes out too). */
   paged: boolean;
@@ -152,6 +152,25 @@ class Changes {
     this.state.open[slot] = incident;
     this.incidents.push(incident);
   }
+
+  /**
+   * Sends the open page held back from incidents that opened during maintenance and are still open
+   * now that no window covers the probe: an outage that outlives its window is an outage. Same page
+   * id as an ordinary open page, so the outbox still sends it once.
+   */
+  pageHeldBack(at: number): void {
+    if (this.maintenance) return;
+    for (const [slot, incident] of Object.entries(this.state.open)) {
+      if (incident.paged) continue;
+      const paged: AlertIncident = { ...incident, paged: true, lastPagedAt: at };
+      this.update(slot, paged);
+      this.pages.push({ id: `${incident.id}:open`, event: "open", incident: paged, at });
+    }
+  }
+}
+
+function hasHeldBack(state: ProbeAlertState): boolean {
+  return Object.values(state.open).some((incident) => !incident.paged);
 }
 
 function counted(spec: ProbeSpec, state: ProbeAlertState): Array<[string, RegionState]> {
@@ -253,6 +272,7 @@ export function applyResult(previous: ProbeAlertState, result: ProbeResult, spec
     if (!maintenance) countRun(state.slo.counts, spec.objectives, runAt, spec.objectives.map((objective) => isBad(objective, result)));
     evaluateBurn(spec, state, changes, runAt);
   } else if (state.slo) state.slo = undefined;
+  changes.pageHeldBack(Math.max(now, runAt));
 
   return { state, incidents: changes.incidents, pages: changes.pages, duplicate: false };
 }
@@ -273,7 +293,8 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
   const reminders = remindEvery === undefined || maintenance
     ? []
     : Object.entries(previous.open).filter(([, incident]) => incident.paged && incident.lastPagedAt !== undefined && now - incident.lastPagedAt >= remindEvery);
-  if (!stale && reminders.length === 0) return { state: previous, incidents: [], pages: [], changed: false };
+  const heldBack = !maintenance && hasHeldBack(previous);
+  if (!stale && reminders.length === 0 && !heldBack) return { state: previous, incidents: [], pages: [], changed: false };
   const state = clone(previous);
   const changes = new Changes(state, maintenance);
   for (const [slot, incident] of reminders) {
@@ -289,5 +310,6 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
       firstError: { category: "internal", message: `no result for ${Math.round((now - lastHeard) / 1000)}s (interval ${Math.round(spec.every / 1000)}s)` },
     }, now);
   }
+  changes.pageHeldBack(now);
   return { state, incidents: changes.incidents, pages: changes.pages, changed: true };
 }

@@ -51,4 +51,55 @@ describe("maintenance windows", () => {
     await alerting.idle();
     expect(pages).toEqual([]);
   });
+
+  it("pages an outage that began in a window once the window ends, exactly once across two racing evaluators, then its resolve", async () => {
+    const time = clock(Date.parse("2025-06-02T10:00:00Z"));
+    const pages: Page[] = [];
+    const store = createMemoryAlertStore();
+    const start = () => createAlerting({
+      config: config({ remindEvery: "30m", maintenance: [{ probes: ["api-health"], start: "2025-06-02T10:00:00Z", end: "2025-06-02T10:10:00Z" }] }),
+      store, pagers: { oncall: { timeoutMs: 10, async send(page) { pages.push(page); return { ok: true }; } } }, now: time.now, log: memoryLog().log,
+    });
+    const [one, two] = [start(), start()];
+    const regions = ["us-east-1", "eu-west-1"];
+    for (let minute = 0; minute < 10; minute++) {
+      for (const region of regions) await one.onResult(result(region, "fail", time.now()));
+      await one.tick();
+      time.advance(60_000);
+    }
+    await one.idle();
+    expect(pages).toEqual([]);
+    // 10:10: the window is over and the outage is not.
+    time.advance(1_000);
+    await Promise.all([one.tick(), two.tick()]);
+    await Promise.all([one.idle(), two.idle()]);
+    expect(pages.map((page) => [page.id.replace(/^.*?:/, ""), page.incident.kind, page.incident.maintenance])).toEqual([["open", "down", true]]);
+    for (let minute = 0; minute < 5; minute++) {
+      time.advance(60_000);
+      for (const region of regions) await one.onResult(result(region, "fail", time.now()));
+      await Promise.all([one.tick(), two.tick()]);
+    }
+    expect(pages).toHaveLength(1);
+    for (let minute = 0; minute < 2; minute++) {
+      time.advance(60_000);
+      for (const region of regions) await two.onResult(result(region, "pass", time.now()));
+    }
+    await Promise.all([one.idle(), two.idle()]);
+    expect(pages.map((page) => page.event)).toEqual(["open", "resolve"]);
+    expect(pages[1]!.incident.id).toBe(pages[0]!.incident.id);
+  });
+
+  it("pages a held-back incident on the first result after the window, before any tick", async () => {
+    const time = clock(Date.parse("2025-06-02T10:00:00Z"));
+    const pages: Page[] = [];
+    const alerting = createAlerting({
+      config: config({ maintenance: [{ probes: ["api-health"], start: "2025-06-02T09:00:00Z", end: "2025-06-02T10:05:00Z" }] }, { alert: { severity: "critical", after: 1, recoverAfter: 2, quorum: 1 } }),
+      store: createMemoryAlertStore(), pagers: { oncall: { timeoutMs: 10, async send(page) { pages.push(page); return { ok: true }; } } }, now: time.now, log: memoryLog().log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", time.now()));
+    time.set(Date.parse("2025-06-02T10:06:00Z"));
+    await alerting.onResult(result("us-east-1", "fail", time.now()));
+    await alerting.idle();
+    expect(pages.map((page) => [page.event, page.incident.kind, page.at])).toEqual([["open", "down", time.now()]]);
+  });
 });
