@@ -4,7 +4,7 @@ import type { IncidentReader } from "../result/incident.ts";
 import { Alerts, type MaintenanceWindow } from "./schema.ts";
 import { MaintenanceCalendar } from "./maintenance.ts";
 import { objectivesFor, objectiveStatus, type ObjectiveStatus } from "./slo.ts";
-import { applyResult, applyTick, initialState, type AlertIncident, type Page, type ProbeAlertState, type ProbeSpec, type Transition } from "./evaluate.ts";
+import { applyRemoval, applyResult, applyTick, initialState, type AlertIncident, type Page, type ProbeAlertState, type ProbeSpec, type Transition } from "./evaluate.ts";
 import type { AlertStore, Effects, OutboxItem } from "./store.ts";
 import { buildPagers, channelsFor, type PagerDeps } from "./channels/index.ts";
 import type { Pager } from "./channels/types.ts";
@@ -48,7 +48,10 @@ export interface SloStatus {
 export interface Alerting {
   /** Evaluates one stored result; resolves once the state and any incident are written (pages go out in the background). */
   onResult(result: ProbeResult): Promise<void>;
-  /** Opens stale incidents, sends reminders, retries due pages. Call every few seconds. */
+  /**
+   * Opens stale incidents, sends reminders and held-back pages, retries due pages. Call every few seconds.
+   * The first call also resolves the open incidents of probes no longer in the config.
+   */
   tick(): Promise<void>;
   /** Incidents newest first, for GET /v1/incidents and the status page. */
   incidents: IncidentReader;
@@ -118,6 +121,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const cache = new Map<string, { state: ProbeAlertState; version: number }>();
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
+  let removedSwept = false;
 
   const inMaintenance = (spec: ProbeSpec, at: number) => calendar.active(spec, at) !== undefined;
 
@@ -243,6 +247,24 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     }
   }
 
+  /** Resolves the open incidents of probes no longer in the config: no result or tick would ever reach them. */
+  async function resolveRemovedProbes(at: number): Promise<void> {
+    const removed = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ status: "open", limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const incident of page.items) if (!specs.has(incident.probeId)) removed.add(incident.probeId);
+      cursor = page.cursor;
+    } while (cursor);
+    for (const probeId of removed) {
+      log.info("probe removed from the config: resolving its open incidents", { probe: probeId });
+      await commit(probeId, (state) => {
+        const transition = applyRemoval(state, at);
+        return { ...transition, skip: !transition.changed };
+      });
+    }
+  }
+
   return {
     async onResult(result) {
       if (stopped) return;
@@ -261,6 +283,10 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     async tick() {
       if (stopped) return;
       const at = now();
+      if (!removedSwept) {
+        await resolveRemovedProbes(at);
+        removedSwept = true;
+      }
       for (const spec of specs.values()) {
         const maintenance = inMaintenance(spec, at);
         await commit(spec.id, (state) => {

@@ -54,6 +54,8 @@ export interface AlertIncident extends Incident {
   reminders: number;
   /** Set when an escalation closed it (degraded → down): no resolve page was sent for it. */
   supersededBy?: string | undefined;
+  /** Set when it resolved for another reason than the probe recovering, e.g. "the probe was removed from the config". */
+  resolvedBecause?: string | undefined;
 }
 
 export interface ProbeAlertState {
@@ -138,12 +140,15 @@ class Changes {
     if (paged) this.pages.push({ id: `${opened.id}:open`, event: "open", incident: opened, at });
   }
 
-  resolve(slot: string, at: number, supersededBy?: string): void {
+  resolve(slot: string, at: number, supersededBy?: string, because?: string): void {
     const open = this.state.open[slot];
     if (!open) return;
     delete this.state.open[slot];
     const startedMs = Date.parse(open.startedAt);
-    const resolved: AlertIncident = { ...open, resolvedAt: iso(at), durationMs: Math.max(0, at - startedMs), ...(supersededBy ? { supersededBy } : {}) };
+    const resolved: AlertIncident = {
+      ...open, resolvedAt: iso(at), durationMs: Math.max(0, at - startedMs),
+      ...(supersededBy ? { supersededBy } : {}), ...(because ? { resolvedBecause: because } : {}),
+    };
     this.incidents.push(resolved);
     if (open.paged && !supersededBy) this.pages.push({ id: `${open.id}:resolve`, event: "resolve", incident: resolved, at });
   }
@@ -311,5 +316,19 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
     }, now);
   }
   changes.pageHeldBack(now);
+  return { state, incidents: changes.incidents, pages: changes.pages, changed: true };
+}
+
+export const REMOVED_FROM_CONFIG = "the probe was removed from the config";
+
+/**
+ * A probe no longer in the config: nothing will ever resolve its open incidents, so they resolve
+ * now, with a resolve page for each whose open was paged. `changed` is false when none was open.
+ */
+export function applyRemoval(previous: ProbeAlertState, now: number): Transition & { changed: boolean } {
+  if (Object.keys(previous.open).length === 0) return { state: previous, incidents: [], pages: [], changed: false };
+  const state = clone(previous);
+  const changes = new Changes(state, false);
+  for (const slot of Object.keys(previous.open)) changes.resolve(slot, now, undefined, REMOVED_FROM_CONFIG);
   return { state, incidents: changes.incidents, pages: changes.pages, changed: true };
 }

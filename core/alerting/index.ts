@@ -3,7 +3,7 @@ export { createAlerting, probeSpecs, alertLogFromLines, AlertingError } from "./
 export type { Alerting, AlertingConfig, AlertingDeps, AlertLog, SloStatus } from "./create-alerting.ts";
 export { createDynamoAlertStore, createMemoryAlertStore } from "./store.ts";
 export type { AlertStore, OutboxItem, OutboxStatus, Effects, StoredState } from "./store.ts";
-export { applyResult, applyTick, initialState } from "./evaluate.ts";
+export { applyRemoval, applyResult, applyTick, initialState, REMOVED_FROM_CONFIG } from "./evaluate.ts";
 export type { AlertIncident, Page, PageEvent, ProbeAlertState, ProbeSpec, RegionState, Transition } from "./evaluate.ts";
 export { MaintenanceCalendar } from "./maintenance.ts";
 export { objectivesFor, objectiveStatus } from "./slo.ts";

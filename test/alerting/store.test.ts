@@ -172,6 +172,7 @@ describe("alerting over the real store (dynalite)", () => {
     await next.tick();
     await next.onResult(result("us-east-1", "fail", T0 + 60_000, "crash"));
     await next.drainOutbox();
-    expect(pager.sent.map((page) => page.event)).toEqual(["open"]);
+    // The table is shared with the tests above: their probes are not in this config, so the first tick resolves their incidents.
+    expect(pager.sent.filter((page) => page.incident.probeId === "crash").map((page) => page.event)).toEqual(["open"]);
   });
 });

@@ -10,7 +10,8 @@ export function pageSummary(page: Page): string {
   const name = incident.probeName && incident.probeName !== incident.probeId ? `${incident.probeName} (${incident.probeId})` : incident.probeId;
   const what = incident.kind === "burn-rate" && incident.objective ? `${KIND_WORDS[incident.kind]}: ${incident.objective}` : KIND_WORDS[incident.kind];
   if (page.event === "resolve") {
-    return `[RESOLVED] ${name} ${what}${incident.durationMs !== undefined ? ` (lasted ${formatDuration(incident.durationMs)})` : ""}`;
+    const lasted = incident.durationMs !== undefined ? ` (lasted ${formatDuration(incident.durationMs)})` : "";
+    return `[RESOLVED] ${name} ${what}${lasted}${incident.resolvedBecause ? `: ${incident.resolvedBecause}` : ""}`;
   }
   const prefix = page.event === "remind" ? `[${incident.severity.toUpperCase()} reminder #${incident.reminders}]` : `[${incident.severity.toUpperCase()}]`;
   const where = incident.kind === "burn-rate" ? "" : ` in ${incident.regions.join(", ")}`;
@@ -37,7 +38,7 @@ export function pageData(page: Page) {
     incident: {
       id: incident.id, probeId: incident.probeId, probeName: incident.probeName, kind: incident.kind, severity: incident.severity,
       regions: incident.regions, startedAt: incident.startedAt, resolvedAt: incident.resolvedAt, durationMs: incident.durationMs,
-      firstError: incident.firstError, objective: incident.objective, reminders: incident.reminders,
+      firstError: incident.firstError, objective: incident.objective, reminders: incident.reminders, resolvedBecause: incident.resolvedBecause,
     },
     at: new Date(page.at).toISOString(),
   };
