@@ -16,6 +16,7 @@ import {
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { alertLogFromLines, createAlerting, createDynamoAlertStore } from "../../core/alerting/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { internalFailure } from "../../core/runner/index.ts";
 import type { Config } from "../../index.ts";
 import type { CliIo } from "../io.ts";
 import { loadForCommand } from "../load.ts";
@@ -86,13 +87,6 @@ export interface RunningVigie {
   stop(): Promise<void>;
 }
 
-function internalResult(probe: Config["probes"][number], region: string, startedAt: number, error: unknown): ProbeResult {
-  return {
-    probeId: probe.id, kind: probe.kind, region, startedAt: new Date(startedAt).toISOString(), durationMs: 0, outcome: "fail",
-    error: { category: "internal", message: `runner failed: ${(error as Error).message}` }, assertions: [],
-  };
-}
-
 export async function startVigie(config: Config, options: StartVigieOptions): Promise<RunningVigie> {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
@@ -126,7 +120,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
         try {
           result = await runOnce(probe, runnerDeps(region));
         } catch (error) {
-          result = internalResult(probe, region, startedAt, error);
+          result = internalFailure(probe, region, startedAt, error);
         }
         if (hooks.inMaintenance?.(probe.id, startedAt)) result = { ...result, maintenance: true };
         writer.write(sanitizeResult(result, secrets));

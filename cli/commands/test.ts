@@ -5,6 +5,8 @@ import { performance } from "node:perf_hooks";
 import type { ProbeResult } from "../../core/result/index.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { DEFAULT_ARTIFACTS_DIR, runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { internalFailure } from "../../core/runner/index.ts";
+import { probeSecrets, sanitizeResult } from "../../core/store/index.ts";
 import type { Probe } from "../../index.ts";
 import type { CliIo } from "../io.ts";
 import { loadForCommand } from "../load.ts";
@@ -59,7 +61,13 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
   };
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
-  const pending = probes.map((probe) => limit(() => runOnce(probe, deps)));
+  // A crash in our own code fails that probe only; header values and the like are scrubbed as the store does.
+  const secrets = probeSecrets(probes, io.env);
+  const pending = probes.map((probe) => limit(async () => {
+    const startedAt = io.now();
+    const result = await runOnce(probe, deps).catch((error: unknown) => internalFailure(probe, deps.region, startedAt, error));
+    return sanitizeResult(result, secrets);
+  }));
 
   const paint = painter(io.stdout, io.env);
   const idWidth = Math.max(8, ...probes.map((p) => p.id.length));

@@ -31,20 +31,39 @@ export function resolveEnv(text: string, env: NodeJS.ProcessEnv, secrets: Set<st
   return { ok: true, value };
 }
 
+/** Secrets this short are not scrubbed: "1" or "no" would rewrite ordinary text everywhere. */
+export const MIN_SECRET_LENGTH = 4;
+
 /**
- * Deep-copies a value with every occurrence of every secret replaced by "[redacted]". Used on whole
- * results, so a secret echoed back by a target (in a header, a body, an error) never leaves the runner.
+ * Fields that name things vigie itself made (ids, regions, instants, states), never text from a target: they are
+ * left as they are, so a secret that happens to equal part of an id cannot break the id.
+ */
+const IDENTIFIER_FIELDS = new Set([
+  "id", "probeId", "kind", "region", "regions", "startedAt", "resolvedAt", "generatedAt", "lastRunAt", "at",
+  "outcome", "state", "category", "key", "date", "severity", "dedupKey",
+]);
+
+/** A secret as it may come back: as is, lower-cased (host names), percent-encoded (URLs, forms). */
+function variants(secret: string): string[] {
+  return [secret, secret.toLowerCase(), encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase()];
+}
+
+/**
+ * Deep-copies a value with every occurrence of every secret (and its lower-cased and percent-encoded forms)
+ * replaced by "[redacted]". Used on whole results, so a secret echoed back by a target (in a header, a body, an
+ * error) never leaves the runner. Identifier fields are kept whole.
  */
 export function redact<T>(value: T, secrets: Iterable<string>): T {
   // Longest first, so a secret that contains another is scrubbed whole.
-  const list = [...secrets].filter((secret) => secret.length > 0).sort((a, b) => b.length - a.length);
+  const list = [...new Set([...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH).flatMap(variants))]
+    .sort((a, b) => b.length - a.length);
   if (list.length === 0) return value;
-  const scrub = (text: string) => list.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
-  const walk = (node: unknown): unknown => {
-    if (typeof node === "string") return scrub(node);
-    if (Array.isArray(node)) return node.map(walk);
+  const scrub = (text: string) => list.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join(REDACTED) : acc), text);
+  const walk = (node: unknown, field?: string): unknown => {
+    if (typeof node === "string") return field !== undefined && IDENTIFIER_FIELDS.has(field) ? node : scrub(node);
+    if (Array.isArray(node)) return node.map((child) => walk(child, field));
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child)]));
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, key)]));
     }
     return node;
   };

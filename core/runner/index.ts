@@ -1,3 +1,3 @@
 // Running probes: the retry loop and the dependencies every runner shares.
-export { runProbe } from "./run-probe.ts";
+export { runProbe, internalFailure } from "./run-probe.ts";
 export type { ProbeDeps, AttemptRunner } from "./run-probe.ts";

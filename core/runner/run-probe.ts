@@ -44,3 +44,11 @@ export async function runProbe<P extends { retries: Retries }, D extends ProbeDe
   }
   return redact(result, secrets);
 }
+
+/** The result of a run that crashed in our own code: the probe fails (category internal) and nothing else does. */
+export function internalFailure(probe: { id: string; kind: string }, region: string, startedAtMs: number, error: unknown): ProbeResult {
+  return {
+    probeId: probe.id, kind: probe.kind, region, startedAt: new Date(startedAtMs).toISOString(), durationMs: 0, outcome: "fail",
+    error: { category: "internal", message: `runner failed: ${(error as Error).message}` }, assertions: [],
+  };
+}

@@ -1,5 +1,6 @@
 // Evaluates an http probe's assertions against one response; every verdict keeps the actual value it saw.
 import { JSONPath } from "jsonpath-plus";
+import { RE2JS } from "re2js";
 import type { AssertionResult } from "../../core/result/index.ts";
 import type { AssertionOp, HttpAssertion } from "./schema.ts";
 
@@ -13,14 +14,35 @@ export interface ResponseFacts {
 
 const ACTUAL_MAX = 200;
 
+/** JSON text of a value, or undefined when it cannot be written (nested deeper than the stack allows). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Shortens long strings so a 1 MiB body never lands in a result. */
 function forDisplay(value: unknown): unknown {
   if (typeof value === "string") return value.length > ACTUAL_MAX ? `${value.slice(0, ACTUAL_MAX)}…` : value;
   if (value !== null && typeof value === "object") {
-    const text = JSON.stringify(value);
+    const text = jsonText(value);
+    if (text === undefined) return "(a value nested too deeply to show)";
     return text.length > ACTUAL_MAX ? `${text.slice(0, ACTUAL_MAX)}…` : value;
   }
   return value;
+}
+
+/**
+ * `matches` runs on RE2's linear-time engine: a pattern from the config cannot make a hostile 1 MiB body take
+ * exponential time (and so stall every other probe of the process). Patterns are compiled once.
+ */
+const compiled = new Map<string, RE2JS>();
+export function compileMatcher(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = RE2JS.compile(pattern)));
+  return re;
 }
 
 function describe(a: HttpAssertion): string {
@@ -54,8 +76,11 @@ function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
       const has = Array.isArray(actual) ? actual.some((item) => item === target || String(item) === String(target)) : String(actual).includes(String(target));
       return op === "contains" ? has : !has;
     }
-    case "matches":
-      return actual !== undefined && new RegExp(String(target)).test(typeof actual === "string" ? actual : JSON.stringify(actual));
+    case "matches": {
+      if (actual === undefined) return false;
+      const text = typeof actual === "string" ? actual : jsonText(actual);
+      return text !== undefined && compileMatcher(String(target)).matcher(text).find();
+    }
   }
 }
 

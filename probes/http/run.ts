@@ -51,6 +51,8 @@ const PHASE_WAITING = { dns: "resolving the host", connect: "connecting", tls: "
 export const userAgent = (region: string) => `vigie/0.1 (synthetic monitoring; region ${region})`;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Request headers that still go out after a redirect to another origin. */
+const FOLLOWS_REDIRECTS = new Set(["user-agent", "accept", "content-type"]);
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "EAI_NODATA", "ENODATA"]);
 const TLS_MESSAGES: Record<string, string> = {
   CERT_HAS_EXPIRED: "certificate has expired",
@@ -146,7 +148,16 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       ...(deps.lookup ? { lookup: deps.lookup } : {}),
       ...(https_ ? { rejectUnauthorized: !probe.tls.insecure, ...(probe.tls.ca ? { ca: probe.tls.ca } : {}) } : {}),
     };
-    const request = (https_ ? https : http).request(req.url, options);
+    let request: http.ClientRequest;
+    try {
+      request = (https_ ? https : http).request(req.url, options);
+    } catch (error) {
+      // Node refuses a header whose value (often a resolved secret) holds characters HTTP forbids; say which, not what.
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      const header = code === "ERR_INVALID_CHAR" ? (/"([^"]+)"/.exec((error as Error).message)?.[1] ?? "a header") : undefined;
+      settled = true;
+      return resolve({ ok: false, error: { category: "internal", message: header ? `header ${header} has a value HTTP does not allow (${code})` : `the request could not be made (${code || (error as Error).name})` }, timings: timings(performance.now()) });
+    }
     if (deadline.expired) return onAbort();
     deadline.onExpire = onAbort;
 
@@ -239,12 +250,21 @@ function resolveRequest(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>):
     const names = [...missing].join(", ");
     return { ok: false, error: { category: "internal", message: `environment variable${missing.size > 1 ? "s" : ""} ${names} not set` } };
   }
+  // Literal header values and the URL's query values and credentials may be secrets too: never shown either.
+  for (const value of Object.values(headers)) secrets.add(value);
   headers["user-agent"] ??= userAgent(deps.region);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The message must not quote the URL: a resolved secret may be what broke it.
+    return { ok: false, error: { category: "internal", message: "the URL is not valid once its ${env:…} values are filled in" } };
+  }
+  for (const value of parsed.searchParams.values()) secrets.add(value);
   // Credentials in the URL become a basic-auth header; the URL itself goes out without them.
-  const parsed = new URL(url);
   if (parsed.username || parsed.password) {
-    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-    secrets.add(parsed.username).add(parsed.password).add(credentials);
+    const credentials = `${safeDecode(parsed.username)}:${safeDecode(parsed.password)}`;
+    secrets.add(parsed.username).add(parsed.password).add(safeDecode(parsed.username)).add(safeDecode(parsed.password)).add(credentials);
     const encoded = Buffer.from(credentials).toString("base64");
     secrets.add(encoded);
     headers["authorization"] ??= `Basic ${encoded}`;
@@ -254,15 +274,34 @@ function resolveRequest(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>):
   return { ok: true, request: { url: parsed, method: probe.method, headers, body } };
 }
 
-/** The next request of a redirect chain, per RFC 9110: 303 (and 301/302 after POST) become GET without a body. */
-function redirected(previous: HopRequest, status: number, location: string): HopRequest {
-  const url = new URL(location, previous.url);
+const safeDecode = (text: string) => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * The next request of a redirect chain, per RFC 9110: 303 (and 301/302 after POST) become GET without a body.
+ * A Location that is not an http(s) URL ends the run; its text is never quoted, since a target may echo secrets.
+ */
+function redirected(previous: HopRequest, status: number, location: string): HopRequest | ProbeError {
+  let url: URL;
+  try {
+    url = new URL(location, previous.url);
+  } catch {
+    return { category: "http", message: `redirect (${status}) to a Location that is not a valid URL` };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { category: "http", message: `redirect (${status}) to an unsupported scheme (${url.protocol.slice(0, -1)})` };
+  }
   const toGet = status === 303 || ((status === 301 || status === 302) && previous.method === "POST");
-  const headers = { ...previous.headers };
+  let headers = { ...previous.headers };
   if (url.origin !== previous.url.origin) {
-    // Credentials are for the origin they were written for, never for wherever it redirects.
-    delete headers["authorization"];
-    delete headers["cookie"];
+    // The configured headers (credentials, API keys) are for the origin they were written for, never for
+    // wherever it redirects: only what describes the request itself goes on.
+    headers = Object.fromEntries(Object.entries(headers).filter(([name]) => FOLLOWS_REDIRECTS.has(name)));
   }
   if (toGet) {
     delete headers["content-type"];
@@ -300,6 +339,7 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
       const location = REDIRECTS.has(response.status) ? response.message.headers.location : undefined;
       if (location && probe.maxRedirects > 0) {
         const next = redirected(request, response.status, location);
+        if (!("url" in next)) return failed(next, response.status, response.body.length);
         if (visited.includes(next.url.href)) {
           return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.body.length);
         }

@@ -1,6 +1,7 @@
 // The `http` probe kind: one request (plus redirects) on a fresh connection, timed per phase, then asserted.
 import { z } from "zod";
 import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
+import { compileMatcher } from "./assertions.ts";
 
 const OPS = ["eq", "neq", "lt", "lte", "gt", "gte", "contains", "notContains", "matches", "exists"] as const;
 export const AssertionOp = z.enum(OPS);
@@ -10,18 +11,18 @@ const Target = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 type OpAndTarget = { op: string; target?: unknown };
 
-/** Checks that `matches` targets compile, so a bad regex is a config error rather than a failed run. */
+/** Checks that `matches` targets compile on RE2 (see assertions.ts), so a bad regex is a config error, not a failed run. */
 function regexTargetCompiles(a: OpAndTarget) {
   if (a.op !== "matches") return true;
   if (typeof a.target !== "string") return false;
   try {
-    new RegExp(a.target);
+    compileMatcher(a.target);
     return true;
   } catch {
     return false;
   }
 }
-const regexError = { error: "matches needs a valid regular expression as target", path: ["target"] };
+const regexError = { error: "matches needs a valid regular expression as target (RE2 syntax: no lookaround or backreferences)", path: ["target"] };
 const targetNeeded = (a: OpAndTarget) => a.op === "exists" || a.target !== undefined;
 const targetError = { error: "target is required for every op but exists", path: ["target"] };
 

@@ -31,8 +31,8 @@ let good: string;
 let mixed: string;
 beforeAll(async () => {
   server = await startHttpTarget((req, res) => {
-    if (req.url === "/down") res.statusCode = 503;
-    res.end(`echo ${req.headers.authorization ?? ""}`);
+    if (req.url?.startsWith("/down")) res.statusCode = 503;
+    res.end(`echo ${req.headers.authorization ?? ""} ${req.url}`);
   });
   good = writeConfig("good.json", {
     project: "acme",
@@ -88,10 +88,24 @@ describe("vigie test", () => {
   it("exits 1 when a probe failed, and the table names the first failing assertion", async () => {
     const { code, stdout } = await cli(["test", "--config", mixed], { TOKEN: SECRET });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/✗ fail {6}up .*\n +└ assertion: body contains "welcome", got "echo Bearer \[redacted\]"/);
+    expect(stdout).toMatch(/✗ fail {6}up .*\n +└ assertion: body contains "welcome", got "echo \[redacted\] \/"/);
     expect(stdout).toMatch(/✗ fail {6}down .* 503 /);
     expect(stdout).toMatch(/0 passed, 2 failed in/);
     expect(stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it("never prints a literal header value or query value the target echoes", async () => {
+    const echo = writeConfig("echo.json", {
+      project: "acme",
+      probes: [{ id: "echo", kind: "http", url: `${server.url}/down?token=LITQUERYVALUE9`, headers: { authorization: "LITERALHEADERSECRET" } }],
+    });
+    const table = await cli(["test", "--config", echo]);
+    const json = await cli(["test", "--config", echo, "--reporter", "json"]);
+    expect(table.code).toBe(1);
+    for (const output of [table.stdout, json.stdout]) {
+      expect(output).not.toContain("LITERALHEADERSECRET");
+      expect(output).not.toContain("LITQUERYVALUE9");
+    }
   });
 
   it("runs only the probes named with --probe", async () => {

@@ -75,7 +75,7 @@ describe("config", () => {
   it("reports an unknown probe kind and a bad assertion", () => {
     expect(problems({ project: "acme", probes: [{ id: "x", kind: "smtp" }, probe({ assertions: [{ source: "body", op: "matches", target: "(" }, { source: "status", op: "equals", target: 200 }] })] })).toEqual([
       "probes[0].kind: Invalid discriminator value. Expected 'http' | 'browser'",
-      "probes[1].assertions[0].target: matches needs a valid regular expression as target",
+      "probes[1].assertions[0].target: matches needs a valid regular expression as target (RE2 syntax: no lookaround or backreferences)",
       'probes[1].assertions[1].op: Invalid option: expected one of "eq"|"neq"|"lt"|"lte"|"gt"|"gte"|"contains"|"notContains"|"matches"|"exists"',
     ]);
   });

@@ -326,6 +326,86 @@ describe("http probe over plain HTTP", () => {
   });
 });
 
+describe("http probe against hostile targets and secrets", () => {
+  it("fails a redirect to another scheme as http, without quoting the Location", async () => {
+    const server = await target((_req, res) => {
+      res.writeHead(302, { location: "ftp://files.example/tok-5e1f9a" });
+      res.end();
+    });
+    const result = await run({ url: server.url });
+    expect(result.error).toEqual({ category: "http", message: "redirect (302) to an unsupported scheme (ftp)" });
+  });
+
+  it("fails a redirect to an unparseable URL that echoes a secret, without the secret", async () => {
+    const server = await target((req, res) => {
+      res.writeHead(301, { location: `http://[::1/${req.headers["x-api-key"]}` });
+      res.end();
+    });
+    const result = await run({ url: server.url, headers: { "x-api-key": "${env:KEY}" } }, { env: { KEY: "key-9d8c7b6a" } });
+    expect(result.error).toEqual({ category: "http", message: "redirect (301) to a Location that is not a valid URL" });
+    expect(JSON.stringify(result)).not.toContain("key-9d8c7b6a");
+  });
+
+  it("fails without quoting it when a resolved secret makes the URL invalid", async () => {
+    const result = await run({ url: "http://${env:HOST}:4901/" }, { env: { HOST: "Sec ret[Host" } });
+    expect(result.error).toEqual({ category: "internal", message: "the URL is not valid once its ${env:…} values are filled in" });
+  });
+
+  it("names the header, not its value, when a resolved value holds characters HTTP forbids", async () => {
+    const server = await target((_req, res) => res.end("ok"));
+    const result = await run({ url: server.url, headers: { "x-token": "${env:TOKEN}" } }, { env: { TOKEN: "line1\nline2-secret" } });
+    expect(result.error).toEqual({ category: "internal", message: 'header x-token has a value HTTP does not allow (ERR_INVALID_CHAR)' });
+    expect(JSON.stringify(result)).not.toContain("line2-secret");
+  });
+
+  it("sends none of the configured headers to another origin on a redirect", async () => {
+    let seen: Record<string, unknown> = {};
+    const other = await target((req, res) => {
+      seen = req.headers;
+      res.end("there");
+    });
+    const first = await target((_req, res) => {
+      res.writeHead(307, { location: `${other.url}/next` });
+      res.end();
+    });
+    const result = await run({ url: first.url, method: "POST", body: "{}", headers: { "x-api-key": "k-1234567", "content-type": "application/json", "x-tenant": "acme" } });
+    expect(result.outcome).toBe("pass");
+    expect(seen["x-api-key"]).toBeUndefined();
+    expect(seen["x-tenant"]).toBeUndefined();
+    expect(seen["content-type"]).toBe("application/json");
+  });
+
+  it("shows a JSON value nested deeper than the stack allows without crashing", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const server = await target((_req, res) => res.end(`{"a":${deep}}`));
+    const result = await run({ url: server.url, maxBodyBytes: 1024 * 1024, assertions: [{ source: "json", path: "$.a", op: "exists" }, { source: "json", path: "$.a", op: "matches", target: "x" }] });
+    expect(result.assertions.length).toBeGreaterThan(0);
+    expect(result.outcome).toBe("fail");
+  });
+
+  it("runs a catastrophic pattern in linear time against a hostile body", async () => {
+    const server = await target((_req, res) => res.end(`${"a".repeat(5_000)}b`));
+    // With a backtracking engine this pattern would take longer than the universe has left on that body.
+    const result = await run({ url: server.url, assertions: [{ source: "body", op: "matches", target: "^(a+)+$" }] });
+    expect(result.assertions[1]).toMatchObject({ description: 'body matches "^(a+)+$"', passed: false });
+  });
+
+  it("scrubs literal query values, lower-cased and percent-encoded secrets, and keeps ids and times whole", async () => {
+    const server = await target((req, res) => {
+      res.statusCode = 500;
+      res.end(`path ${req.url} host ${String(req.headers["x-tenant"]).toLowerCase()} enc ${encodeURIComponent(String(req.headers["x-pass"]))}`);
+    });
+    const result = await run(
+      { url: `${server.url}/echo?token=LITQUERY1234`, headers: { "x-tenant": "${env:TENANT}", "x-pass": "${env:PASS}", "x-year": "${env:YEAR}" }, assertions: [{ source: "body", op: "eq", target: "x" }] },
+      { env: { TENANT: "AcmeSecretTenant", PASS: "pa ss wörd", YEAR: String(new Date().getUTCFullYear()) } },
+    );
+    const text = JSON.stringify(result);
+    for (const leaked of ["LITQUERY1234", "acmesecrettenant", "pa%20ss%20w%C3%B6rd"]) expect(text).not.toContain(leaked);
+    expect(result.probeId).toBe("t");
+    expect(Date.parse(result.startedAt)).not.toBeNaN();
+  });
+});
+
 describe("http probe over HTTPS", () => {
   let pki: TestPki;
   const servers: Record<string, Target> = {};
