@@ -4,7 +4,7 @@ import type { IncidentReader } from "../result/incident.ts";
 import { Alerts, type MaintenanceWindow } from "./schema.ts";
 import { MaintenanceCalendar } from "./maintenance.ts";
 import { objectivesFor, objectiveStatus, type ObjectiveStatus } from "./slo.ts";
-import { applyRemoval, applyResult, applyTick, initialState, type AlertIncident, type Page, type ProbeAlertState, type ProbeSpec, type Transition } from "./evaluate.ts";
+import { applyRemoval, applyResult, applyTick, burnEvidence, initialState, type AlertIncident, type Page, type ProbeAlertState, type ProbeSpec, type Transition } from "./evaluate.ts";
 import type { AlertStore, Effects, OutboxItem } from "./store.ts";
 import { buildPagers, channelsFor, type PagerDeps } from "./channels/index.ts";
 import type { Pager } from "./channels/types.ts";
@@ -311,7 +311,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
           total: 0, bad: 0, sli: undefined, budgetRemaining: 1, burnRates: { "5m": 0, "30m": 0, "1h": 0, "6h": 0, "3d": 0 }, alert: undefined,
         })) };
       }
-      return { probeId, objectives: spec.objectives.map((_, index) => objectiveStatus(counts, spec.objectives, index, at)) };
+      return { probeId, objectives: spec.objectives.map((_, index) => objectiveStatus(counts, spec.objectives, index, at, burnEvidence(spec))) };
     },
 
     maintenance(probeId, at) {

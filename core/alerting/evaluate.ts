@@ -8,7 +8,7 @@
 import type { ProbeError, ProbeResult } from "../result/probe-result.ts";
 import type { Incident, IncidentKind } from "../result/incident.ts";
 import { SEVERITIES, severityRank, type AlertSeverity } from "./schema.ts";
-import { countRun, emptyCounts, isBad, objectiveStatus, type SloCounts, type SloObjective } from "./slo.ts";
+import { burnAlerts, countRun, emptyCounts, isBad, type BurnEvidence, type SloCounts, type SloObjective } from "./slo.ts";
 
 /** What the evaluator needs to know about one probe, resolved from config with defaults applied. */
 export interface ProbeSpec {
@@ -121,6 +121,7 @@ function clone(state: ProbeAlertState): ProbeAlertState {
         minuteBad: state.slo.counts.minuteBad.map((ring) => [...ring]),
         hourTotal: [...state.slo.counts.hourTotal],
         hourBad: state.slo.counts.hourBad.map((ring) => [...ring]),
+        recentBad: state.slo.counts.recentBad && Object.fromEntries(Object.entries(state.slo.counts.recentBad).map(([region, times]) => [region, times.map((list) => [...list])])),
       },
     },
   };
@@ -214,14 +215,20 @@ function evaluateLadder(spec: ProbeSpec, state: ProbeAlertState, changes: Change
   }, at);
 }
 
+/** What a burn-rate alert of this probe needs besides the rates: its schedule and its down rule (see `BurnEvidence`). */
+export function burnEvidence(spec: ProbeSpec): BurnEvidence {
+  return { runsPerHour: (spec.regions.length * 3_600_000) / Math.max(spec.every, 1), regions: spec.regions, quorum: spec.quorum, after: spec.after };
+}
+
 /** Burn-rate incidents of every objective, at `at`. */
 function evaluateBurn(spec: ProbeSpec, state: ProbeAlertState, changes: Changes, at: number): void {
   if (!state.slo) return;
+  const evidence = burnEvidence(spec);
   spec.objectives.forEach((objective, index) => {
-    const status = objectiveStatus(state.slo!.counts, spec.objectives, index, at);
+    const alerts = burnAlerts(state.slo!.counts, spec.objectives, index, at, evidence);
     for (const tier of ["page", "ticket"] as const) {
       const slot = `burn:${objective.key}:${tier}`;
-      const firing = tier === "page" ? status.alert === "page" : status.burnRates["3d"] >= 1 && status.burnRates["6h"] >= 1;
+      const firing = alerts[tier];
       if (firing && !state.open[slot]) {
         changes.open(slot, {
           id: incidentId(spec.id, "burn-rate", at, `-${tier}-${index}`), probeId: spec.id, probeName: spec.name, kind: "burn-rate",
@@ -274,7 +281,7 @@ export function applyResult(previous: ProbeAlertState, result: ProbeResult, spec
     const keys = spec.objectives.map((objective) => objective.key);
     if (!state.slo || state.slo.keys.join("|") !== keys.join("|")) state.slo = { keys, counts: emptyCounts(spec.objectives, runAt) };
     // Maintenance time is left out of SLO math.
-    if (!maintenance) countRun(state.slo.counts, spec.objectives, runAt, spec.objectives.map((objective) => isBad(objective, result)));
+    if (!maintenance) countRun(state.slo.counts, spec.objectives, runAt, spec.objectives.map((objective) => isBad(objective, result)), { region: result.region, keep: spec.after });
     evaluateBurn(spec, state, changes, runAt);
   } else if (state.slo) state.slo = undefined;
   changes.pageHeldBack(Math.max(now, runAt));

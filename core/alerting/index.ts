@@ -3,11 +3,11 @@ export { createAlerting, probeSpecs, alertLogFromLines, AlertingError } from "./
 export type { Alerting, AlertingConfig, AlertingDeps, AlertLog, SloStatus } from "./create-alerting.ts";
 export { createDynamoAlertStore, createMemoryAlertStore } from "./store.ts";
 export type { AlertStore, OutboxItem, OutboxStatus, Effects, StoredState } from "./store.ts";
-export { applyRemoval, applyResult, applyTick, initialState, REMOVED_FROM_CONFIG } from "./evaluate.ts";
+export { applyRemoval, applyResult, applyTick, burnEvidence, initialState, REMOVED_FROM_CONFIG } from "./evaluate.ts";
 export type { AlertIncident, Page, PageEvent, ProbeAlertState, ProbeSpec, RegionState, Transition } from "./evaluate.ts";
 export { MaintenanceCalendar } from "./maintenance.ts";
-export { objectivesFor, objectiveStatus } from "./slo.ts";
-export type { ObjectiveStatus, SloObjective, BurnWindow } from "./slo.ts";
+export { burnAlerts, objectivesFor, objectiveStatus } from "./slo.ts";
+export type { BurnEvidence, ObjectiveStatus, SloObjective, BurnWindow } from "./slo.ts";
 export {
   Alerts, Channel, SnsChannel, WebhookChannel, LogChannel, Routes, MaintenanceWindow, Slo, Delivery, AlertSeverity,
   SEVERITIES, alertsProblems,

@@ -33,6 +33,30 @@ export interface SloCounts {
   minuteBad: number[][];
   hourTotal: number[];
   hourBad: number[][];
+  /**
+   * By region, then by objective: start times (epoch ms, newest first) of its latest bad runs, as
+   * many as the probe's `after`. Says which regions a burn comes from (see `BurnEvidence`).
+   * Absent in states written before it existed: filled by the next bad runs.
+   */
+  recentBad?: Record<string, number[][]> | undefined;
+}
+
+/**
+ * What a burn-rate alert needs besides the rates, from the probe's schedule and alert policy.
+ *
+ * Synthetic probes make few runs, and a window can hold far fewer than the schedule implies (a
+ * young history, a restart after a pause, an hourly probe): over one run, one failure is a 1000×
+ * burn. So each window's run count is taken as at least what the schedule makes in it, and a pair
+ * fires only when `quorum` regions each had `after` bad runs within its long window: the same
+ * evidence the down rule asks for, without asking that they be consecutive.
+ */
+export interface BurnEvidence {
+  /** Runs the probe makes per hour across its regions (regions × 1 h / every). */
+  runsPerHour: number;
+  /** The probe's regions: bad runs from a region it no longer runs in are not evidence. */
+  regions: readonly string[];
+  quorum: number;
+  after: number;
 }
 
 export type BurnWindow = "5m" | "30m" | "1h" | "6h" | "3d";
@@ -96,8 +120,20 @@ function roll(head: number, index: number, rings: number[][]): number {
   return index;
 }
 
-/** Counts one run (mutates `counts`): whether it was bad for each objective. Runs older than a ring are left out of it. */
-export function countRun(counts: SloCounts, objectives: readonly SloObjective[], at: number, bad: readonly boolean[]): void {
+/**
+ * Counts one run (mutates `counts`): whether it was bad for each objective. Runs older than a ring
+ * are left out of it. `from` names the run's region and how many bad-run times to keep for it (the probe's `after`).
+ */
+export function countRun(counts: SloCounts, objectives: readonly SloObjective[], at: number, bad: readonly boolean[], from?: { region: string; keep: number }): void {
+  if (from && bad.some(Boolean)) {
+    const byObjective = ((counts.recentBad ??= {})[from.region] ??= []);
+    objectives.forEach((_, i) => {
+      if (!bad[i]) return;
+      const times = byObjective[i] ?? [];
+      byObjective[i] = [...times, at].sort((a, b) => b - a).slice(0, Math.max(1, from.keep));
+    });
+    for (let i = 0; i < objectives.length; i++) byObjective[i] ??= [];
+  }
   const minute = Math.floor(at / MINUTE);
   const hour = Math.floor(at / HOUR);
   counts.minute = roll(counts.minute, minute, [counts.minuteTotal, ...counts.minuteBad]);
@@ -136,20 +172,40 @@ function burn(bad: number, total: number, target: number): number {
 }
 
 /** Burn rates, budget and alert tier of one objective at `now`. */
-export function objectiveStatus(counts: SloCounts, objectives: readonly SloObjective[], index: number, now: number): ObjectiveStatus {
+export function objectiveStatus(counts: SloCounts, objectives: readonly SloObjective[], index: number, now: number, evidence: BurnEvidence): ObjectiveStatus {
+  return assess(counts, objectives, index, now, evidence).status;
+}
+
+/** Which burn-rate alerts of one objective fire at `now`: the page pair and, apart from it, the ticket pair. */
+export function burnAlerts(counts: SloCounts, objectives: readonly SloObjective[], index: number, now: number, evidence: BurnEvidence): { page: boolean; ticket: boolean } {
+  const { page, ticket } = assess(counts, objectives, index, now, evidence);
+  return { page, ticket };
+}
+
+function assess(counts: SloCounts, objectives: readonly SloObjective[], index: number, now: number, evidence: BurnEvidence): { status: ObjectiveStatus; page: boolean; ticket: boolean } {
   const objective = objectives[index]!;
   const minute = Math.floor(now / MINUTE);
   const hour = Math.floor(now / HOUR);
-  const byMinutes = (n: number) => burn(sumRing(counts.minuteBad[index]!, counts.minute, minute, n), sumRing(counts.minuteTotal, counts.minute, minute, n), objective.target);
-  const byHours = (n: number) => burn(sumRing(counts.hourBad[index]!, counts.hour, hour, n), sumRing(counts.hourTotal, counts.hour, hour, n), objective.target);
+  // A window of n buckets starts at the start of the (n-1)th bucket before the current one.
+  const minutesFrom = (n: number) => (minute - n + 1) * MINUTE;
+  const hoursFrom = (n: number) => (hour - n + 1) * HOUR;
+  const expected = (from: number) => (evidence.runsPerHour * Math.max(0, now - from)) / HOUR;
+  const byMinutes = (n: number) => burn(sumRing(counts.minuteBad[index]!, counts.minute, minute, n), Math.max(sumRing(counts.minuteTotal, counts.minute, minute, n), expected(minutesFrom(n))), objective.target);
+  const byHours = (n: number) => burn(sumRing(counts.hourBad[index]!, counts.hour, hour, n), Math.max(sumRing(counts.hourTotal, counts.hour, hour, n), expected(hoursFrom(n))), objective.target);
   const burnRates = { "5m": byMinutes(5), "30m": byMinutes(30), "1h": byMinutes(60), "6h": byHours(6), "3d": byHours(72) };
+  const regionsBadSince = (from: number) => evidence.regions.filter((region) => {
+    const times = counts.recentBad?.[region]?.[index] ?? [];
+    return times.length >= evidence.after && times[evidence.after - 1]! >= from;
+  }).length;
+  const evidenced = (from: number) => regionsBadSince(from) >= evidence.quorum;
   const windowHours = Math.ceil(objective.windowMs / HOUR);
   const total = sumRing(counts.hourTotal, counts.hour, hour, windowHours);
   const bad = sumRing(counts.hourBad[index]!, counts.hour, hour, windowHours);
   const allowed = (1 - objective.target) * total;
-  const page = (burnRates["1h"] >= 14.4 && burnRates["5m"] >= 14.4) || (burnRates["6h"] >= 6 && burnRates["30m"] >= 6);
-  const ticket = burnRates["3d"] >= 1 && burnRates["6h"] >= 1;
-  return {
+  const page = (burnRates["1h"] >= 14.4 && burnRates["5m"] >= 14.4 && evidenced(minutesFrom(60)))
+    || (burnRates["6h"] >= 6 && burnRates["30m"] >= 6 && evidenced(hoursFrom(6)));
+  const ticket = burnRates["3d"] >= 1 && burnRates["6h"] >= 1 && evidenced(hoursFrom(72));
+  const status: ObjectiveStatus = {
     key: objective.key,
     label: objective.label,
     kind: objective.kind,
@@ -162,4 +218,5 @@ export function objectiveStatus(counts: SloCounts, objectives: readonly SloObjec
     burnRates,
     alert: page ? "page" : ticket ? "ticket" : undefined,
   };
+  return { status, page, ticket };
 }
