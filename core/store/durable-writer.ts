@@ -33,6 +33,8 @@ export interface WriterStats {
   retries: number;
   /** Results replayed from the spool when the writer started. */
   replayed: number;
+  /** Results the store refused for their content, set aside in `<spool>.rejected`. */
+  rejected: number;
 }
 
 export interface DurableWriter {
@@ -47,6 +49,16 @@ export interface DurableWriter {
 }
 
 const COMPACT_AFTER = 5_000;
+
+/**
+ * A write the store refuses for what is written (too large, a value it cannot hold), which no retry will fix,
+ * as opposed to the store being down, throttled or failing.
+ */
+function isPoison(error: unknown): boolean {
+  const { name, message } = error as Error;
+  return name === "ValidationException" || name === "SerializationException" || error instanceof RangeError || error instanceof TypeError ||
+    /Item size has exceeded|Special numeric value|removeUndefinedValues/.test(message ?? "");
+}
 
 function readSpool(path: string, log: (line: string) => void): ProbeResult[] {
   if (!existsSync(path)) return [];
@@ -72,21 +84,41 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   const hooks = options.onResult ?? [];
 
   const queue: ProbeResult[] = spoolPath ? readSpool(spoolPath, log) : [];
-  const stats: WriterStats = { stored: 0, retries: 0, replayed: queue.length };
+  const stats: WriterStats = { stored: 0, retries: 0, replayed: queue.length, rejected: 0 };
   if (queue.length > 0) log(`spool: replaying ${queue.length} result${queue.length === 1 ? "" : "s"} not yet stored`);
   let inFlight: ProbeResult[] = [];
   let pumping: Promise<void> | undefined;
   let closed = false;
   let storedSinceCompaction = 0;
+  /** Results still to be written alone, after a batch the store refused for its content. */
+  let oneByOne = 0;
   let wake: (() => void) | undefined;
   let waitTimer: ReturnType<typeof setTimeout> | undefined;
 
   function rewriteSpool(): void {
     if (!spoolPath) return;
     const pendingLines = [...inFlight, ...queue].map((r) => `${JSON.stringify(r)}\n`).join("");
-    writeFileSync(`${spoolPath}.tmp`, pendingLines);
-    renameSync(`${spoolPath}.tmp`, spoolPath);
-    storedSinceCompaction = 0;
+    try {
+      writeFileSync(`${spoolPath}.tmp`, pendingLines);
+      renameSync(`${spoolPath}.tmp`, spoolPath);
+      storedSinceCompaction = 0;
+    } catch (error) {
+      // The spool only grows until the next rewrite works (a full disk, a permission): nothing is lost by waiting.
+      log(`spool: could not compact ${spoolPath}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Sets a result the store will never take aside (in `<spool>.rejected`), so it stops blocking every other. */
+  function reject(result: ProbeResult, error: unknown): void {
+    stats.rejected++;
+    log(`STORE REJECTED A RESULT: ${result.probeId}@${result.region} ${result.startedAt}: ${(error as Error).name}: ${(error as Error).message}` +
+      (spoolPath ? ` (kept in ${spoolPath}.rejected)` : ""));
+    if (!spoolPath) return;
+    try {
+      appendFileSync(`${spoolPath}.rejected`, `${JSON.stringify(result)}\n`);
+    } catch (writeError) {
+      log(`spool: could not keep the rejected result: ${(writeError as Error).message}`);
+    }
   }
 
   const sleep = (ms: number) =>
@@ -99,10 +131,22 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     let delay = backoff.initialMs;
     let failing = false;
     while (queue.length > 0) {
-      inFlight = queue.splice(0, batchSize);
+      inFlight = queue.splice(0, oneByOne > 0 ? 1 : batchSize);
+      if (oneByOne > 0) oneByOne--;
       try {
         await store.write(inFlight);
       } catch (error) {
+        if (isPoison(error)) {
+          // One bad result must not hold back the others: a batch is retried result by result, and a single
+          // result the store refuses for what it is (not for the store's state) is set aside.
+          if (inFlight.length > 1) {
+            queue.unshift(...inFlight);
+            oneByOne = inFlight.length;
+          } else reject(inFlight[0]!, error);
+          inFlight = [];
+          if (queue.length === 0) rewriteSpool();
+          continue;
+        }
         queue.unshift(...inFlight);
         inFlight = [];
         stats.retries++;
@@ -138,7 +182,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   }
 
   function kick(): Promise<void> {
-    pumping ??= pump().finally(() => {
+    pumping ??= pump().catch((error: unknown) => log(`store: writer failed: ${(error as Error).message}`)).finally(() => {
       pumping = undefined;
       if (queue.length > 0 && !closed) void kick();
     });

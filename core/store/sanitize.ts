@@ -24,18 +24,36 @@ export function sanitizeResult(result: ProbeResult, secrets: Iterable<string> = 
   return sanitize(result, secrets);
 }
 
-/** Every value probes may send that must never be stored or shown: header values (as sent) and resolved `${env:…}`. */
+/** A URL's userinfo and query values, raw and decoded: a target may echo its request line. */
+function urlSecrets(raw: string): string[] {
+  try {
+    const url = new URL(raw);
+    const decode = (text: string) => { try { return decodeURIComponent(text); } catch { return text; } };
+    return [url.username, url.password, decode(url.username), decode(url.password), ...url.searchParams.values()].filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every value probes may send that must never be stored or shown: header values (as sent), resolved `${env:…}`,
+ * and URL userinfo and query values.
+ */
 export function probeSecrets(probes: readonly unknown[], env: NodeJS.ProcessEnv): string[] {
   const secrets = new Set<string>();
+  const resolved = (text: string) => text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? "");
   const walk = (node: unknown, underHeaders: boolean): void => {
     if (typeof node === "string") {
       for (const name of envRefs(node)) if (env[name]) secrets.add(env[name]!);
-      if (underHeaders) secrets.add(node.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? ""));
+      if (underHeaders) secrets.add(resolved(node));
       return;
     }
     if (Array.isArray(node)) return node.forEach((child) => walk(child, underHeaders));
     if (node !== null && typeof node === "object") {
-      for (const [key, child] of Object.entries(node)) walk(child, underHeaders || key === "headers");
+      for (const [key, child] of Object.entries(node)) {
+        if (key === "url" && typeof child === "string") urlSecrets(resolved(child)).forEach((secret) => secrets.add(secret));
+        walk(child, underHeaders || key === "headers");
+      }
     }
   };
   walk(probes, false);

@@ -117,6 +117,26 @@ describe("durable writer", () => {
     expect(readFileSync(spoolPath, "utf8")).toBe("");
   });
 
+  it("sets aside a result the store refuses for its content, and stores every other", async () => {
+    const dir = tempDir();
+    const dynamo = await dynamoAt(dir);
+    cleanups.push(() => dynamo.close());
+    const store = storeOn(dynamo);
+    const spoolPath = path.join(dir, "spool.jsonl");
+    const logs: string[] = [];
+    const good = minuteResults("fine", "us-east-1", START, 6);
+    // Over DynamoDB's 400 KB item limit: no retry will ever store it.
+    const [huge] = minuteResults("huge", "us-east-1", START, 1, () => ({ outcome: "fail", error: { category: "http", message: "x".repeat(500_000) } }));
+    const writer = createDurableWriter({ store, spoolPath, log: (line) => logs.push(line), backoff: { initialMs: 1, maxMs: 1 } });
+    for (const result of [...good.slice(0, 3), huge!, ...good.slice(3)]) writer.write(result);
+    await writer.flush();
+    await expectExactlyOnce(store, "fine", good);
+    expect(writer.stats.rejected).toBe(1);
+    expect(logs.some((line) => line.startsWith("STORE REJECTED A RESULT: huge@us-east-1"))).toBe(true);
+    expect(readFileSync(`${spoolPath}.rejected`, "utf8").trim().split("\n")).toHaveLength(1);
+    expect(readFileSync(spoolPath, "utf8")).toBe("");
+  });
+
   it("keeps unstored results in the spool when closed while the store is down", async () => {
     const dir = tempDir();
     let dynamo = await dynamoAt(dir);

@@ -7,9 +7,12 @@ describe("sanitizing results", () => {
     const probes = [
       { id: "a", url: "https://x.dev/?k=${env:URL_KEY}", headers: { authorization: "Bearer ${env:TOKEN}", "x-static": "literal-header-value" } },
       { id: "b", steps: [{ fill: "${env:PASSWORD}" }] },
+      { id: "c", url: "https://carol:p%40ss-word@y.dev/echo?token=literal-query-value&v=1" },
     ];
     const secrets = probeSecrets(probes, { URL_KEY: "url-key-1", TOKEN: "tok-123", PASSWORD: "hunter22" });
-    expect(secrets.sort()).toEqual(["Bearer tok-123", "hunter22", "literal-header-value", "tok-123", "url-key-1"].sort());
+    expect(secrets.sort()).toEqual(
+      ["Bearer tok-123", "hunter22", "literal-header-value", "tok-123", "url-key-1", "carol", "p%40ss-word", "p@ss-word", "literal-query-value"].sort(),
+    );
   });
 
   it("redacts secrets and strips URL userinfo and query values anywhere in a result", () => {
