@@ -104,6 +104,8 @@ export function createApp(deps: ApiDeps): Hono {
     const key = keyOf({ authorization: c.req.header("authorization"), xApiKey: c.req.header("x-api-key") });
     if (!keyMatches(key, deps.apiKeys)) {
       c.header("WWW-Authenticate", 'Bearer realm="vigie"');
+      // Nor may a cache keep the refusal: the same URL answers differently with a key.
+      c.header("Cache-Control", "private, no-store");
       return fail(c, 401, "unauthorized", deps.apiKeys.length === 0
         ? "no API keys are configured (set VIGIE_API_KEYS)"
         : "a valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY)");

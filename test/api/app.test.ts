@@ -116,6 +116,7 @@ describe("results API", () => {
     const open = createApp({ store, probes: STATUS_PROBES, apiKeys: [], now: () => STATUS_NOW });
     const res = await open.request("/v1/probes/healthy/results", { headers: { authorization: "Bearer " } });
     expect(res.status).toBe(401);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
     expect((await res.json()).error.message).toContain("VIGIE_API_KEYS");
   });
 
