@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Duration } from "../config/duration.ts";
 import { withPlaceholdersFilled } from "../config/secrets.ts";
+import { WebUrl } from "../config/web-url.ts";
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const NAME_MESSAGE = "must be lowercase letters, digits and dashes, starting with a letter or digit (e.g. \"oncall\")";
@@ -23,17 +24,15 @@ export function severityRank(severity: AlertSeverity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-/** An http(s) URL, checked with every `${env:NAME}` placeholder filled in. */
-const TemplatedUrl = z.string().superRefine((raw, ctx) => {
-  let url: URL;
+/** An http(s) URL (with `${env:NAME}` allowed) and no credentials in it: fetch refuses those, so they could never be sent. */
+const TemplatedUrl = WebUrl.refine((raw) => {
   try {
-    url = new URL(withPlaceholdersFilled(raw, "env"));
+    const url = new URL(withPlaceholdersFilled(raw, "env"));
+    return !url.username && !url.password;
   } catch {
-    ctx.addIssue({ code: "custom", message: "Invalid URL" });
-    return;
+    return true;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must be an http or https URL" });
-});
+}, { error: "must not hold credentials (user:password@): send them in headers, e.g. authorization" });
 
 /** Publishes each page to an SNS topic (on AWS the stack grants the publish right). */
 export const SnsChannel = z.strictObject({

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { Duration, formatDuration } from "./duration.ts";
 import { Region } from "./regions.ts";
-import { withPlaceholdersFilled } from "./secrets.ts";
+import { WebUrl } from "./web-url.ts";
 import { Alerts, alertsProblems } from "../alerting/schema.ts";
 
 /** A probe or drill id: lowercase letters, digits and dashes, e.g. "api-health". */
@@ -26,20 +26,6 @@ export const AlertPolicy = z.strictObject({
   quorum: z.int().min(1).optional(),
 });
 export type AlertPolicy = z.infer<typeof AlertPolicy>;
-
-/** An http(s) URL, which may hold `${env:NAME}` placeholders (checked with them filled in). */
-export const WebUrl = z.string().superRefine((raw, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(withPlaceholdersFilled(raw));
-  } catch {
-    ctx.addIssue({ code: "custom", message: "Invalid URL" });
-    return;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `Invalid URL: the scheme must be http or https, not ${url.protocol.slice(0, -1)}` });
-  }
-});
 
 /** Extra tries of a failed run: "network" retries only failures before a response, "any" every failure. */
 export const Retries = z.strictObject({
@@ -122,3 +108,5 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       return { ...config, regions, probes: config.probes.map((p) => ({ ...p, regions: p.regions ?? regions })) };
     });
 }
+
+export { WebUrl };

@@ -63,7 +63,7 @@ describe("the alerts block of the config", () => {
       },
     })).toEqual(expect.arrayContaining([
       "alerts.channels.oncall.topicArn: must be an SNS topic ARN (e.g. \"arn:aws:sns:us-east-1:123456789012:vigie-pages\")",
-      "alerts.channels.bad.url: must be an http or https URL",
+      "alerts.channels.bad.url: Invalid URL: the scheme must be http or https, not ftp",
       "alerts.channels.pd.routingKey: a pagerduty webhook needs a routingKey",
       "alerts.routes.critical[0]: no channel named \"pagerduty\" (channels: oncall, pd, bad)",
       "alerts.maintenance[0].start: a weekly window starts at a wall-clock time \"HH:MM\" (e.g. \"02:00\")",
@@ -81,4 +81,16 @@ describe("the alerts block of the config", () => {
   it("is optional: a config without alerts is valid", () => {
     expect(problems({ project: "acme", probes })).toEqual([]);
   });
+});
+
+it("refuses credentials in a webhook URL, which fetch could never send", () => {
+  const parsed = Config.safeParse({
+    project: "acme",
+    probes: [{ id: "api", kind: "http", url: "https://api.acme.dev/" }],
+    alerts: { channels: { hook: { type: "webhook", url: "https://user:${env:HOOK_PW}@hooks.acme.dev/x" } } },
+  });
+  expect(parsed.success).toBe(false);
+  expect(parsed.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`)).toEqual([
+    "alerts.channels.hook.url: must not hold credentials (user:password@): send them in headers, e.g. authorization",
+  ]);
 });

@@ -104,6 +104,13 @@ describe("alerting over the real store (dynalite)", () => {
     expect(new Set(listed.map((incident) => incident.id)).size).toBe(5);
     const open = mine((await alerting.incidents.list({ status: "open", limit: 50 })).items);
     expect(open.map((incident) => incident.probeId)).toEqual(["list-b"]);
+    // A cursor only continues the listing it came from.
+    const acrossAll = (await alerting.incidents.list({ status: "all", limit: 1 })).cursor!;
+    const ofA = (await alerting.incidents.list({ status: "all", probeId: "list-a", limit: 1 })).cursor!;
+    await expect(alerting.incidents.list({ status: "all", probeId: "list-a", limit: 1, cursor: acrossAll })).rejects.toMatchObject({ code: "bad_cursor" });
+    await expect(alerting.incidents.list({ status: "all", probeId: "list-b", limit: 1, cursor: ofA })).rejects.toMatchObject({ code: "bad_cursor" });
+    await expect(alerting.incidents.list({ status: "all", limit: 1, cursor: "garbage!!" })).rejects.toMatchObject({ code: "bad_cursor" });
+    expect((await alerting.incidents.list({ status: "all", probeId: "list-a", limit: 5, cursor: ofA })).items).toHaveLength(1);
     const resolvedA = await alerting.incidents.list({ status: "resolved", probeId: "list-a", limit: 1 });
     expect(resolvedA.items).toHaveLength(1);
     expect(resolvedA.cursor).toBeDefined();
