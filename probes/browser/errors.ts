@@ -4,9 +4,17 @@ import { formatDuration } from "../../core/config/duration.ts";
 import { displayUrl } from "../../core/config/secrets.ts";
 import type { ErrorCategory, ProbeError } from "../../core/result/index.ts";
 
-/** The first line of a message: Playwright appends a call log that belongs in no result. */
+/** Longest text kept from a page or the browser: a page can throw a 300 KB message, and a result must stay small. */
+export const MAX_TEXT = 500;
+
+/** Cuts a text a page or the browser wrote to MAX_TEXT characters. */
+export function capped(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+}
+
+/** The first line of a message, capped: Playwright appends a call log that belongs in no result. */
 export function firstLine(text: string): string {
-  return text.split("\n")[0]!.trim();
+  return capped(text.split("\n", 1)[0]!.trim());
 }
 
 const GONE = /Target page, context or browser has been closed|Browser has been closed|browser has disconnected|page crashed|Target crashed|Target closed/i;

@@ -7,7 +7,7 @@ import { formatDuration } from "../../core/config/duration.ts";
 import { displayUrl, resolveEnv } from "../../core/config/secrets.ts";
 import type { ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
-import { classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
+import { capped, classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
 import {
   busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
 } from "./metrics.ts";
@@ -115,11 +115,11 @@ class PageLog {
     page.on("requestfailed", (request) => {
       finished(request);
       if (!this.watching || isDocument(request)) return;
-      this.listFailed({ url: displayUrl(request.url()), error: request.failure()?.errorText ?? "failed" });
+      this.listFailed({ url: capped(displayUrl(request.url())), error: request.failure()?.errorText ?? "failed" });
     });
     page.on("response", (response: Response) => {
       if (!this.watching || response.status() < 400 || isDocument(response.request())) return;
-      this.listFailed({ url: displayUrl(response.url()), status: response.status() });
+      this.listFailed({ url: capped(displayUrl(response.url())), status: response.status() });
     });
     page.on("pageerror", (error) => {
       if (this.watching && this.jsErrors.length < MAX_LISTED) this.jsErrors.push(firstLine(`${error.name}: ${error.message}`));

@@ -88,6 +88,13 @@ describe("browser probe, page load", () => {
     expect(result.browser!.jsErrors).toEqual(["Error: boom from the fixture"]);
   });
 
+  it("keeps a huge error message short, so the result stays small", async () => {
+    const result = await runOnce(probe({ url: server.url("/throws-huge") }), deps);
+    expect(result.browser!.jsErrors).toHaveLength(1);
+    expect(result.browser!.jsErrors[0]!.length).toBeLessThanOrEqual(501);
+    expect(JSON.stringify(result).length).toBeLessThan(10_000);
+  });
+
   it("lists a sub-resource answered 404", async () => {
     const result = await runOnce(probe({ url: server.url("/missing-asset") }), deps);
     expect(result.outcome).toBe("pass");
