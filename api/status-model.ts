@@ -247,7 +247,11 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const limit = pLimit(16);
   const [states, incidents, probes] = await Promise.all([
     deps.store.currentStates(),
-    deps.incidents ? deps.incidents.list({ status: "all", limit: 50 }) : Promise.resolve({ items: [] as Incident[] }),
+    // Open ones asked for apart: an incident open for weeks must not drop off behind 50 newer resolved ones.
+    deps.incidents
+      ? Promise.all([deps.incidents.list({ status: "open", limit: 200 }), deps.incidents.list({ status: "resolved", limit: 50 })])
+        .then(([open, resolved]) => ({ items: [...open.items, ...resolved.items] }))
+      : Promise.resolve({ items: [] as Incident[] }),
     Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state" | "maintenance"> & { histories: RegionHistory[] }> => {
       const [histories, slo] = await Promise.all([
         Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays)))),

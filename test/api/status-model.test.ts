@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStatusReader, overallState, probeState, regionState, type StatusProbe } from "../../api/index.ts";
+import { computeStatus } from "../../api/status-model.ts";
+import type { Incident } from "../../core/result/index.ts";
 import type { ResultStore } from "../../core/store/index.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
-import { STATUS_NOW, STATUS_PROBES, seedStatusStore } from "../fixtures/status-data.ts";
+import { OPEN_INCIDENT, STATUS_NOW, STATUS_PROBES, fakeIncidents, seedStatusStore } from "../fixtures/status-data.ts";
 
 let dynamo: TestDynamo;
 let store: ResultStore;
@@ -22,6 +24,17 @@ describe("status model", () => {
     expect(probeState(["down"], 2)).toBe("down");
     expect(probeState(["unknown", "up"], 2)).toBe("up");
     expect(probeState(["unknown", "unknown"], 2)).toBe("unknown");
+  });
+
+  it("keeps an old open incident on the page behind many newer resolved ones", async () => {
+    const resolved: Incident[] = Array.from({ length: 80 }, (_, i) => ({
+      id: `inc-${i}`, probeId: "slow", kind: "degraded", severity: "high", regions: ["us-east-1"],
+      startedAt: new Date(STATUS_NOW - (i + 2) * 3_600_000).toISOString(), resolvedAt: new Date(STATUS_NOW - (i + 1) * 3_600_000).toISOString(), durationMs: 3_600_000,
+    }));
+    const weeksOld = { ...OPEN_INCIDENT, id: "inc-old-open", startedAt: new Date(STATUS_NOW - 21 * 86_400_000).toISOString() };
+    // Newest first, as the store lists them: the open one comes after all 80 resolved.
+    const model = await computeStatus({ store, probes: STATUS_PROBES, incidents: fakeIncidents([...resolved, weeksOld]), now: () => STATUS_NOW });
+    expect(model.openIncidents.map((i) => i.id)).toEqual(["inc-old-open"]);
   });
 
   it("leaves probes in maintenance out of the overall state, unless every probe is in it", () => {
