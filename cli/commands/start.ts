@@ -217,20 +217,38 @@ export interface StartOptions {
   data?: string | undefined;
 }
 
-/** Resolves when the process is asked to stop: SIGINT, SIGTERM, or `signal` aborted. */
-function stopRequested(signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (why: string) => {
+/** How long after the first stop signal an echo of it is ignored: wrappers (npm, tsx) relay the one a terminal sent the group. */
+const ECHO_MS = 2_000;
+
+/**
+ * Resolves when the process is asked to stop: SIGINT, SIGTERM, or `signal` aborted. From then on a repeated
+ * signal is ignored for ECHO_MS (the same Ctrl-C relayed by a wrapper must not cut the drain short); a later one
+ * forces the exit, leaving runs in flight unstored (spooled results are replayed at the next start).
+ */
+function stopRequested(io: CliIo, signal?: AbortSignal): { requested: Promise<string>; dispose(): void } {
+  let dispose = () => {};
+  const requested = new Promise<string>((resolve) => {
+    let stoppingSince: number | undefined;
+    const onSignal = (name: string) => {
+      if (stoppingSince === undefined) {
+        stoppingSince = Date.now();
+        return resolve(name);
+      }
+      if (Date.now() - stoppingSince < ECHO_MS) return;
+      io.stderr.write(`vigie: ${name} again: exiting now; runs in progress are lost, spooled results are replayed at the next start\n`);
+      process.exit(130);
+    };
+    const onInt = () => onSignal("SIGINT");
+    const onTerm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    signal?.addEventListener("abort", () => onSignal("abort"), { once: true });
+    dispose = () => {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);
-      resolve(why);
     };
-    const onInt = () => done("SIGINT");
-    const onTerm = () => done("SIGTERM");
-    process.once("SIGINT", onInt);
-    process.once("SIGTERM", onTerm);
-    signal?.addEventListener("abort", () => done("abort"), { once: true });
   });
+  return { requested, dispose };
 }
 
 export async function start(options: StartOptions, io: CliIo, extra: Omit<StartVigieOptions, "dataDir" | "env" | "port"> & { signal?: AbortSignal } = {}): Promise<number> {
@@ -252,9 +270,11 @@ export async function start(options: StartOptions, io: CliIo, extra: Omit<StartV
     `vigie: ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} on ${schedules} schedule${schedules === 1 ? "" : "s"}, data in ${dataDir}\n` +
     `vigie: status page and API on ${running.url}\n`,
   );
-  const why = await stopRequested(extra.signal);
+  const stop = stopRequested(io, extra.signal);
+  const why = await stop.requested;
   io.stderr.write(`vigie: ${why}: finishing runs in progress and storing their results…\n`);
   await running.stop();
+  stop.dispose();
   io.stderr.write(`vigie: stopped (${running.writer.stats.stored} results stored this run)\n`);
   return 0;
 }
