@@ -84,7 +84,7 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
         const probes: unknown[] = Array.isArray(config?.probes) ? config.probes : [];
         const seen = new Map<string, number>();
         probes.forEach((p, index) => {
-          const { id, every, timeout } = (p ?? {}) as { id?: unknown; every?: unknown; timeout?: unknown };
+          const { id, every, timeout, retries } = (p ?? {}) as { id?: unknown; every?: unknown; timeout?: unknown; retries?: { count?: unknown } };
           if (typeof id !== "string") return;
           const first = seen.get(id);
           if (first !== undefined) {
@@ -92,6 +92,10 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
           } else seen.set(id, index);
           if (typeof every === "number" && typeof timeout === "number" && timeout > every) {
             ctx.addIssue({ code: "custom", path: ["probes", index, "timeout"], message: `${formatDuration(timeout)} must not be longer than every (${formatDuration(every)}); the default timeout is 10s` });
+          } else if (typeof every === "number" && typeof timeout === "number" && typeof retries?.count === "number" && timeout * (retries.count + 1) > every) {
+            // A run that outlasts its interval skips its next slots, and past 3 intervals looks stale to alerting.
+            const tries = retries.count + 1;
+            ctx.addIssue({ code: "custom", path: ["probes", index, "retries", "count"], message: `${tries} tries of ${formatDuration(timeout)} (${formatDuration(timeout * tries)}) must fit in every (${formatDuration(every)})` });
           }
           const { alert, regions } = p as { alert?: { quorum?: unknown }; regions?: unknown };
           const regionCount = Array.isArray(regions) ? regions.length : Array.isArray(config?.regions) ? config.regions.length : 1;

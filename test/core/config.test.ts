@@ -63,6 +63,13 @@ describe("config", () => {
     expect(problems({ project: "acme", extra: 1 })).toEqual(["extra: unknown field"]);
   });
 
+  it("reports retries that cannot fit in the interval", () => {
+    expect(problems({ project: "acme", probes: [probe({ every: "30s", timeout: "10s", retries: { count: 3 } })] })).toEqual([
+      "probes[0].retries.count: 4 tries of 10s (40s) must fit in every (30s)",
+    ]);
+    expect(problems({ project: "acme", probes: [probe({ every: "30s", timeout: "10s", retries: { count: 2 } })] })).toEqual([]);
+  });
+
   it("reports a region that is not an AWS region", () => {
     expect(problems({ project: "acme", regions: ["us-east-1", "eu-west-9"] })).toEqual(['regions[1]: "eu-west-9" is not an AWS region (e.g. us-east-1, eu-west-1)']);
     expect(problems({ project: "acme", probes: [probe({ regions: ["mars-1"] })] })).toEqual(['probes[0].regions[0]: "mars-1" is not an AWS region (e.g. us-east-1, eu-west-1)']);
