@@ -13,6 +13,20 @@ export function withPlaceholdersFilled(text: string, fill = "placeholder"): stri
   return text.replace(PLACEHOLDER, fill);
 }
 
+/** decodeURIComponent that keeps a malformed escape (a stray "%") as it is instead of throwing. */
+export function safeDecodeURIComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A text with each placeholder replaced by its variable's value (empty when unset); for scrub lists, not for sending. */
+export function fillEnv(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(PLACEHOLDER, (_all, name: string) => env[name] ?? "");
+}
+
 export type Resolved = { ok: true; value: string } | { ok: false; missing: string[] };
 
 /**

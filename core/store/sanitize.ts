@@ -1,5 +1,5 @@
 // The last scrub before a result is stored or served: known secret values, and URL userinfo and query values.
-import { displayUrl, envRefs, redact } from "../config/secrets.ts";
+import { displayUrl, envRefs, fillEnv, redact, safeDecodeURIComponent } from "../config/secrets.ts";
 import type { ProbeResult } from "../result/index.ts";
 
 /** A URL in free text, e.g. in an error message a target or a runtime wrote. */
@@ -28,8 +28,8 @@ export function sanitizeResult(result: ProbeResult, secrets: Iterable<string> = 
 function urlSecrets(raw: string): string[] {
   try {
     const url = new URL(raw);
-    const decode = (text: string) => { try { return decodeURIComponent(text); } catch { return text; } };
-    return [url.username, url.password, decode(url.username), decode(url.password), ...url.searchParams.values()].filter(Boolean);
+    return [url.username, url.password, safeDecodeURIComponent(url.username), safeDecodeURIComponent(url.password), ...url.searchParams.values()]
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -41,7 +41,7 @@ function urlSecrets(raw: string): string[] {
  */
 export function probeSecrets(probes: readonly unknown[], env: NodeJS.ProcessEnv): string[] {
   const secrets = new Set<string>();
-  const resolved = (text: string) => text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? "");
+  const resolved = (text: string) => fillEnv(text, env);
   const walk = (node: unknown, underHeaders: boolean): void => {
     if (typeof node === "string") {
       for (const name of envRefs(node)) if (env[name]) secrets.add(env[name]!);

@@ -4,8 +4,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { BrowserContext, BrowserContextOptions, CDPSession, Page, Request, Response } from "playwright-core";
 import { formatDuration } from "../../core/config/duration.ts";
-import { displayUrl, resolveEnv } from "../../core/config/secrets.ts";
-import type { ProbeDeps } from "../../core/runner/index.ts";
+import { displayUrl } from "../../core/config/secrets.ts";
+import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { capped, classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
 import {
@@ -58,29 +58,11 @@ interface ResolvedPage {
   credentials?: { username: string; password: string };
 }
 
-/** Resolves `${env:…}` in the URL and headers, recording each secret; reports every missing variable. */
+/** The page to load: the probe's target, with URL credentials answered to its origin only (never sent in the URL). */
 function resolvePage(probe: BrowserProbe, env: NodeJS.ProcessEnv, secrets: Set<string>): { ok: true; page: ResolvedPage } | { ok: false; error: ProbeError } {
-  const missing = new Set<string>();
-  const resolve = (text: string) => {
-    const resolved = resolveEnv(text, env, secrets);
-    if (resolved.ok) return resolved.value;
-    resolved.missing.forEach((name) => missing.add(name));
-    return "";
-  };
-  const raw = resolve(probe.url);
-  const headers = Object.fromEntries(Object.entries(probe.headers).map(([name, value]) => [name.toLowerCase(), resolve(value)]));
-  if (missing.size > 0) {
-    return { ok: false, error: { category: "internal", message: `environment variable${missing.size > 1 ? "s" : ""} ${[...missing].join(", ")} not set` } };
-  }
-  // Credentials in the URL are answered to the page's origin only, never sent in the URL.
-  const url = new URL(raw);
-  let credentials: ResolvedPage["credentials"];
-  if (url.username || url.password) {
-    credentials = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    secrets.add(url.username).add(url.password).add(credentials.username).add(credentials.password);
-    url.username = "";
-    url.password = "";
-  }
+  const resolved = resolveTarget(probe, env, secrets);
+  if (!resolved.ok) return resolved;
+  const { url, headers, credentials } = resolved.target;
   return { ok: true, page: { url: url.href, origin: url.origin, headers, ...(credentials ? { credentials } : {}) } };
 }
 

@@ -5,8 +5,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration.ts";
-import { resolveEnv } from "../../core/config/secrets.ts";
-import type { ProbeDeps } from "../../core/runner/index.ts";
+import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { evaluateAssertions } from "./assertions.ts";
 import type { HttpProbe } from "./schema.ts";
@@ -234,53 +233,20 @@ function addTimings(a: HttpTimings, b: HttpTimings): HttpTimings {
   };
 }
 
-/** Resolves `${env:…}` in the URL, headers and body; reports every missing variable. */
+/** The first request: the probe's target, its user agent, and URL credentials sent as basic auth. */
 function resolveRequest(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>): { ok: true; request: HopRequest } | { ok: false; error: ProbeError } {
-  const missing = new Set<string>();
-  const resolve = (text: string) => {
-    const resolved = resolveEnv(text, deps.env, secrets);
-    if (resolved.ok) return resolved.value;
-    resolved.missing.forEach((name) => missing.add(name));
-    return "";
-  };
-  const url = resolve(probe.url);
-  const headers = Object.fromEntries(Object.entries(probe.headers).map(([name, value]) => [name.toLowerCase(), resolve(value)]));
-  const body = probe.body === undefined ? undefined : resolve(probe.body);
-  if (missing.size > 0) {
-    const names = [...missing].join(", ");
-    return { ok: false, error: { category: "internal", message: `environment variable${missing.size > 1 ? "s" : ""} ${names} not set` } };
-  }
-  // Literal header values and the URL's query values and credentials may be secrets too: never shown either.
-  for (const value of Object.values(headers)) secrets.add(value);
+  const resolved = resolveTarget(probe, deps.env, secrets);
+  if (!resolved.ok) return resolved;
+  const { url, headers, body, credentials } = resolved.target;
   headers["user-agent"] ??= userAgent(deps.region);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // The message must not quote the URL: a resolved secret may be what broke it.
-    return { ok: false, error: { category: "internal", message: "the URL is not valid once its ${env:…} values are filled in" } };
-  }
-  for (const value of parsed.searchParams.values()) secrets.add(value);
-  // Credentials in the URL become a basic-auth header; the URL itself goes out without them.
-  if (parsed.username || parsed.password) {
-    const credentials = `${safeDecode(parsed.username)}:${safeDecode(parsed.password)}`;
-    secrets.add(parsed.username).add(parsed.password).add(safeDecode(parsed.username)).add(safeDecode(parsed.password)).add(credentials);
-    const encoded = Buffer.from(credentials).toString("base64");
-    secrets.add(encoded);
+  if (credentials) {
+    const pair = `${credentials.username}:${credentials.password}`;
+    const encoded = Buffer.from(pair).toString("base64");
+    secrets.add(pair).add(encoded);
     headers["authorization"] ??= `Basic ${encoded}`;
-    parsed.username = "";
-    parsed.password = "";
   }
-  return { ok: true, request: { url: parsed, method: probe.method, headers, body } };
+  return { ok: true, request: { url, method: probe.method, headers, body } };
 }
-
-const safeDecode = (text: string) => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-};
 
 /**
  * The next request of a redirect chain, per RFC 9110: 303 (and 301/302 after POST) become GET without a body.

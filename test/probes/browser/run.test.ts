@@ -259,7 +259,7 @@ describe("browser probe, secrets", () => {
     expect(other.seen.slice(seenBefore.there).map((r) => r.authorization)).toEqual([undefined]);
 
     const echoed = await runOnce(probe({ url: server.url("/echo-secret"), headers }), deps);
-    expect(echoed.browser!.jsErrors).toEqual(["Error: token was Bearer [redacted]"]);
+    expect(echoed.browser!.jsErrors).toEqual(["Error: token was [redacted]"]);
     expect(JSON.stringify(echoed)).not.toContain("s3cret-token");
   });
 
