@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Incident, IncidentReader } from "../result/incident.ts";
 import type { AlertIncident, Page, ProbeAlertState } from "./evaluate.ts";
-import { StoreError } from "../store/results-store.ts";
+import { decodeCursor, encodeCursor } from "../store/cursor.ts";
 
 export type OutboxStatus = "pending" | "sent" | "expired" | "failed";
 
@@ -78,29 +78,6 @@ export interface AlertStore extends IncidentReader {
 
 const KEEP_DONE_SECONDS = 7 * 86_400;
 const PAD = 15;
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
-}
-
-/** A cursor this store returned for the same listing (the same probe, or all), else a 400 `bad_cursor`. */
-function decodeCursor(cursor: string | undefined, expected: Record<string, string>): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
-    const names = Object.keys(key ?? {});
-    const shape = "gsi1pk" in expected ? ["pk", "sk", "gsi1pk", "gsi1sk"] : ["pk", "sk"];
-    if (
-      key && typeof key === "object" && names.length === shape.length && shape.every((name) => typeof key[name] === "string") &&
-      Object.entries(expected).every(([name, value]) => key[name] === value)
-    ) {
-      return key;
-    }
-  } catch {
-    // fall through
-  }
-  throw new StoreError("bad_cursor", "cursor is not one this API returned for this listing");
-}
 
 /** Incidents as the API shows them: the shared model, without paging bookkeeping. */
 function publicIncident(incident: AlertIncident): Incident & { maintenance: boolean; objective?: string } {
@@ -180,7 +157,9 @@ export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tabl
         ? { TableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `INCIDENT#${query.probeId}` } }
         : { TableName, IndexName: "GSI1", KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": "INCIDENTS" } };
       const items: Array<Record<string, unknown>> = [];
-      let start = decodeCursor(query.cursor, query.probeId ? { pk: `INCIDENT#${query.probeId}` } : { gsi1pk: "INCIDENTS" });
+      let start: Record<string, unknown> | undefined = query.cursor === undefined || query.cursor === "" ? undefined : query.probeId
+        ? decodeCursor(query.cursor, ["pk", "sk"], { pk: `INCIDENT#${query.probeId}` })
+        : decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: "INCIDENTS" });
       let cursor: string | undefined;
       // A filter applies after Limit, so keep reading pages until `limit` items matched.
       for (;;) {

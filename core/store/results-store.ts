@@ -23,6 +23,7 @@ import {
   startOfDay,
 } from "./keys.ts";
 import { GSI1, TTL_ATTRIBUTE } from "./table.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 
 /** How long each kind of item is kept (DynamoDB's TTL deletes it after). */
 export interface Retention {
@@ -159,26 +160,6 @@ export function mergeRollups(key: string, rollups: readonly Rollup[]): Rollup {
     mergeInto(merged.histogram, rollup.histogram);
   }
   return merged;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
-}
-
-/** A cursor this store returned for the same query: its key has exactly `names`, and `expected`'s values. */
-function decodeCursor(cursor: string, names: readonly string[], expected: Record<string, string>): Record<string, string> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Record<string, unknown>;
-    if (
-      key && typeof key === "object" && names.every((name) => typeof key[name] === "string") && Object.keys(key).length === names.length &&
-      Object.entries(expected).every(([name, value]) => key[name] === value)
-    ) {
-      return key as Record<string, string>;
-    }
-  } catch {
-    // fall through
-  }
-  throw new StoreError("bad_cursor", "cursor is not one this API returned");
 }
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
