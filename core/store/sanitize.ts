@@ -1,5 +1,5 @@
 // The last scrub before a result is stored or served: known secret values, and URL userinfo and query values.
-import { displayUrl, envRefs, fillEnv, redact, safeDecodeURIComponent } from "../config/secrets.ts";
+import { MIN_SECRET_LENGTH, displayUrl, envRefs, fillEnv, redact, safeDecodeURIComponent } from "../config/secrets.ts";
 import type { ProbeResult } from "../result/index.ts";
 
 /** A URL in free text, e.g. in an error message a target or a runtime wrote. */
@@ -58,5 +58,5 @@ export function probeSecrets(probes: readonly unknown[], env: NodeJS.ProcessEnv)
   };
   walk(probes, false);
   // Very short values ("1", "no") would scrub ordinary words from every message.
-  return [...secrets].filter((secret) => secret.length >= 4);
+  return [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
 }
