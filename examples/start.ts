@@ -2,8 +2,6 @@
 import { main } from "../cli/main.ts";
 import { startDemoService, DEMO_PORT, DEMO_TOKEN } from "./demo-service.ts";
 
-// vigie supports Node 20 itself; the AWS SDK's notice about its own future Node floor is not for our users.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // The example's secret, set here so a fresh checkout runs; a real team sets it in its environment.
 process.env.ORDERS_TOKEN ??= DEMO_TOKEN;
 
