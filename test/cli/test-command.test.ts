@@ -152,5 +152,6 @@ describe("secrets through the real command", () => {
       expect(stdout + stderr).not.toContain(SECRET);
     }
     expect(outputs[2]!.stdout).toContain("[redacted]");
-  });
+    // Four fresh processes compiling the CLI at once: seconds each on a quiet machine, far more on a loaded one.
+  }, 180_000);
 });
