@@ -407,7 +407,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
             ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: runGsiPk(query.probeId) }, {
               within: { gsi1sk: [from, `${to}~`] },
               prefixes: { pk: `${runGsiPk(query.probeId)}#` },
-              consistent: (key) => key.gsi1sk === runGsiSk(key.sk, key.pk.slice(runGsiPk(query.probeId).length + 1)),
+              consistent: (key) => key.gsi1sk === runGsiSk(key.sk!, key.pk!.slice(runGsiPk(query.probeId).length + 1)),
             }),
           } : {}),
         };

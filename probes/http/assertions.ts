@@ -23,15 +23,33 @@ function jsonText(value: unknown): string | undefined {
   }
 }
 
-/** Shortens long strings so a 1 MiB body never lands in a result. */
-function forDisplay(value: unknown): unknown {
-  if (typeof value === "string") return value.length > ACTUAL_MAX ? `${value.slice(0, ACTUAL_MAX)}…` : value;
+/** Keeps no text as it is: replaces every secret in it (see `scrubber` in core/config/secrets.ts). */
+export type Scrub = (text: string) => string;
+
+/**
+ * Shortens long strings so a 1 MiB body never lands in a result. Secrets are scrubbed before the cut: a cut through
+ * one would leave a piece (the first 12 characters of a token echoed at offset 181) that no later scrub recognises.
+ */
+function forDisplay(value: unknown, scrub: Scrub): unknown {
+  const cut = (text: string) => {
+    const clean = scrub(text);
+    return clean.length > ACTUAL_MAX ? `${clean.slice(0, ACTUAL_MAX)}…` : clean;
+  };
+  if (typeof value === "string") return cut(value);
   if (value !== null && typeof value === "object") {
     const text = jsonText(value);
     if (text === undefined) return "(a value nested too deeply to show)";
-    return text.length > ACTUAL_MAX ? `${text.slice(0, ACTUAL_MAX)}…` : value;
+    return text.length > ACTUAL_MAX ? cut(text) : value;
   }
   return value;
+}
+
+/**
+ * JSON.parse's message without the piece of the body V8 quotes (its first ten characters or so): a cut the scrub
+ * cannot see through, so a body starting with a secret would leak its start.
+ */
+function jsonError(error: Error): string {
+  return error.message.replace(/"[\s\S]*"(?:\.\.\.)?(?= is not valid JSON$)/, "the body");
 }
 
 /**
@@ -86,14 +104,15 @@ function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
 
 type Actual = { ok: true; value: unknown } | { ok: false; why: string };
 
-export function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts): AssertionResult[] {
+/** `scrub` replaces the run's secrets in every actual value before it is cut to length. */
+export function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts, scrub: Scrub = (text) => text): AssertionResult[] {
   let parsed: { ok: true; json: unknown } | { ok: false; why: string } | undefined;
   const json = () => {
     if (!parsed) {
       try {
         parsed = { ok: true, json: JSON.parse(response.body) };
       } catch (error) {
-        parsed = { ok: false, why: `body is not JSON (${(error as Error).message})` };
+        parsed = { ok: false, why: `body is not JSON (${jsonError(error as Error)})` };
       }
     }
     return parsed;
@@ -128,8 +147,8 @@ export function evaluateAssertions(assertions: HttpAssertion[], response: Respon
   return withDefault.map((a) => {
     const description = describe(a) + (a === withDefault[0] && withDefault !== assertions ? " (default)" : "");
     const actual = actualOf(a);
-    if (!actual.ok) return { description, passed: false, actual: actual.why };
+    if (!actual.ok) return { description, passed: false, actual: scrub(actual.why) };
     const passed = compare(a.op, actual.value, a.target);
-    return actual.value === undefined ? { description, passed } : { description, passed, actual: forDisplay(actual.value) };
+    return actual.value === undefined ? { description, passed } : { description, passed, actual: forDisplay(actual.value, scrub) };
   });
 }

@@ -5,6 +5,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration.ts";
+import { scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { evaluateAssertions } from "./assertions.ts";
@@ -316,7 +317,7 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
         request = next;
         continue;
       }
-      return judge(probe, base, response, sum, redirects);
+      return judge(probe, base, response, sum, redirects, secrets);
     }
   } finally {
     clearTimeout(timer);
@@ -324,13 +325,13 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
 }
 
 /** Turns a complete response into a verdict: assertions first, then the time thresholds. */
-function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number): ProbeResult {
+function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number, secrets: Set<string>): ProbeResult {
   const assertions = evaluateAssertions(probe.assertions, {
     status: response.status,
     header: (name) => response.message.headers[name],
     body: response.body.toString("utf8"),
     totalMs: timings.totalMs,
-  });
+  }, scrubber(secrets));
   const details = {
     status: response.status,
     bytes: response.body.length,
