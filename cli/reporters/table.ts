@@ -27,6 +27,9 @@ function phases(result: ProbeResult): string {
     const parts = [`dns ${ms(t.dnsMs)}`, `connect ${ms(t.connectMs)}`];
     if (t.tlsMs > 0) parts.push(`tls ${ms(t.tlsMs)}`);
     parts.push(`ttfb ${ms(t.ttfbMs)}`, `download ${ms(t.downloadMs)}`);
+    // Matching a pattern against a large body can take longer than the request: say so, next to the network's time.
+    const matching = result.assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0);
+    if (matching >= 1) parts.push(`matching ${ms(matching)}`);
     return parts.join(" · ");
   }
   if (result.browser) {

@@ -16,6 +16,8 @@ export const AssertionResult = z.object({
   description: z.string(),
   passed: z.boolean(),
   actual: z.unknown().optional(),
+  /** How long evaluating it really took, ms: set for `matches`, which may be costly. */
+  durationMs: z.number().optional(),
 });
 export type AssertionResult = z.infer<typeof AssertionResult>;
 

@@ -1,7 +1,8 @@
 // Evaluates an http probe's assertions against one response; every verdict keeps the actual value it saw.
 import { JSONPath } from "jsonpath-plus";
-import { RE2JS } from "re2js";
+import { performance } from "node:perf_hooks";
 import type { AssertionResult } from "../../core/result/index.ts";
+import { compileMatcher, matchWithin } from "./pattern-match.ts";
 import type { AssertionOp, HttpAssertion } from "./schema.ts";
 
 export interface ResponseFacts {
@@ -52,16 +53,7 @@ function jsonError(error: Error): string {
   return error.message.replace(/"[\s\S]*"(?:\.\.\.)?(?= is not valid JSON$)/, "the body");
 }
 
-/**
- * `matches` runs on RE2's linear-time engine: a pattern from the config cannot make a hostile 1 MiB body take
- * exponential time (and so stall every other probe of the process). Patterns are compiled once.
- */
-const compiled = new Map<string, RE2JS>();
-export function compileMatcher(pattern: string): RE2JS {
-  let re = compiled.get(pattern);
-  if (!re) compiled.set(pattern, (re = RE2JS.compile(pattern)));
-  return re;
-}
+export { compileMatcher };
 
 function describe(a: HttpAssertion): string {
   const subject =
@@ -94,18 +86,38 @@ function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
       const has = Array.isArray(actual) ? actual.some((item) => item === target || String(item) === String(target)) : String(actual).includes(String(target));
       return op === "contains" ? has : !has;
     }
-    case "matches": {
-      if (actual === undefined) return false;
-      const text = typeof actual === "string" ? actual : jsonText(actual);
-      return text !== undefined && compileMatcher(String(target)).matcher(text).find();
-    }
+    case "matches":
+      // Decided by `matchAssertion`, off the main thread when it may be costly.
+      return false;
   }
+}
+
+/** What a `matches` assertion is matched against: a string as it is, anything else as its JSON text. */
+function matchText(actual: unknown): string | undefined {
+  if (actual === undefined) return undefined;
+  return typeof actual === "string" ? actual : jsonText(actual);
 }
 
 type Actual = { ok: true; value: unknown } | { ok: false; why: string };
 
-/** `scrub` replaces the run's secrets in every actual value before it is cut to length. */
-export function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts, scrub: Scrub = (text) => text): AssertionResult[] {
+export interface EvaluateOptions {
+  /** Replaces the run's secrets in every actual value before it is cut to length. */
+  scrub?: Scrub;
+  /** What is left of the probe's timeout, ms: a `matches` not decided by then fails. Default: no bound. */
+  deadlineMs?: number;
+}
+
+/** An assertion that could not be decided in time: the run fails with category timeout, naming it. */
+export const UNDECIDED = "(not decided: matching took longer than the time left of the timeout)";
+
+/**
+ * Evaluates every assertion. `matches` runs within what is left of the probe's timeout, on a worker thread when the
+ * work may be costly (see pattern-match.ts), so no pattern can delay another probe or the API; its result says how
+ * long matching really took (`durationMs`).
+ */
+export async function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts, options: EvaluateOptions = {}): Promise<AssertionResult[]> {
+  const scrub = options.scrub ?? ((text: string) => text);
+  const deadlineAt = performance.now() + (options.deadlineMs ?? Number.MAX_SAFE_INTEGER);
   let parsed: { ok: true; json: unknown } | { ok: false; why: string } | undefined;
   const json = () => {
     if (!parsed) {
@@ -144,11 +156,29 @@ export function evaluateAssertions(assertions: HttpAssertion[], response: Respon
     ? assertions
     : [{ source: "status", op: "lt", target: 400 }, ...assertions];
 
-  return withDefault.map((a) => {
+  const results: AssertionResult[] = [];
+  for (const a of withDefault) {
     const description = describe(a) + (a === withDefault[0] && withDefault !== assertions ? " (default)" : "");
     const actual = actualOf(a);
-    if (!actual.ok) return { description, passed: false, actual: scrub(actual.why) };
-    const passed = compare(a.op, actual.value, a.target);
-    return actual.value === undefined ? { description, passed } : { description, passed, actual: forDisplay(actual.value, scrub) };
-  });
+    if (!actual.ok) {
+      results.push({ description, passed: false, actual: scrub(actual.why) });
+      continue;
+    }
+    const shown = actual.value === undefined ? {} : { actual: forDisplay(actual.value, scrub) };
+    if (a.op === "matches") {
+      const text = matchText(actual.value);
+      if (text === undefined) {
+        results.push({ description, passed: false, ...shown });
+        continue;
+      }
+      const match = await matchWithin(String(a.target), text, Math.max(0, deadlineAt - performance.now()));
+      const durationMs = Math.round(match.ms * 1000) / 1000;
+      results.push(match.done
+        ? { description, passed: match.matched, ...shown, durationMs }
+        : { description, passed: false, actual: UNDECIDED, durationMs });
+      continue;
+    }
+    results.push({ description, passed: compare(a.op, actual.value, a.target), ...shown });
+  }
+  return results;
 }

@@ -1,0 +1,83 @@
+// Matches a `matches` assertion's pattern within a deadline: small work inline, the rest on a worker thread.
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { RE2JS } from "re2js";
+import type { MatchJob, MatchReply } from "./match-worker.ts";
+
+/**
+ * Program size × text length up to which a match runs inline. RE2 is linear in the text, but its constant grows
+ * with the program and re2js's backtracker is far from linear (`(.*a){300}` takes 3 s on 16 KiB): 100,000 keeps
+ * the worst inline match around 10 ms on a slow core, and every common check of a small JSON body inline.
+ */
+export const INLINE_WORK = 100_000;
+
+/** Idle workers kept for the next costly match; more than this are closed when done. */
+const IDLE_WORKERS = 2;
+
+export type MatchOutcome =
+  | { done: true; matched: boolean; ms: number }
+  | { done: false; ms: number };
+
+/** Compiled patterns, by text: compiling a large one costs tens of ms, and a probe runs every minute. */
+const compiled = new Map<string, RE2JS>();
+export function compileMatcher(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = RE2JS.compile(pattern)));
+  return re;
+}
+
+/**
+ * Workers waiting for a job. A cache like `compiled`, not state a caller sees: every worker is unref'd, so none
+ * keeps the process alive, and one that overran its deadline is terminated, never reused.
+ */
+const idle: Worker[] = [];
+
+function takeWorker(): Worker {
+  const worker = idle.pop() ?? new Worker(new URL("./match-worker.ts", import.meta.url));
+  worker.unref();
+  return worker;
+}
+
+function giveBack(worker: Worker): void {
+  worker.removeAllListeners("message").removeAllListeners("error").removeAllListeners("exit");
+  if (idle.length < IDLE_WORKERS) idle.push(worker);
+  else void worker.terminate();
+}
+
+/**
+ * Whether `pattern` finds a match in `text`, decided within `deadlineMs` or not at all. Costly work runs on a
+ * worker thread, so the main thread (other probes, the scheduler, the API) never waits for it; at the deadline the
+ * worker is terminated. `ms` is the time the match really took, or how long it ran before it was given up.
+ */
+export async function matchWithin(pattern: string, text: string, deadlineMs: number): Promise<MatchOutcome> {
+  const began = performance.now();
+  const re = compileMatcher(pattern);
+  if (re.programSize() * Math.max(1, text.length) <= INLINE_WORK) {
+    const matched = re.matcher(text).find();
+    return { done: true, matched, ms: performance.now() - began };
+  }
+  if (deadlineMs <= 0) return { done: false, ms: 0 };
+  const worker = takeWorker();
+  return new Promise<MatchOutcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: MatchOutcome, reusable: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (reusable) giveBack(worker);
+      else {
+        worker.removeAllListeners();
+        void worker.terminate();
+      }
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => settle({ done: false, ms: performance.now() - began }, false), deadlineMs);
+    worker.on("message", (reply: MatchReply) => {
+      // The pattern compiled when the config was loaded; a failure here is the worker's own fault: match inline.
+      settle(reply.ok ? { done: true, matched: reply.matched, ms: performance.now() - began } : { done: false, ms: performance.now() - began }, reply.ok);
+    });
+    worker.on("error", () => settle({ done: false, ms: performance.now() - began }, false));
+    worker.on("exit", () => settle({ done: false, ms: performance.now() - began }, false));
+    worker.postMessage({ pattern, text } satisfies MatchJob);
+  });
+}
