@@ -12,7 +12,7 @@ import {
   busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
-import type { BrowserProbe, BrowserThresholds, JourneyTools } from "./schema.ts";
+import { quietWindowOf, type BrowserProbe, type BrowserThresholds, type JourneyTools } from "./schema.ts";
 
 export interface BrowserDeps extends ProbeDeps {
   /** The shared browser; one context per run. */
@@ -330,6 +330,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   }
   const page = await context.newPage();
   const log = new PageLog(page, target.scrub);
+  const quietWindow = quietWindowOf(probe);
   const reader = new SnapshotReader(page, await context.newCDPSession(page));
 
   const finish = async (
@@ -348,7 +349,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       durationMs: round(performance.now() - began),
       outcome,
       ...(error ? { error } : {}),
-      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], ...(shot ? { screenshot: shot } : {}) },
+      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], quietWindowMs: quietWindow, ...(shot ? { screenshot: shot } : {}) },
       assertions,
     };
   };
@@ -396,7 +397,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   // not have painted at all yet. The first look waits for that, every later one is immediate.
   let snap = await reader.read(remaining(), { settleMs: Math.min(SETTLE_MS, remaining()) });
   let tti: number | null = null;
-  if (snap && probe.quietWindow > 0) ({ snapshot: snap, tti } = await waitForInteractive(reader, log, probe.quietWindow, remaining));
+  if (snap && quietWindow > 0) ({ snapshot: snap, tti } = await waitForInteractive(reader, log, quietWindow, remaining));
   const measured = details(snap, log, tti, statusField);
   if (!snap) {
     const gone = page.isClosed() || !context.browser()?.isConnected();
@@ -405,10 +406,10 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       : { category: "timeout", message: `the page's main thread stayed busy past the ${formatDuration(probe.timeout)} timeout` };
     return finish("fail", measured, error, assertions);
   }
-  if (probe.quietWindow > 0 && tti === null) {
+  if (quietWindow > 0 && tti === null) {
     return finish("fail", measured, {
       category: "timeout",
-      message: `not interactive in time: no ${formatDuration(probe.quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
+      message: `not interactive in time: no ${formatDuration(quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
     }, assertions);
   }
 

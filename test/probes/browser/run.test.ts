@@ -52,6 +52,14 @@ describe("browser probe, page load", () => {
     expect(b.screenshot).toBeUndefined();
   });
 
+  it("fits the default quiet window to a short timeout and says in the result which it used", async () => {
+    const short = BrowserProbe.parse({ id: "page", kind: "browser", url: server.url("/"), timeout: "2s" });
+    const result = await runOnce(short, deps);
+    expect(result.outcome).toBe("pass");
+    expect(result.browser).toMatchObject({ quietWindowMs: 1_000, ttiMs: expect.any(Number) });
+    expect((await runOnce(probe({ url: server.url("/") }), deps)).browser?.quietWindowMs).toBe(300);
+  });
+
   it("puts TTI at the end of a 300 ms main-thread block after load, within 50 ms", async () => {
     const before = server.marks.length;
     const result = await runOnce(probe({ url: server.url("/block"), quietWindow: "500ms" }), deps);
