@@ -125,7 +125,8 @@ describe("alerting over the real store (dynalite)", () => {
     const { log, lines } = memoryLog();
     const down: SendResult = { ok: false, retryable: true, error: "HTTP 503" };
     const pager = recordingPager([down, down, down]);
-    const alerting = createAlerting({ config: config({ delivery: { backoff: "10s", maxBackoff: "1m" } }, { id: "retry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, log });
+    // random 1: no jitter taken off, so the schedule is the plain doubling.
+    const alerting = createAlerting({ config: config({ delivery: { backoff: "10s", maxBackoff: "1m" } }, { id: "retry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, random: () => 1, log });
     await alerting.onResult(result("us-east-1", "fail", T0, "retry"));
     await alerting.idle();
     expect(pager.calls).toBe(1);
@@ -151,16 +152,16 @@ describe("alerting over the real store (dynalite)", () => {
     const time = clock();
     const { log, lines } = memoryLog();
     const pager = recordingPager(Array.from({ length: 20 }, () => ({ ok: false as const, retryable: true, error: "HTTP 502" })));
-    const alerting = createAlerting({ config: config({ delivery: { expireAfter: "1m", backoff: "10s", maxBackoff: "20s" } }, { id: "expiry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, log });
+    const alerting = createAlerting({ config: config({ delivery: { expireAfter: "1m", backoff: "10s", maxBackoff: "20s" } }, { id: "expiry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, random: () => 1, log });
     await alerting.onResult(result("us-east-1", "fail", T0, "expiry"));
     await alerting.idle();
     for (let i = 0; i < 10; i++) {
       time.advance(20_000);
       await alerting.drainOutbox();
     }
-    const expired = lines.filter((line) => line.level === "error" && line.message === "PAGE EXPIRED UNDELIVERED");
+    const expired = lines.filter((line) => line.level === "error" && line.message === "PAGE EXPIRED, NO ATTEMPT CONFIRMED");
     expect(expired).toHaveLength(1);
-    expect(expired[0]!.fields).toMatchObject({ probe: "expiry", error: "HTTP 502" });
+    expect(expired[0]!.fields).toMatchObject({ probe: "expiry", error: "HTTP 502", note: expect.stringMatching(/^the channel confirmed none of \d+ tries; a try that got no answer/) });
     const item = await store.getOutboxItem(`${String(expired[0]!.fields!.page)}@oncall`);
     expect(item?.status).toBe("expired");
   });
