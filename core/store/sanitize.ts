@@ -1,6 +1,6 @@
 // The last scrub before a result is stored or served: known secret values, and URL userinfo and query values.
 import { MIN_SECRET_LENGTH, displayUrl, envRefs, fillEnv, redact, safeDecodeURIComponent } from "../config/secrets.ts";
-import { printable, type ProbeResult } from "../result/index.ts";
+import { escapeControls, type ProbeResult } from "../result/index.ts";
 
 /** A URL in free text, e.g. in an error message a target or a runtime wrote. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
@@ -12,12 +12,12 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
  */
 export function sanitize<T>(value: T, secrets: Iterable<string> = []): T {
   const walk = (node: unknown): unknown => {
-    if (typeof node === "string") return node.includes("://") ? node.replace(URL_IN_TEXT, (url) => displayUrl(url)) : node;
+    if (typeof node === "string") return escapeControls(node.includes("://") ? node.replace(URL_IN_TEXT, (url) => displayUrl(url)) : node);
     if (Array.isArray(node)) return node.map(walk);
     if (node !== null && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
     return node;
   };
-  return printable(walk(redact(value, secrets))) as T;
+  return walk(redact(value, secrets)) as T;
 }
 
 /** Runners already redact the secrets they resolve; this is the store's and the API's belt to their braces. */
