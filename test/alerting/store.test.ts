@@ -147,6 +147,20 @@ describe("alerting over the real store (dynalite)", () => {
     expect(lines.filter((line) => line.message === "page not delivered, will retry")).toHaveLength(3);
   });
 
+  it("refuses an incident cursor edited into the right shape as bad_cursor, never a store error", async () => {
+    const store = createDynamoAlertStore({ doc: dynamo.doc, tableName: dynamo.tableName });
+    const cursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const edited = [
+      { status: "all" as const, cursor: cursor({ pk: "", sk: "", gsi1pk: "INCIDENTS", gsi1sk: "" }) },
+      { status: "all" as const, cursor: cursor({ pk: "RUN#x#y", sk: "2026#a", gsi1pk: "INCIDENTS", gsi1sk: "2026#a" }) },
+      { status: "all" as const, cursor: cursor({ pk: "INCIDENT#a", sk: "2026#a", gsi1pk: "INCIDENTS", gsi1sk: "2025#b" }) },
+      { status: "open" as const, probeId: "api-health", cursor: cursor({ pk: "INCIDENT#api-health", sk: "" }) },
+    ];
+    for (const query of edited) {
+      await expect(store.list({ ...query, limit: 10 }), JSON.stringify(query)).rejects.toMatchObject({ code: "bad_cursor" });
+    }
+  });
+
   it("drops a page that outlived expireAfter and logs it loudly", async () => {
     const store = createDynamoAlertStore({ doc: dynamo.doc, tableName: dynamo.tableName });
     const time = clock();

@@ -174,6 +174,23 @@ describe("results API", () => {
     }
   });
 
+  it("answers every odd request a client can make with a JSON error below 500", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const paths = [
+      "/v1/probes/%E0%A4%A/results", "/v1/probes/healthy/results?from=%E0%A4%A", "/v1/probes/healthy/results?cursor=%00",
+      "/v1/probes/healthy/results?limit=1e400", "/v1/probes/healthy/results?limit=-0", "/v1/probes/healthy/results?to=9999-99-99T00:00:00Z",
+      "/v1/probes/healthy/results?from=2026-01-01T00:00:00Z&from=2027-01-01T00:00:00Z", "/v1/probes/healthy/results?region=%00",
+      `/v1/probes/healthy/results?cursor=${Buffer.from("[]").toString("base64url")}`, `/v1/probes/healthy/results?cursor=${Buffer.from("null").toString("base64url")}`,
+      `/v1/probes/healthy/results?region=us-east-1&cursor=${Buffer.from(JSON.stringify({ pk: "RUN#healthy#us-east-1", sk: 5 })).toString("base64url")}`,
+      "/v1/incidents?limit=0", "/v1/incidents?status=%FF", "/v1/incidents?cursor=%E0%A4%A", `/v1/incidents?cursor=${"A".repeat(3000)}`,
+      "/v1/probes/healthy/uptime?window=0d", "/v1/probes/healthy/uptime?window=99999999999999999999d", "/v1/probes/healthy/uptime?region=%00",
+    ];
+    for (const path of paths) {
+      const res = await get(path, auth);
+      expect({ path, status: res.status < 500, error: res.status === 200 || typeof res.body?.error?.code === "string" }).toEqual({ path, status: true, error: true });
+    }
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     expect(await get("/v2/nothing")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
   });
