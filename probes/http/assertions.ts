@@ -107,7 +107,7 @@ export interface EvaluateOptions {
   deadlineMs?: number;
 }
 
-/** An assertion that could not be decided in time: the run fails with category timeout, naming it. */
+/** The actual value of an assertion that could not be decided in time: the run fails, naming it. */
 export const UNDECIDED = "(not decided: matching took longer than the time left of the timeout)";
 
 /**

@@ -9,10 +9,15 @@ export interface MatchJob {
 }
 export type MatchReply = { ok: true; matched: boolean } | { ok: false; message: string };
 
+/** A worker is reused for later jobs; a large pattern costs tens of ms to compile. */
+const compiled = new Map<string, RE2JS>();
+
 parentPort!.on("message", (job: MatchJob) => {
   let reply: MatchReply;
   try {
-    reply = { ok: true, matched: RE2JS.compile(job.pattern).matcher(job.text).find() };
+    let re = compiled.get(job.pattern);
+    if (!re) compiled.set(job.pattern, (re = RE2JS.compile(job.pattern)));
+    reply = { ok: true, matched: re.matcher(job.text).find() };
   } catch (error) {
     reply = { ok: false, message: (error as Error).message };
   }

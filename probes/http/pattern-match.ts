@@ -73,7 +73,8 @@ export async function matchWithin(pattern: string, text: string, deadlineMs: num
     };
     const timer = setTimeout(() => settle({ done: false, ms: performance.now() - began }, false), deadlineMs);
     worker.on("message", (reply: MatchReply) => {
-      // The pattern compiled when the config was loaded; a failure here is the worker's own fault: match inline.
+      // The pattern compiled when the config was loaded, so a failure here is the worker's own: undecided, never a
+      // match on the main thread, which is what this module exists to prevent.
       settle(reply.ok ? { done: true, matched: reply.matched, ms: performance.now() - began } : { done: false, ms: performance.now() - began }, reply.ok);
     });
     worker.on("error", () => settle({ done: false, ms: performance.now() - began }, false));

@@ -347,7 +347,8 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
   const verdict = { ...base, durationMs, http: details, assertions };
   const failedAssertion = assertions.find((a) => !a.passed);
   if (failedAssertion?.actual === UNDECIDED) {
-    return { ...verdict, outcome: "fail", error: { category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} evaluating ${failedAssertion.description} (matching ran ${Math.round(failedAssertion.durationMs ?? 0)} ms before it was stopped)` } };
+    // An assertion, not a timeout: the target answered, and a retry on "network" would only match the same body again.
+    return { ...verdict, outcome: "fail", error: { category: "assertion", message: `${failedAssertion.description} not decided: matching was stopped at the ${formatDuration(probe.timeout)} timeout after ${Math.round(failedAssertion.durationMs ?? 0)} ms` } };
   }
   if (failedAssertion) {
     const actual = "actual" in failedAssertion ? `, got ${JSON.stringify(failedAssertion.actual)}` : ", got nothing";
