@@ -20,13 +20,29 @@ export function escapeControls(text: string): string {
   return HAS_CONTROL.test(text) ? text.replace(CONTROLS, visible) : text;
 }
 
-/** Deep-copies a value with `escapeControls` applied to every string in it (object keys included). */
+/**
+ * A value with `escapeControls` applied to every string in it (object keys included). Parts with nothing to escape
+ * are returned as they are, not copied: a clean result (nearly every one) costs one walk and no allocation.
+ */
 export function printable<T>(value: T): T {
   const walk = (node: unknown): unknown => {
     if (typeof node === "string") return escapeControls(node);
-    if (Array.isArray(node)) return node.map(walk);
+    if (Array.isArray(node)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < node.length; i++) {
+        const next = walk(node[i]);
+        if (next !== node[i]) (copy ??= [...node])[i] = next;
+      }
+      return copy ?? node;
+    }
     if (node !== null && typeof node === "object") {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [escapeControls(key), walk(child)]));
+      let changed = false;
+      const entries = Object.entries(node).map(([key, child]) => {
+        const next: [string, unknown] = [escapeControls(key), walk(child)];
+        if (next[0] !== key || next[1] !== child) changed = true;
+        return next;
+      });
+      return changed ? Object.fromEntries(entries) : node;
     }
     return node;
   };
