@@ -2,7 +2,7 @@
 import { JSONPath } from "jsonpath-plus";
 import { performance } from "node:perf_hooks";
 import type { AssertionResult } from "../../core/result/index.ts";
-import { compileMatcher, matchWithin } from "./pattern-match.ts";
+import { matchWithin } from "./pattern-match.ts";
 import type { AssertionOp, HttpAssertion } from "./schema.ts";
 
 export interface ResponseFacts {
@@ -53,8 +53,6 @@ function jsonError(error: Error): string {
   return error.message.replace(/"[\s\S]*"(?:\.\.\.)?(?= is not valid JSON$)/, "the body");
 }
 
-export { compileMatcher };
-
 function describe(a: HttpAssertion): string {
   const subject =
     a.source === "header" ? `header ${a.name}` : a.source === "json" ? `json ${a.path}` : a.source;
@@ -87,7 +85,7 @@ function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
       return op === "contains" ? has : !has;
     }
     case "matches":
-      // Decided by `matchAssertion`, off the main thread when it may be costly.
+      // Decided in evaluateAssertions by `matchWithin`, off the main thread when it may be costly.
       return false;
   }
 }
