@@ -6,10 +6,11 @@ import type { MatchJob, MatchReply } from "./match-worker.ts";
 
 /**
  * Program size × text length up to which a match runs inline. RE2 is linear in the text, but its constant grows
- * with the program and re2js's backtracker is far from linear (`(.*a){300}` takes 3 s on 16 KiB): 100,000 keeps
- * the worst inline match around 10 ms on a slow core, and every common check of a small JSON body inline.
+ * with the program and re2js's backtracker is far from linear (`(.*a){300}` takes 3 s on 16 KiB): at 20,000 the
+ * worst inline match measured a few ms on a loaded 2-core machine (≈ 11 ms on its first, unoptimised call).
+ * Anything larger goes to a worker, whose reuse costs well under a millisecond plus copying the text.
  */
-export const INLINE_WORK = 100_000;
+export const INLINE_WORK = 20_000;
 
 /** Idle workers kept for the next costly match; more than this are closed when done. */
 const IDLE_WORKERS = 2;
