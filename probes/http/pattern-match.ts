@@ -1,5 +1,6 @@
 // Matches a `matches` assertion's pattern within a deadline: small work inline, the rest on a worker thread.
 import { performance } from "node:perf_hooks";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { RE2JS } from "re2js";
 import type { MatchJob, MatchReply } from "./match-worker.ts";
@@ -27,21 +28,53 @@ export function compileMatcher(pattern: string): RE2JS {
   return re;
 }
 
+/** Workers matching at once, at most: beyond that a match waits (within its own deadline) for one to be free. */
+const MAX_WORKERS = Math.max(2, availableParallelism());
+
 /**
- * Workers waiting for a job. A cache like `compiled`, not state a caller sees: every worker is unref'd, so none
- * keeps the process alive, and one that overran its deadline is terminated, never reused.
+ * Workers waiting for a job, and the matches waiting for a worker. A cache like `compiled`, not state a caller sees:
+ * every worker is unref'd, so none keeps the process alive, and one that overran its deadline is terminated, never
+ * reused.
  */
 const idle: Worker[] = [];
+const queue: Array<() => void> = [];
+let running = 0;
 
-function takeWorker(): Worker {
-  const worker = idle.pop() ?? new Worker(new URL("./match-worker.ts", import.meta.url));
+function newWorker(): Worker {
+  const worker = new Worker(new URL("./match-worker.ts", import.meta.url));
   worker.unref();
+  // Always listened to: an unheard "error" would crash the process. A worker that fails is dropped.
+  worker.on("error", () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
   return worker;
 }
 
-function giveBack(worker: Worker): void {
-  worker.removeAllListeners("message").removeAllListeners("error").removeAllListeners("exit");
-  if (idle.length < IDLE_WORKERS) idle.push(worker);
+/** Resolves when a worker slot is free; `cancel` gives up the place in the queue. */
+function slot(): { ready: Promise<void>; cancel: () => void } {
+  if (running < MAX_WORKERS) {
+    running++;
+    return { ready: Promise.resolve(), cancel: () => {} };
+  }
+  let wake!: () => void;
+  const ready = new Promise<void>((resolve) => (wake = resolve));
+  const entry = () => {
+    running++;
+    wake();
+  };
+  queue.push(entry);
+  const cancel = () => {
+    const at = queue.indexOf(entry);
+    if (at >= 0) queue.splice(at, 1);
+  };
+  return { ready, cancel };
+}
+
+function release(worker: Worker, reusable: boolean): void {
+  running--;
+  queue.shift()?.();
+  if (reusable && idle.length < IDLE_WORKERS) idle.push(worker);
   else void worker.terminate();
 }
 
@@ -58,28 +91,40 @@ export async function matchWithin(pattern: string, text: string, deadlineMs: num
     return { done: true, matched, ms: performance.now() - began };
   }
   if (deadlineMs <= 0) return { done: false, ms: 0 };
-  const worker = takeWorker();
+  const undecided = (): MatchOutcome => ({ done: false, ms: performance.now() - began });
   return new Promise<MatchOutcome>((resolve) => {
     let settled = false;
+    let worker: Worker | undefined;
+    const waiting = slot();
+    const onMessage = (reply: MatchReply) => {
+      // The pattern compiled when the config was loaded, so a failure here is the worker's own: undecided, never a
+      // match on the main thread, which is what this module exists to prevent.
+      settle(reply.ok ? { done: true, matched: reply.matched, ms: performance.now() - began } : undecided(), reply.ok);
+    };
+    const onGone = () => settle(undecided(), false);
     const settle = (outcome: MatchOutcome, reusable: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (reusable) giveBack(worker);
-      else {
-        worker.removeAllListeners();
-        void worker.terminate();
+      if (worker) {
+        worker.off("message", onMessage).off("error", onGone).off("exit", onGone);
+        release(worker, reusable);
+      } else {
+        waiting.cancel();
       }
       resolve(outcome);
     };
-    const timer = setTimeout(() => settle({ done: false, ms: performance.now() - began }, false), deadlineMs);
-    worker.on("message", (reply: MatchReply) => {
-      // The pattern compiled when the config was loaded, so a failure here is the worker's own: undecided, never a
-      // match on the main thread, which is what this module exists to prevent.
-      settle(reply.ok ? { done: true, matched: reply.matched, ms: performance.now() - began } : { done: false, ms: performance.now() - began }, reply.ok);
+    const timer = setTimeout(() => settle(undecided(), false), deadlineMs);
+    void waiting.ready.then(() => {
+      if (settled) {
+        // The deadline passed while this match waited; its slot goes to the next one.
+        running--;
+        queue.shift()?.();
+        return;
+      }
+      worker = idle.pop() ?? newWorker();
+      worker.on("message", onMessage).once("error", onGone).once("exit", onGone);
+      worker.postMessage({ pattern, text } satisfies MatchJob);
     });
-    worker.on("error", () => settle({ done: false, ms: performance.now() - began }, false));
-    worker.on("exit", () => settle({ done: false, ms: performance.now() - began }, false));
-    worker.postMessage({ pattern, text } satisfies MatchJob);
   });
 }

@@ -57,3 +57,18 @@ describe("matches with a costly pattern", () => {
     expect(result.error).toMatchObject({ category: "assertion" });
   });
 });
+
+describe("matchWithin", () => {
+  it("decides many costly matches at once, a few workers at a time, and frees every slot it took", async () => {
+    const { matchWithin } = await import("../../../probes/http/pattern-match.ts");
+    const text = `${"x".repeat(64 * 1024)}token-42`;
+    const many = await Promise.all(Array.from({ length: 6 }, () => matchWithin("token-\\d+$", text, 30_000)));
+    expect(many.map((m) => m.done && m.matched)).toEqual([true, true, true, true, true, true]);
+    // Matches that cannot finish in time, some of them still queued at their deadline.
+    const stalled = await Promise.all(Array.from({ length: 5 }, () => matchWithin("(.*a){300}", "a".repeat(16 * 1024), 300)));
+    expect(stalled.map((m) => m.done)).toEqual([false, false, false, false, false]);
+    // Every slot was given back: later matches still run.
+    const after = await Promise.all(Array.from({ length: 3 }, () => matchWithin("token-\\d+$", text, 30_000)));
+    expect(after.map((m) => m.done && m.matched)).toEqual([true, true, true]);
+  });
+});
