@@ -64,6 +64,8 @@ const ResultsQuery = z.strictObject({
   to: Iso.optional(),
   limit: Limit(500, 50),
   cursor: z.string().max(2000).optional(),
+}).refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+  error: "must not be later than to", path: ["from"],
 });
 const IncidentsQuery = z.strictObject({
   status: z.enum(["open", "resolved", "all"]).default("all"),

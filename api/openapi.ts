@@ -93,7 +93,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "Raw runs, newest first, cursor-paged",
           security: [{ bearer: [] }, { apiKey: [] }],
-          parameters: [probeId, param("region", "query", "One region only", { type: "string" }), param("from", "query", "ISO instant, inclusive", { type: "string", format: "date-time" }), param("to", "query", "ISO instant, inclusive", { type: "string", format: "date-time" }), param("limit", "query", "1..500, default 50", { type: "integer" }), param("cursor", "query", "From the previous page", { type: "string" })],
+          parameters: [probeId, param("region", "query", "One region only", { type: "string" }), param("from", "query", "ISO instant, inclusive; not later than to", { type: "string", format: "date-time" }), param("to", "query", "ISO instant, inclusive", { type: "string", format: "date-time" }), param("limit", "query", "1..500, default 50", { type: "integer" }), param("cursor", "query", "From the previous page", { type: "string" })],
           responses: { 200: ok("A page", { type: "object", properties: { items: { type: "array", items: { $ref: "#/components/schemas/ProbeResult" } }, cursor: { type: "string" } } }), 400: error, 401: error, 404: error },
         },
       },

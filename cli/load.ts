@@ -1,5 +1,5 @@
 // Loads the config for a command and prints every problem, one `path: message` line each.
-import { findConfigFile, loadConfig, DEFAULT_CONFIG_FILES } from "../core/config/index.ts";
+import { findConfigFile, loadConfig, parseDuration, DEFAULT_CONFIG_FILES } from "../core/config/index.ts";
 import { Config } from "../index.ts";
 import type { CliIo } from "./io.ts";
 
@@ -9,7 +9,14 @@ export async function loadForCommand(named: string | undefined, io: CliIo): Prom
     io.stderr.write(`config: no ${DEFAULT_CONFIG_FILES.join(", ")} in ${io.cwd} (use --config FILE)\n`);
     return undefined;
   }
-  const loaded = await loadConfig(file, Config);
+  // A config that loads secrets or data at load time may need longer than the default 10 s.
+  const wait = io.env.VIGIE_CONFIG_TIMEOUT;
+  const timeoutMs = wait === undefined || wait === "" ? undefined : parseDuration(wait);
+  if (timeoutMs !== undefined && timeoutMs <= 0 || wait && timeoutMs === undefined) {
+    io.stderr.write(`VIGIE_CONFIG_TIMEOUT: "${wait}" is not a duration (use e.g. "10s", "1m")\n`);
+    return undefined;
+  }
+  const loaded = await loadConfig(file, Config, timeoutMs === undefined ? {} : { timeoutMs });
   if (loaded.ok) return loaded.config;
   for (const problem of loaded.problems) io.stderr.write(`${problem.path || "config"}: ${problem.message}\n`);
   return undefined;

@@ -1,6 +1,6 @@
 // The table reporter: one line per probe for a person, coloured when stdout is a terminal.
 import { styleText } from "node:util";
-import type { ProbeResult } from "../../core/result/index.ts";
+import { escapeControls, type ProbeResult } from "../../core/result/index.ts";
 
 type Style = Parameters<typeof styleText>[0];
 export type Paint = (style: Style, text: string) => string;
@@ -27,6 +27,9 @@ function phases(result: ProbeResult): string {
     const parts = [`dns ${ms(t.dnsMs)}`, `connect ${ms(t.connectMs)}`];
     if (t.tlsMs > 0) parts.push(`tls ${ms(t.tlsMs)}`);
     parts.push(`ttfb ${ms(t.ttfbMs)}`, `download ${ms(t.downloadMs)}`);
+    // Matching a pattern against a large body can take longer than the request: say so, next to the network's time.
+    const matching = result.assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0);
+    if (matching >= 1) parts.push(`matching ${ms(matching)}`);
     return parts.join(" · ");
   }
   if (result.browser) {
@@ -42,14 +45,18 @@ function headline(result: ProbeResult): string {
   return "".padEnd(4) + `${ms(result.durationMs)} ms`.padStart(9);
 }
 
-/** One probe's result, as one line plus a detail line when it did not pass. */
+/**
+ * One probe's result, as one line plus a detail line when it did not pass. Every text is escaped again here, not
+ * only where it was made: a result may come from elsewhere (a file, an older runner), and this goes to a terminal.
+ */
 export function formatResult(result: ProbeResult, paint: Paint, idWidth: number): string {
+  const text = (value: string) => escapeControls(value);
   const { mark, style } = OUTCOME[result.outcome];
   const tries = result.attempts && result.attempts.length > 1 ? paint("dim", ` (${result.attempts.length} tries)`) : "";
-  const line = `${paint(style, mark)}  ${result.probeId.padEnd(idWidth)}  ${paint("dim", result.region.padEnd(14))} ${headline(result)}   ${paint("dim", phases(result))}${tries}`;
+  const line = `${paint(style, mark)}  ${text(result.probeId).padEnd(idWidth)}  ${paint("dim", text(result.region).padEnd(14))} ${headline(result)}   ${paint("dim", phases(result))}${tries}`;
   if (!result.error) return line;
-  const reason = `${line}\n${" ".repeat(12)}${paint(style, `└ ${result.error.category}: ${result.error.message}`)}`;
-  return result.browser?.screenshot ? `${reason}\n${" ".repeat(14)}${paint("dim", `screenshot: ${result.browser.screenshot}`)}` : reason;
+  const reason = `${line}\n${" ".repeat(12)}${paint(style, `└ ${text(result.error.category)}: ${text(result.error.message)}`)}`;
+  return result.browser?.screenshot ? `${reason}\n${" ".repeat(14)}${paint("dim", `screenshot: ${text(result.browser.screenshot)}`)}` : reason;
 }
 
 export function formatSummary(results: ProbeResult[], elapsedMs: number, paint: Paint): string {

@@ -37,6 +37,8 @@ export interface AlertingDeps extends PagerDeps {
   pagers?: Record<string, Pager>;
   /** The clock, epoch ms. Default Date.now. */
   now?: () => number;
+  /** Uniform in [0, 1), for retry jitter. Default Math.random; tests pin it. */
+  random?: () => number;
   log?: AlertLog;
 }
 
@@ -105,6 +107,21 @@ export function probeSpecs(config: AlertingConfig): Map<string, ProbeSpec> {
     };
     return [probe.id, spec];
   }));
+}
+
+/**
+ * Logged when a page's retries end at `expireAfter`. No try was confirmed by the channel, which is not the same as
+ * nothing arrived: a try that timed out may have reached a slow receiver (the copies it got share a dedupKey).
+ */
+export const PAGE_EXPIRED = "PAGE EXPIRED, NO ATTEMPT CONFIRMED";
+
+/** What an expiry may mean for the receiver: unconfirmed is not undelivered. */
+function expiryNote(attempts: number): { note: string } {
+  return {
+    note: attempts === 0
+      ? "no try was made before the page expired"
+      : `the channel confirmed none of ${attempts} tr${attempts === 1 ? "y" : "ies"}; a try that got no answer (a timeout, a reset) may still have reached the receiver, which can drop copies by dedupKey`,
+  };
 }
 
 export function createAlerting(deps: AlertingDeps): Alerting {
@@ -190,8 +207,15 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     throw new AlertingError("conflict", `alert state of ${probeId} kept changing under ${MAX_WRITE_TRIES} tries`);
   }
 
+  const random = deps.random ?? Math.random;
+  /**
+   * The wait before the next try: the exponential step, less a random part of up to half of it ("equal jitter").
+   * Pages that failed together (a receiver down for everyone) do not come back together, and a receiver that is
+   * merely slow is not hit on a fixed beat.
+   */
   function backoff(attempts: number): number {
-    return Math.min(alerts.delivery.maxBackoff, alerts.delivery.backoff * 2 ** Math.max(0, attempts - 1));
+    const step = Math.min(alerts.delivery.maxBackoff, alerts.delivery.backoff * 2 ** Math.max(0, attempts - 1));
+    return Math.round(step / 2 + (step / 2) * random());
   }
 
   async function deliver(id: string): Promise<boolean> {
@@ -210,7 +234,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     }
     if (at >= claimed.expireAt) {
       await store.settle(id, { status: "expired", error: claimed.lastError ?? "expired before a try" }, at);
-      log.error("PAGE EXPIRED UNDELIVERED", { ...context, lastError: claimed.lastError });
+      // The claim counted itself as a try; none was made.
+      log.error(PAGE_EXPIRED, { ...context, attempts: claimed.attempts - 1, lastError: claimed.lastError, ...expiryNote(claimed.attempts - 1) });
       return false;
     }
     const result = await pager.send(claimed.page);
@@ -226,7 +251,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       log.error("PAGE REFUSED BY CHANNEL, not retried", { ...context, error: result.error });
     } else if (next >= claimed.expireAt) {
       await store.settle(id, { status: "expired", error: result.error }, after);
-      log.error("PAGE EXPIRED UNDELIVERED", { ...context, error: result.error });
+      log.error(PAGE_EXPIRED, { ...context, error: result.error, ...expiryNote(claimed.attempts) });
     } else {
       await store.settle(id, { status: "pending", nextAttemptAt: next, error: result.error }, after);
       log.warn("page not delivered, will retry", { ...context, error: result.error, retryAt: new Date(next).toISOString() });

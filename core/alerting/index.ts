@@ -1,5 +1,5 @@
 // Alerting: incidents from results across regions, severity routes, pages through SNS / webhooks / logs, maintenance and SLOs.
-export { createAlerting, probeSpecs, alertLogFromLines, AlertingError } from "./create-alerting.ts";
+export { createAlerting, probeSpecs, alertLogFromLines, AlertingError, PAGE_EXPIRED } from "./create-alerting.ts";
 export type { Alerting, AlertingConfig, AlertingDeps, AlertLog, SloStatus } from "./create-alerting.ts";
 export { createDynamoAlertStore, createMemoryAlertStore } from "./store.ts";
 export type { AlertStore, OutboxItem, OutboxStatus, Effects, StoredState } from "./store.ts";

@@ -80,6 +80,15 @@ export interface ObjectiveStatus {
 
 const LATENCY_KEYS = [["p50Ms", 50], ["p90Ms", 90], ["p95Ms", 95], ["p99Ms", 99]] as const;
 
+/**
+ * A percentage as the fraction the user meant: 99.9 → 0.999, where `99.9 / 100` is 0.9990000000000001. Shifting
+ * the decimal point in the number's own text keeps its digits, so what /v1/status serves is what the user wrote.
+ */
+export function percentToFraction(percent: number): number {
+  const [digits, exponent = "0"] = String(percent).split("e");
+  return Number(`${digits}e${Number(exponent) - 2}`);
+}
+
 /** The objectives that apply to a probe, from every SLO naming it or one of its tags. */
 export function objectivesFor(probe: { id: string; tags: readonly string[] }, slos: readonly Slo[]): SloObjective[] {
   const objectives: SloObjective[] = [];
@@ -88,12 +97,12 @@ export function objectivesFor(probe: { id: string; tags: readonly string[] }, sl
     const applies = (slo.probes ?? []).includes(probe.id) || (slo.tags ?? []).some((tag) => probe.tags.includes(tag));
     if (!applies) continue;
     if (slo.availability !== undefined) {
-      objectives.push({ key: `availability-${slo.availability}-${days(slo.window)}`, label: `availability ${slo.availability}% over ${days(slo.window)}`, kind: "availability", target: slo.availability / 100, windowMs: slo.window });
+      objectives.push({ key: `availability-${slo.availability}-${days(slo.window)}`, label: `availability ${slo.availability}% over ${days(slo.window)}`, kind: "availability", target: percentToFraction(slo.availability), windowMs: slo.window });
     }
     for (const [name, percent] of LATENCY_KEYS) {
       const bound = slo.latency?.[name];
       if (bound === undefined) continue;
-      objectives.push({ key: `latency-p${percent}-${bound}-${days(slo.window)}`, label: `p${percent} ≤ ${bound} ms over ${days(slo.window)}`, kind: "latency", target: percent / 100, thresholdMs: bound, windowMs: slo.window });
+      objectives.push({ key: `latency-p${percent}-${bound}-${days(slo.window)}`, label: `p${percent} ≤ ${bound} ms over ${days(slo.window)}`, kind: "latency", target: percentToFraction(percent), thresholdMs: bound, windowMs: slo.window });
     }
   }
   // Two SLOs may state the same objective (by id and by tag); count it once.

@@ -159,7 +159,10 @@ export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tabl
       const items: Array<Record<string, unknown>> = [];
       let start: Record<string, unknown> | undefined = query.cursor === undefined || query.cursor === "" ? undefined : query.probeId
         ? decodeCursor(query.cursor, ["pk", "sk"], { pk: `INCIDENT#${query.probeId}` })
-        : decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: "INCIDENTS" });
+        : decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: "INCIDENTS" }, {
+          // An incident's index key is its table sort key (see putIncident): anything else was edited.
+          prefixes: { pk: "INCIDENT#" }, consistent: (key) => key.gsi1sk === key.sk,
+        });
       let cursor: string | undefined;
       // A filter applies after Limit, so keep reading pages until `limit` items matched.
       for (;;) {

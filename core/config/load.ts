@@ -15,6 +15,12 @@ export type Loaded<T> = { ok: true; config: T; file: string } | { ok: false; pro
 
 export const DEFAULT_CONFIG_FILES = ["vigie.config.ts", "vigie.config.mts", "vigie.config.js", "vigie.config.json"];
 
+/**
+ * How long a .ts/.js config may take to load. A config is code: one that awaits something that never settles would
+ * otherwise leave the command waiting, or exiting with Node's code 13 and no word of why.
+ */
+export const CONFIG_LOAD_TIMEOUT_MS = 10_000;
+
 /** `["probes", 1, "url"]` → `probes[1].url`. */
 export function formatPath(segments: readonly PropertyKey[]): string {
   return segments
@@ -85,11 +91,34 @@ async function readRaw(file: string): Promise<unknown> {
   return jiti.import(file, { default: true });
 }
 
-export async function loadConfig<S extends z.ZodType>(file: string, schema: S): Promise<Loaded<z.infer<S>>> {
+/** Resolves to `LATE` once `ms` pass, unless `promise` settles first (its rejection then rejects). */
+const LATE = Symbol("late");
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  // Referenced on purpose: while the config's code waits on nothing, this timer is what keeps the process alive.
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface LoadOptions {
+  /** How long loading a .ts/.js config may take, ms. Default CONFIG_LOAD_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+export async function loadConfig<S extends z.ZodType>(file: string, schema: S, options: LoadOptions = {}): Promise<Loaded<z.infer<S>>> {
   if (!existsSync(file)) return { ok: false, file, problems: [{ path: "", message: `config file ${file} not found` }] };
   let raw: unknown;
+  const timeoutMs = options.timeoutMs ?? CONFIG_LOAD_TIMEOUT_MS;
   try {
-    raw = await readRaw(file);
+    raw = await within(readRaw(file), timeoutMs);
+    if (raw === LATE) {
+      const seconds = `${Math.round(timeoutMs / 100) / 10}s`;
+      return { ok: false, file, problems: [{ path: "", message: `${path.basename(file)} did not finish loading within ${seconds} (does it await something that never settles?): ${file}` }] };
+    }
   } catch (error) {
     return { ok: false, file, problems: [{ path: "", message: `cannot read ${path.basename(file)}: ${(error as Error).message}` }] };
   }

@@ -57,22 +57,56 @@ const IDENTIFIER_FIELDS = new Set([
   "outcome", "state", "category", "key", "date", "severity", "dedupKey",
 ]);
 
-/** A secret as it may come back: as is, lower-cased (host names), percent-encoded (URLs, forms). */
-function variants(secret: string): string[] {
-  return [secret, secret.toLowerCase(), encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase()];
+/**
+ * A secret as a JSON encoder may write it inside a string: `"` and `\` escaped, `/` as `\/` (PHP, many Java
+ * encoders), non-ASCII as `\uXXXX` in either case, and `<`, `>`, `&` as `\u003c`… (Go's encoding/json).
+ */
+function jsonForms(secret: string): string[] {
+  const plain = JSON.stringify(secret).slice(1, -1);
+  const slashed = plain.replaceAll("/", "\\/");
+  const unicode = (text: string, pick: RegExp, upper: boolean) =>
+    text.replace(pick, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")[upper ? "toUpperCase" : "toLowerCase"]()}`);
+  return [plain, slashed].flatMap((form) => [
+    form,
+    unicode(form, /[^\x00-\x7f]/g, false),
+    unicode(form, /[^\x00-\x7f]/g, true),
+    unicode(form, /[^\x00-\x7f]|[<>&]/g, false),
+    unicode(form, /[^\x00-\x7f]|[<>&]/g, true),
+  ]);
 }
 
 /**
- * Deep-copies a value with every occurrence of every secret (and its lower-cased and percent-encoded forms)
- * replaced by "[redacted]". Used on whole results, so a secret echoed back by a target (in a header, a body, an
+ * A secret as it may come back: as is, lower-cased (host names), percent-encoded (URLs, forms), JSON-escaped, and
+ * JSON-escaped twice (a JSON body quoted in a JSON error message, or in a message that quotes it as JSON).
+ */
+function variants(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  const once = jsonForms(secret);
+  const twice = once.flatMap((form) => [JSON.stringify(form).slice(1, -1), JSON.stringify(form).slice(1, -1).replaceAll("/", "\\/")]);
+  return [secret, secret.toLowerCase(), encoded, encoded.toLowerCase(), ...once, ...twice];
+}
+
+/**
+ * A function that replaces every occurrence of every secret (in every form `variants` lists) by "[redacted]".
+ * Build it once per result: it sorts the forms longest first, so a secret that contains another is scrubbed whole.
+ * Scrub before cutting a text short: a cut through a secret leaves a piece no scrub can recognise.
+ */
+export function scrubber(secrets: Iterable<string>): (text: string) => string {
+  const list = [...new Set([...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH).flatMap(variants))]
+    .sort((a, b) => b.length - a.length);
+  if (list.length === 0) return (text) => text;
+  return (text) => list.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join(REDACTED) : acc), text);
+}
+
+/**
+ * Deep-copies a value with every occurrence of every secret (and its lower-cased, percent-encoded and JSON-escaped
+ * forms) replaced by "[redacted]". Used on whole results, so a secret echoed back by a target (in a header, a body, an
  * error) never leaves the runner. Identifier fields are kept whole.
  */
 export function redact<T>(value: T, secrets: Iterable<string>): T {
-  // Longest first, so a secret that contains another is scrubbed whole.
-  const list = [...new Set([...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH).flatMap(variants))]
-    .sort((a, b) => b.length - a.length);
+  const list = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
   if (list.length === 0) return value;
-  const scrub = (text: string) => list.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join(REDACTED) : acc), text);
+  const scrub = scrubber(list);
   const walk = (node: unknown, field?: string): unknown => {
     if (typeof node === "string") return field !== undefined && IDENTIFIER_FIELDS.has(field) ? node : scrub(node);
     if (Array.isArray(node)) return node.map((child) => walk(child, field));
@@ -84,14 +118,20 @@ export function redact<T>(value: T, secrets: Iterable<string>): T {
   return walk(value) as T;
 }
 
-/** A URL fit to show: userinfo removed and every query value replaced, since either may carry a secret. */
+/** Control characters a URL's percent-escapes may decode to: they stay encoded (a URL is shown, never obeyed). */
+const URL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A URL fit to show: userinfo removed and every query value replaced, since either may carry a secret. Escapes are
+ * decoded for reading, except those of control characters: `%1B` stays `%1B`, never a raw ESC on a terminal.
+ */
 export function displayUrl(raw: string): string {
   try {
     const url = new URL(withPlaceholdersFilled(raw, "env"));
     url.username = "";
     url.password = "";
     for (const key of [...new Set(url.searchParams.keys())]) url.searchParams.set(key, "…");
-    return decodeURI(url.toString());
+    return decodeURI(url.toString()).replace(URL_CONTROLS, (char) => encodeURIComponent(char));
   } catch {
     return "(invalid URL)";
   }

@@ -5,3 +5,4 @@ export {
 } from "./probe-result.ts";
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";
+export { escapeControls, printable } from "./printable.ts";

@@ -16,6 +16,8 @@ export const AssertionResult = z.object({
   description: z.string(),
   passed: z.boolean(),
   actual: z.unknown().optional(),
+  /** How long evaluating it really took, ms: set for `matches`, which may be costly. */
+  durationMs: z.number().optional(),
 });
 export type AssertionResult = z.infer<typeof AssertionResult>;
 
@@ -63,6 +65,8 @@ export const BrowserDetails = z.object({
   screenshot: z.string().optional(),
   /** The HTTP status of the page's document, when one arrived. */
   status: z.number().optional(),
+  /** The quiet window the run used for TTI, ms (0: off): the probe's own, or the default fitted to its timeout. */
+  quietWindowMs: z.number().optional(),
 });
 export type BrowserDetails = z.infer<typeof BrowserDetails>;
 

@@ -1,7 +1,7 @@
 // Runs one probe once, with its retries, and scrubs every secret it resolved from the result.
 import type { Retries } from "../config/schema.ts";
 import { redact } from "../config/secrets.ts";
-import type { Attempt, ErrorCategory, ProbeResult } from "../result/index.ts";
+import { printable, type Attempt, type ErrorCategory, type ProbeResult } from "../result/index.ts";
 
 /** What every probe runner is given; kinds add their own dependencies on top. */
 export interface ProbeDeps {
@@ -42,7 +42,9 @@ export async function runProbe<P extends { retries: Retries }, D extends ProbeDe
     const durationMs = deps.now() - Date.parse(first.startedAt);
     result = { ...result, startedAt: first.startedAt, durationMs: Math.max(durationMs, result.durationMs), attempts };
   }
-  return redact(result, secrets);
+  // Scrubbed first (a secret may hold what escaping rewrites), then every control character a target sent is made
+  // visible, so no text of the result can drive a terminal.
+  return printable(redact(result, secrets));
 }
 
 /** The result of a run that crashed in our own code: the probe fails (category internal) and nothing else does. */

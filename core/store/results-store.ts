@@ -396,14 +396,20 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       ? {
           KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
           ExpressionAttributeValues: { ":pk": runPk(query.probeId, query.region), ":from": from, ":to": to },
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"], { pk: runPk(query.probeId, query.region) }) } : {}),
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"], { pk: runPk(query.probeId, query.region) }, { within: { sk: [from, to] } }) } : {}),
         }
       : {
           IndexName: GSI1,
           KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
           // "~" sorts after every region name, so `to` includes runs that started exactly then.
           ExpressionAttributeValues: { ":pk": runGsiPk(query.probeId), ":from": from, ":to": `${to}~` },
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: runGsiPk(query.probeId) }) } : {}),
+          ...(query.cursor ? {
+            ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: runGsiPk(query.probeId) }, {
+              within: { gsi1sk: [from, `${to}~`] },
+              prefixes: { pk: `${runGsiPk(query.probeId)}#` },
+              consistent: (key) => key.gsi1sk === runGsiSk(key.sk!, key.pk!.slice(runGsiPk(query.probeId).length + 1)),
+            }),
+          } : {}),
         };
     const page = await doc.send(new QueryCommand({ TableName: tableName, ...input, ScanIndexForward: false, Limit: query.limit }));
     const items = (page.Items ?? []).map((item) => JSON.parse(item.data as string) as ProbeResult);

@@ -1,17 +1,18 @@
 // The last scrub before a result is stored or served: known secret values, and URL userinfo and query values.
 import { MIN_SECRET_LENGTH, displayUrl, envRefs, fillEnv, redact, safeDecodeURIComponent } from "../config/secrets.ts";
-import type { ProbeResult } from "../result/index.ts";
+import { escapeControls, type ProbeResult } from "../result/index.ts";
 
 /** A URL in free text, e.g. in an error message a target or a runtime wrote. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 
 /**
  * Deep-copies a value with `secrets` (e.g. every header value in the config, resolved or literal) redacted and
- * every URL in its text shown as `displayUrl` does: no userinfo, query values replaced.
+ * every URL in its text shown as `displayUrl` does: no userinfo, query values replaced. Control characters (a
+ * target's escape sequences) are made visible, as runners already do, for records written before they did.
  */
 export function sanitize<T>(value: T, secrets: Iterable<string> = []): T {
   const walk = (node: unknown): unknown => {
-    if (typeof node === "string") return node.includes("://") ? node.replace(URL_IN_TEXT, (url) => displayUrl(url)) : node;
+    if (typeof node === "string") return escapeControls(node.includes("://") ? node.replace(URL_IN_TEXT, (url) => displayUrl(url)) : node);
     if (Array.isArray(node)) return node.map(walk);
     if (node !== null && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
     return node;

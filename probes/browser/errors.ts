@@ -7,14 +7,22 @@ import type { ErrorCategory, ProbeError } from "../../core/result/index.ts";
 /** Longest text kept from a page or the browser: a page can throw a 300 KB message, and a result must stay small. */
 export const MAX_TEXT = 500;
 
-/** Cuts a text a page or the browser wrote to MAX_TEXT characters. */
-export function capped(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+/** Replaces the run's secrets in a text (`scrubber` in core/config/secrets.ts). */
+export type Scrub = (text: string) => string;
+const keep: Scrub = (text) => text;
+
+/**
+ * Cuts a text a page or the browser wrote to MAX_TEXT characters, its secrets scrubbed first: a cut through a
+ * secret would leave a piece of it that no later scrub recognises.
+ */
+export function capped(text: string, scrub: Scrub = keep): string {
+  const clean = scrub(text);
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean;
 }
 
 /** The first line of a message, capped: Playwright appends a call log that belongs in no result. */
-export function firstLine(text: string): string {
-  return capped(text.split("\n", 1)[0]!.trim());
+export function firstLine(text: string, scrub: Scrub = keep): string {
+  return capped(scrub(text).split("\n", 1)[0]!.trim());
 }
 
 const GONE = /Target page, context or browser has been closed|Browser has been closed|browser has disconnected|page crashed|Target crashed|Target closed/i;
@@ -54,16 +62,19 @@ export interface NavigationContext {
   pending: string[];
   /** Whether the page or browser died under the navigation. */
   browserGone: boolean;
+  /** Scrubs the run's secrets, before any text is cut. */
+  scrub?: Scrub;
 }
 
 /** Maps an error thrown by `page.goto` to a category and a message free of call logs and query strings. */
 export function classifyNavigationError(error: Error, context: NavigationContext): ProbeError {
   const message = error.message ?? String(error);
-  if (context.browserGone) return { category: "browser", message: `the browser went away while loading the page: ${firstLine(message).replace(/^page\.goto: /, "")}` };
+  const scrub = context.scrub ?? keep;
+  if (context.browserGone) return { category: "browser", message: `the browser went away while loading the page: ${firstLine(message, scrub).replace(/^page\.goto: /, "")}` };
   if (error.name === "TimeoutError" || /Timeout \d+ms exceeded/.test(message)) {
     const waiting = context.pending.length === 0
       ? ""
-      : ` (${context.pending.length} request${context.pending.length > 1 ? "s" : ""} still loading, e.g. ${displayUrl(context.pending[0]!)})`;
+      : ` (${context.pending.length} request${context.pending.length > 1 ? "s" : ""} still loading, e.g. ${capped(displayUrl(context.pending[0]!), scrub)})`;
     return { category: "timeout", message: `timed out after ${formatDuration(context.timeout)} waiting for the load event${waiting}` };
   }
   const host = hostOf(context.url);
@@ -73,7 +84,7 @@ export function classifyNavigationError(error: Error, context: NavigationContext
     if (known) return { category: known.category, message: `${known.says(host)} (net::${code})` };
     return { category: "browser", message: `navigation to ${host} failed (net::${code})` };
   }
-  return { category: "browser", message: `navigation to ${host} failed: ${firstLine(message).replace(/^page\.goto: /, "").replace(/ at https?:\/\/\S+/, "")}` };
+  return { category: "browser", message: `navigation to ${host} failed: ${firstLine(message, scrub).replace(/^page\.goto: /, "").replace(/ at https?:\/\/\S+/, "")}` };
 }
 
 function hostOf(url: string): string {

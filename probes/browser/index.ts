@@ -1,5 +1,5 @@
 // The browser probe kind: schema, runner and the shared browser.
-export { BrowserProbe, BrowserThresholds, Viewport } from "./schema.ts";
+export { BrowserProbe, BrowserThresholds, Viewport, quietWindowOf, DEFAULT_QUIET_WINDOW_MS } from "./schema.ts";
 export type { BrowserProbeInput, JourneyScript, JourneyTools } from "./schema.ts";
 export { runBrowserAttempt } from "./run.ts";
 export type { BrowserDeps } from "./run.ts";

@@ -4,15 +4,15 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { BrowserContext, BrowserContextOptions, CDPSession, Page, Request, Response } from "playwright-core";
 import { formatDuration } from "../../core/config/duration.ts";
-import { displayUrl } from "../../core/config/secrets.ts";
+import { displayUrl, scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
-import { capped, classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
+import { capped, classifyNavigationError, firstLine, isBrowserGone, type Scrub } from "./errors.ts";
 import {
   busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
-import type { BrowserProbe, BrowserThresholds, JourneyTools } from "./schema.ts";
+import { quietWindowOf, type BrowserProbe, type BrowserThresholds, type JourneyTools } from "./schema.ts";
 
 export interface BrowserDeps extends ProbeDeps {
   /** The shared browser; one context per run. */
@@ -56,6 +56,8 @@ interface ResolvedPage {
   origin: string;
   headers: Record<string, string>;
   credentials?: { username: string; password: string };
+  /** Scrubs this run's secrets from a text, before any cut. */
+  scrub: Scrub;
 }
 
 /** The page to load: the probe's target, with URL credentials answered to its origin only (never sent in the URL). */
@@ -63,7 +65,7 @@ function resolvePage(probe: BrowserProbe, env: NodeJS.ProcessEnv, secrets: Set<s
   const resolved = resolveTarget(probe, env, secrets);
   if (!resolved.ok) return resolved;
   const { url, headers, credentials } = resolved.target;
-  return { ok: true, page: { url: url.href, origin: url.origin, headers, ...(credentials ? { credentials } : {}) } };
+  return { ok: true, page: { url: url.href, origin: url.origin, headers, ...(credentials ? { credentials } : {}), scrub: scrubber(secrets) } };
 }
 
 /** What the page did while we watched: requests in flight (for the quiet window), errors, failed sub-requests. */
@@ -76,7 +78,7 @@ class PageLog {
   private ended = 0;
   private wake: (() => void) | undefined;
 
-  constructor(page: Page) {
+  constructor(page: Page, scrub: Scrub) {
     const isDocument = (request: Request) => {
       try {
         return request.isNavigationRequest() && request.frame().parentFrame() === null;
@@ -97,14 +99,14 @@ class PageLog {
     page.on("requestfailed", (request) => {
       finished(request);
       if (!this.watching || isDocument(request)) return;
-      this.listFailed({ url: capped(displayUrl(request.url())), error: request.failure()?.errorText ?? "failed" });
+      this.listFailed({ url: capped(displayUrl(request.url()), scrub), error: request.failure()?.errorText ?? "failed" });
     });
     page.on("response", (response: Response) => {
       if (!this.watching || response.status() < 400 || isDocument(response.request())) return;
-      this.listFailed({ url: capped(displayUrl(response.url())), status: response.status() });
+      this.listFailed({ url: capped(displayUrl(response.url()), scrub), status: response.status() });
     });
     page.on("pageerror", (error) => {
-      if (this.watching && this.jsErrors.length < MAX_LISTED) this.jsErrors.push(firstLine(`${error.name}: ${error.message}`));
+      if (this.watching && this.jsErrors.length < MAX_LISTED) this.jsErrors.push(firstLine(`${error.name}: ${error.message}`, scrub));
     });
   }
 
@@ -244,7 +246,7 @@ function judgeThresholds(thresholds: BrowserThresholds, browser: BrowserDetails)
 }
 
 /** Plays the journey against what is left of the timeout, timing and naming each step. */
-async function playJourney(probe: BrowserProbe, page: Page, context: BrowserContext, remaining: () => number): Promise<{ steps: Step[]; error?: ProbeError }> {
+async function playJourney(probe: BrowserProbe, page: Page, context: BrowserContext, remaining: () => number, scrub: Scrub): Promise<{ steps: Step[]; error?: ProbeError }> {
   const steps: Step[] = [];
   const open = new Set<Step>();
   const step: JourneyTools["step"] = async (name, body) => {
@@ -257,7 +259,7 @@ async function playJourney(probe: BrowserProbe, page: Page, context: BrowserCont
       entry.passed = true;
       return value;
     } catch (error) {
-      entry.error ??= firstLine((error as Error).message ?? String(error));
+      entry.error ??= firstLine((error as Error).message ?? String(error), scrub);
       throw error;
     } finally {
       entry.durationMs = round(performance.now() - began);
@@ -279,9 +281,9 @@ async function playJourney(probe: BrowserProbe, page: Page, context: BrowserCont
   }
   if (outcome === undefined) return { steps };
   const thrown = outcome.error as Error;
-  if (isBrowserGone(thrown, page)) return { steps, error: { category: "browser", message: `the browser went away during the journey: ${firstLine(thrown.message ?? String(thrown))}` } };
+  if (isBrowserGone(thrown, page)) return { steps, error: { category: "browser", message: `the browser went away during the journey: ${firstLine(thrown.message ?? String(thrown), scrub)}` } };
   const failed = steps.find((s) => !s.passed && s.error !== undefined && !open.has(s));
-  const message = firstLine(thrown?.message ?? String(thrown));
+  const message = firstLine(thrown?.message ?? String(thrown), scrub);
   return {
     steps,
     error: { category: "script", message: failed ? `step "${failed.name}" failed: ${failed.error}` : `journey failed outside any step: ${message}` },
@@ -327,7 +329,8 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
     );
   }
   const page = await context.newPage();
-  const log = new PageLog(page);
+  const log = new PageLog(page, target.scrub);
+  const quietWindow = quietWindowOf(probe);
   const reader = new SnapshotReader(page, await context.newCDPSession(page));
 
   const finish = async (
@@ -346,7 +349,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       durationMs: round(performance.now() - began),
       outcome,
       ...(error ? { error } : {}),
-      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], ...(shot ? { screenshot: shot } : {}) },
+      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], quietWindowMs: quietWindow, ...(shot ? { screenshot: shot } : {}) },
       assertions,
     };
   };
@@ -361,6 +364,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       timeout: probe.timeout,
       pending: log.pending(),
       browserGone: isBrowserGone(thrown as Error, page),
+      scrub: target.scrub,
     });
     // A page that timed out still has what it got to (first byte, paint); an error page has nothing of ours.
     const snap = error.category === "timeout" ? await reader.read(Math.min(200, overtime())) : undefined;
@@ -393,7 +397,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   // not have painted at all yet. The first look waits for that, every later one is immediate.
   let snap = await reader.read(remaining(), { settleMs: Math.min(SETTLE_MS, remaining()) });
   let tti: number | null = null;
-  if (snap && probe.quietWindow > 0) ({ snapshot: snap, tti } = await waitForInteractive(reader, log, probe.quietWindow, remaining));
+  if (snap && quietWindow > 0) ({ snapshot: snap, tti } = await waitForInteractive(reader, log, quietWindow, remaining));
   const measured = details(snap, log, tti, statusField);
   if (!snap) {
     const gone = page.isClosed() || !context.browser()?.isConnected();
@@ -402,15 +406,15 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       : { category: "timeout", message: `the page's main thread stayed busy past the ${formatDuration(probe.timeout)} timeout` };
     return finish("fail", measured, error, assertions);
   }
-  if (probe.quietWindow > 0 && tti === null) {
+  if (quietWindow > 0 && tti === null) {
     return finish("fail", measured, {
       category: "timeout",
-      message: `not interactive in time: no ${formatDuration(probe.quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
+      message: `not interactive in time: no ${formatDuration(quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
     }, assertions);
   }
 
   if (probe.script) {
-    const journey = await playJourney(probe, page, context, remaining);
+    const journey = await playJourney(probe, page, context, remaining, target.scrub);
     const withSteps = { ...measured, steps: journey.steps };
     if (journey.error) return finish("fail", withSteps, journey.error, assertions);
     const verdict = judgeThresholds(probe.thresholds, withSteps);
@@ -431,6 +435,6 @@ export async function runBrowserAttempt(probe: BrowserProbe, deps: BrowserDeps, 
     return await deps.browser.withContext(contextOptions(probe, resolved.page), (context) => visit(probe, deps, resolved.page, context));
   } catch (thrown) {
     // The browser would not start, or died between probes: the run failed, the runner did not.
-    return failedBefore({ category: "browser", message: firstLine((thrown as Error).message ?? String(thrown)) });
+    return failedBefore({ category: "browser", message: firstLine((thrown as Error).message ?? String(thrown), resolved.page.scrub) });
   }
 }

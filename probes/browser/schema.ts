@@ -88,9 +88,10 @@ export const BrowserProbe = ProbeBase.extend({
   /**
    * How long the page must stay quiet (no long task, at most 2 requests in flight) for its time to
    * interactive to be known. "0" or "off" skips the wait: ttiMs is then not reported. Default "5s"
-   * (Lighthouse's). Must be shorter than timeout. Example: "2s".
+   * (Lighthouse's), or half the timeout when that is shorter (see `quietWindowOf`); the result's
+   * `browser.quietWindowMs` says which was used. When written, must be shorter than timeout. Example: "2s".
    */
-  quietWindow: QuietWindow.prefault("5s"),
+  quietWindow: QuietWindow.optional(),
   /** The page size. Default { width: 1280, height: 720 }. Example: { width: 390, height: 844 }. */
   viewport: Viewport.default({ width: 1280, height: 720 }),
   /**
@@ -106,7 +107,8 @@ export const BrowserProbe = ProbeBase.extend({
    */
   script: Script.optional(),
 }).superRefine((probe, ctx) => {
-  if (probe.quietWindow >= probe.timeout) {
+  // Only what the user wrote can be an error: the default adapts to the timeout instead.
+  if (probe.quietWindow !== undefined && probe.quietWindow >= probe.timeout) {
     ctx.addIssue({
       code: "custom",
       path: ["quietWindow"],
@@ -115,4 +117,15 @@ export const BrowserProbe = ProbeBase.extend({
   }
 });
 export type BrowserProbe = z.infer<typeof BrowserProbe>;
+
+/** Lighthouse's quiet window, used when the probe's timeout leaves room for it. */
+export const DEFAULT_QUIET_WINDOW_MS = 5_000;
+
+/**
+ * The quiet window a run uses, ms (0: off): the one written, else Lighthouse's 5 s, or half the timeout when that
+ * is shorter, so that a short timeout the user wrote never meets a default that cannot fit in it.
+ */
+export function quietWindowOf(probe: Pick<BrowserProbe, "quietWindow" | "timeout">): number {
+  return probe.quietWindow ?? Math.min(DEFAULT_QUIET_WINDOW_MS, Math.floor(probe.timeout / 2));
+}
 export type BrowserProbeInput = z.input<typeof BrowserProbe>;

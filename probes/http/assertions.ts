@@ -1,7 +1,8 @@
 // Evaluates an http probe's assertions against one response; every verdict keeps the actual value it saw.
 import { JSONPath } from "jsonpath-plus";
-import { RE2JS } from "re2js";
+import { performance } from "node:perf_hooks";
 import type { AssertionResult } from "../../core/result/index.ts";
+import { matchWithin } from "./pattern-match.ts";
 import type { AssertionOp, HttpAssertion } from "./schema.ts";
 
 export interface ResponseFacts {
@@ -23,26 +24,33 @@ function jsonText(value: unknown): string | undefined {
   }
 }
 
-/** Shortens long strings so a 1 MiB body never lands in a result. */
-function forDisplay(value: unknown): unknown {
-  if (typeof value === "string") return value.length > ACTUAL_MAX ? `${value.slice(0, ACTUAL_MAX)}…` : value;
+/** Keeps no text as it is: replaces every secret in it (see `scrubber` in core/config/secrets.ts). */
+export type Scrub = (text: string) => string;
+
+/**
+ * Shortens long strings so a 1 MiB body never lands in a result. Secrets are scrubbed before the cut: a cut through
+ * one would leave a piece (the first 12 characters of a token echoed at offset 181) that no later scrub recognises.
+ */
+function forDisplay(value: unknown, scrub: Scrub): unknown {
+  const cut = (text: string) => {
+    const clean = scrub(text);
+    return clean.length > ACTUAL_MAX ? `${clean.slice(0, ACTUAL_MAX)}…` : clean;
+  };
+  if (typeof value === "string") return cut(value);
   if (value !== null && typeof value === "object") {
     const text = jsonText(value);
     if (text === undefined) return "(a value nested too deeply to show)";
-    return text.length > ACTUAL_MAX ? `${text.slice(0, ACTUAL_MAX)}…` : value;
+    return text.length > ACTUAL_MAX ? cut(text) : value;
   }
   return value;
 }
 
 /**
- * `matches` runs on RE2's linear-time engine: a pattern from the config cannot make a hostile 1 MiB body take
- * exponential time (and so stall every other probe of the process). Patterns are compiled once.
+ * JSON.parse's message without the piece of the body V8 quotes (its first ten characters or so): a cut the scrub
+ * cannot see through, so a body starting with a secret would leak its start.
  */
-const compiled = new Map<string, RE2JS>();
-export function compileMatcher(pattern: string): RE2JS {
-  let re = compiled.get(pattern);
-  if (!re) compiled.set(pattern, (re = RE2JS.compile(pattern)));
-  return re;
+function jsonError(error: Error): string {
+  return error.message.replace(/"[\s\S]*"(?:\.\.\.)?(?= is not valid JSON$)/, "the body");
 }
 
 function describe(a: HttpAssertion): string {
@@ -76,24 +84,45 @@ function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
       const has = Array.isArray(actual) ? actual.some((item) => item === target || String(item) === String(target)) : String(actual).includes(String(target));
       return op === "contains" ? has : !has;
     }
-    case "matches": {
-      if (actual === undefined) return false;
-      const text = typeof actual === "string" ? actual : jsonText(actual);
-      return text !== undefined && compileMatcher(String(target)).matcher(text).find();
-    }
+    case "matches":
+      // Decided in evaluateAssertions by `matchWithin`, off the main thread when it may be costly.
+      return false;
   }
+}
+
+/** What a `matches` assertion is matched against: a string as it is, anything else as its JSON text. */
+function matchText(actual: unknown): string | undefined {
+  if (actual === undefined) return undefined;
+  return typeof actual === "string" ? actual : jsonText(actual);
 }
 
 type Actual = { ok: true; value: unknown } | { ok: false; why: string };
 
-export function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts): AssertionResult[] {
+export interface EvaluateOptions {
+  /** Replaces the run's secrets in every actual value before it is cut to length. */
+  scrub?: Scrub;
+  /** What is left of the probe's timeout, ms: a `matches` not decided by then fails. Default: no bound. */
+  deadlineMs?: number;
+}
+
+/** The actual value of an assertion that could not be decided in time: the run fails, naming it. */
+export const UNDECIDED = "(not decided: matching took longer than the time left of the timeout)";
+
+/**
+ * Evaluates every assertion. `matches` runs within what is left of the probe's timeout, on a worker thread when the
+ * work may be costly (see pattern-match.ts), so no pattern can delay another probe or the API; its result says how
+ * long matching really took (`durationMs`).
+ */
+export async function evaluateAssertions(assertions: HttpAssertion[], response: ResponseFacts, options: EvaluateOptions = {}): Promise<AssertionResult[]> {
+  const scrub = options.scrub ?? ((text: string) => text);
+  const deadlineAt = performance.now() + (options.deadlineMs ?? Number.MAX_SAFE_INTEGER);
   let parsed: { ok: true; json: unknown } | { ok: false; why: string } | undefined;
   const json = () => {
     if (!parsed) {
       try {
         parsed = { ok: true, json: JSON.parse(response.body) };
       } catch (error) {
-        parsed = { ok: false, why: `body is not JSON (${(error as Error).message})` };
+        parsed = { ok: false, why: `body is not JSON (${jsonError(error as Error)})` };
       }
     }
     return parsed;
@@ -125,11 +154,29 @@ export function evaluateAssertions(assertions: HttpAssertion[], response: Respon
     ? assertions
     : [{ source: "status", op: "lt", target: 400 }, ...assertions];
 
-  return withDefault.map((a) => {
+  const results: AssertionResult[] = [];
+  for (const a of withDefault) {
     const description = describe(a) + (a === withDefault[0] && withDefault !== assertions ? " (default)" : "");
     const actual = actualOf(a);
-    if (!actual.ok) return { description, passed: false, actual: actual.why };
-    const passed = compare(a.op, actual.value, a.target);
-    return actual.value === undefined ? { description, passed } : { description, passed, actual: forDisplay(actual.value) };
-  });
+    if (!actual.ok) {
+      results.push({ description, passed: false, actual: scrub(actual.why) });
+      continue;
+    }
+    const shown = actual.value === undefined ? {} : { actual: forDisplay(actual.value, scrub) };
+    if (a.op === "matches") {
+      const text = matchText(actual.value);
+      if (text === undefined) {
+        results.push({ description, passed: false, ...shown });
+        continue;
+      }
+      const match = await matchWithin(String(a.target), text, Math.max(0, deadlineAt - performance.now()));
+      const durationMs = Math.round(match.ms * 1000) / 1000;
+      results.push(match.done
+        ? { description, passed: match.matched, ...shown, durationMs }
+        : { description, passed: false, actual: UNDECIDED, durationMs });
+      continue;
+    }
+    results.push({ description, passed: compare(a.op, actual.value, a.target), ...shown });
+  }
+  return results;
 }

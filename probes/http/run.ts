@@ -5,9 +5,10 @@ import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration.ts";
+import { scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
-import { evaluateAssertions } from "./assertions.ts";
+import { evaluateAssertions, UNDECIDED } from "./assertions.ts";
 import type { HttpProbe } from "./schema.ts";
 
 export interface HttpDeps extends ProbeDeps {
@@ -316,21 +317,28 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
         request = next;
         continue;
       }
-      return judge(probe, base, response, sum, redirects);
+      return await judge(probe, base, response, sum, redirects, secrets, probe.timeout - (performance.now() - start));
     }
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Turns a complete response into a verdict: assertions first, then the time thresholds. */
-function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number): ProbeResult {
-  const assertions = evaluateAssertions(probe.assertions, {
+/**
+ * Turns a complete response into a verdict: assertions first (within `leftMs`, what is left of the timeout), then
+ * the time thresholds. The run's `durationMs` includes the time the assertions took; `timings` are the network's.
+ */
+async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number, secrets: Set<string>, leftMs: number): Promise<ProbeResult> {
+  const evaluating = performance.now();
+  // Built on first use: most runs show no text to cut.
+  let scrub: ((text: string) => string) | undefined;
+  const assertions = await evaluateAssertions(probe.assertions, {
     status: response.status,
     header: (name) => response.message.headers[name],
     body: response.body.toString("utf8"),
     totalMs: timings.totalMs,
-  });
+  }, { scrub: (text) => (scrub ??= scrubber(secrets))(text), deadlineMs: leftMs });
+  const durationMs = round(timings.totalMs + (performance.now() - evaluating));
   const details = {
     status: response.status,
     bytes: response.body.length,
@@ -338,8 +346,12 @@ function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "r
     ...(redirects ? { redirects } : {}),
     ...(response.certificate ? { certificate: response.certificate } : {}),
   };
-  const verdict = { ...base, durationMs: timings.totalMs, http: details, assertions };
+  const verdict = { ...base, durationMs, http: details, assertions };
   const failedAssertion = assertions.find((a) => !a.passed);
+  if (failedAssertion?.actual === UNDECIDED) {
+    // An assertion, not a timeout: the target answered, and a retry on "network" would only match the same body again.
+    return { ...verdict, outcome: "fail", error: { category: "assertion", message: `${failedAssertion.description} not decided: matching was stopped at the ${formatDuration(probe.timeout)} timeout after ${Math.round(failedAssertion.durationMs ?? 0)} ms` } };
+  }
   if (failedAssertion) {
     const actual = "actual" in failedAssertion ? `, got ${JSON.stringify(failedAssertion.actual)}` : ", got nothing";
     return { ...verdict, outcome: "fail", error: { category: "assertion", message: `${failedAssertion.description}${actual}` } };

@@ -1,7 +1,7 @@
 // The `http` probe kind: one request (plus redirects) on a fresh connection, timed per phase, then asserted.
 import { z } from "zod";
 import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
-import { compileMatcher } from "./assertions.ts";
+import { compileMatcher } from "./pattern-match.ts";
 
 const OPS = ["eq", "neq", "lt", "lte", "gt", "gte", "contains", "notContains", "matches", "exists"] as const;
 export const AssertionOp = z.enum(OPS);

@@ -131,3 +131,12 @@ describe("SLOs: error budget and multi-window burn rates", () => {
     expect((await alerting.incidents.list({ status: "open", limit: 10 })).items.map((incident) => incident.kind)).toEqual(["burn-rate"]);
   });
 });
+
+describe("SLO targets", () => {
+  it("keeps the target the user wrote, without float noise (99.9 % is 0.999, not 0.9990000000000001)", async () => {
+    const { percentToFraction, objectivesFor } = await import("../../core/alerting/slo.ts");
+    expect([99.9, 99.99, 99.95, 95, 0.0000001].map(percentToFraction)).toEqual([0.999, 0.9999, 0.9995, 0.95, 1e-9]);
+    const objectives = objectivesFor({ id: "api", tags: [] }, [{ probes: ["api"], availability: 99.9, latency: { p95Ms: 200 }, window: 30 * 86_400_000 } as never]);
+    expect(objectives.map((objective) => objective.target)).toEqual([0.999, 0.95]);
+  });
+});

@@ -125,7 +125,8 @@ describe("alerting over the real store (dynalite)", () => {
     const { log, lines } = memoryLog();
     const down: SendResult = { ok: false, retryable: true, error: "HTTP 503" };
     const pager = recordingPager([down, down, down]);
-    const alerting = createAlerting({ config: config({ delivery: { backoff: "10s", maxBackoff: "1m" } }, { id: "retry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, log });
+    // random 1: no jitter taken off, so the schedule is the plain doubling.
+    const alerting = createAlerting({ config: config({ delivery: { backoff: "10s", maxBackoff: "1m" } }, { id: "retry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, random: () => 1, log });
     await alerting.onResult(result("us-east-1", "fail", T0, "retry"));
     await alerting.idle();
     expect(pager.calls).toBe(1);
@@ -146,21 +147,35 @@ describe("alerting over the real store (dynalite)", () => {
     expect(lines.filter((line) => line.message === "page not delivered, will retry")).toHaveLength(3);
   });
 
+  it("refuses an incident cursor edited into the right shape as bad_cursor, never a store error", async () => {
+    const store = createDynamoAlertStore({ doc: dynamo.doc, tableName: dynamo.tableName });
+    const cursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const edited = [
+      { status: "all" as const, cursor: cursor({ pk: "", sk: "", gsi1pk: "INCIDENTS", gsi1sk: "" }) },
+      { status: "all" as const, cursor: cursor({ pk: "RUN#x#y", sk: "2026#a", gsi1pk: "INCIDENTS", gsi1sk: "2026#a" }) },
+      { status: "all" as const, cursor: cursor({ pk: "INCIDENT#a", sk: "2026#a", gsi1pk: "INCIDENTS", gsi1sk: "2025#b" }) },
+      { status: "open" as const, probeId: "api-health", cursor: cursor({ pk: "INCIDENT#api-health", sk: "" }) },
+    ];
+    for (const query of edited) {
+      await expect(store.list({ ...query, limit: 10 }), JSON.stringify(query)).rejects.toMatchObject({ code: "bad_cursor" });
+    }
+  });
+
   it("drops a page that outlived expireAfter and logs it loudly", async () => {
     const store = createDynamoAlertStore({ doc: dynamo.doc, tableName: dynamo.tableName });
     const time = clock();
     const { log, lines } = memoryLog();
     const pager = recordingPager(Array.from({ length: 20 }, () => ({ ok: false as const, retryable: true, error: "HTTP 502" })));
-    const alerting = createAlerting({ config: config({ delivery: { expireAfter: "1m", backoff: "10s", maxBackoff: "20s" } }, { id: "expiry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, log });
+    const alerting = createAlerting({ config: config({ delivery: { expireAfter: "1m", backoff: "10s", maxBackoff: "20s" } }, { id: "expiry", alert: { severity: "critical", after: 1, recoverAfter: 1, quorum: 1 } }), store, pagers: { oncall: pager }, now: time.now, random: () => 1, log });
     await alerting.onResult(result("us-east-1", "fail", T0, "expiry"));
     await alerting.idle();
     for (let i = 0; i < 10; i++) {
       time.advance(20_000);
       await alerting.drainOutbox();
     }
-    const expired = lines.filter((line) => line.level === "error" && line.message === "PAGE EXPIRED UNDELIVERED");
+    const expired = lines.filter((line) => line.level === "error" && line.message === "PAGE EXPIRED, NO ATTEMPT CONFIRMED");
     expect(expired).toHaveLength(1);
-    expect(expired[0]!.fields).toMatchObject({ probe: "expiry", error: "HTTP 502" });
+    expect(expired[0]!.fields).toMatchObject({ probe: "expiry", error: "HTTP 502", note: expect.stringMatching(/^the channel confirmed none of \d+ tries; a try that got no answer/) });
     const item = await store.getOutboxItem(`${String(expired[0]!.fields!.page)}@oncall`);
     expect(item?.status).toBe("expired");
   });

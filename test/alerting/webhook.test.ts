@@ -75,7 +75,52 @@ describe("webhook channel against a local receiver", () => {
     await alerting.idle();
     await silent.close();
     const retry = lines.find((line) => line.message === "page not delivered, will retry");
-    expect(retry?.fields?.error).toBe("timed out after 200ms");
+    expect(retry?.fields?.error).toBe("timed out after 200ms (not confirmed: the receiver may have it)");
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it("spreads the retries of pages that failed together (backoff with jitter)", async () => {
+    receiver.failNext(100, 503);
+    const time = clock();
+    const { log, lines } = memoryLog();
+    const draws = [0, 0.999];
+    const alerting = createAlerting({
+      config: config({ channels: { a: { type: "webhook", url: `${receiver.url}/a` }, b: { type: "webhook", url: `${receiver.url}/b` } }, delivery: { backoff: "10s" } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: time.now, random: () => draws.shift() ?? 0.5, log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.idle();
+    const retryAts = lines.filter((line) => line.message === "page not delivered, will retry").map((line) => Date.parse(String(line.fields?.retryAt)) - T0);
+    // The first step is 10 s; equal jitter takes a random part of up to half of it off.
+    expect(retryAts.sort((x, y) => x - y)).toEqual([5_000, 9_995]);
+  });
+
+  it("pages a slow receiver at least once, every copy with the same keys, and says on expiry that no try was confirmed", async () => {
+    // The receiver gets each request but answers after the channel's timeout: every try arrives, none is confirmed.
+    receiver.answerAfter(600);
+    const time = clock();
+    const { log, lines } = memoryLog();
+    const alerting = createAlerting({
+      config: config({ channels: { hook: { type: "webhook", url: receiver.url, timeout: "150ms" } }, delivery: { expireAfter: "1m", backoff: "10s", maxBackoff: "20s" } }, fastPolicy),
+      store: createMemoryAlertStore(), env, now: time.now, random: () => 0.5, log,
+    });
+    await alerting.onResult(result("us-east-1", "fail", T0));
+    await alerting.idle();
+    for (let i = 0; i < 14; i++) {
+      time.advance(5_000);
+      await alerting.drainOutbox();
+    }
+    const copies = receiver.received.filter((copy) => (copy.body as { event?: string }).event === "open");
+    expect(copies.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(copies.map((copy) => (copy.body as { dedupKey: string }).dedupKey)).size).toBe(1);
+    expect(new Set(copies.map((copy) => copy.headers["idempotency-key"])).size).toBe(1);
+    expect(copies[0]!.headers["idempotency-key"]).toMatch(/api-health_down_.*open/);
+    const expired = lines.filter((line) => line.level === "error" && line.message.startsWith("PAGE EXPIRED"));
+    expect(expired.map((line) => line.message)).toEqual(["PAGE EXPIRED, NO ATTEMPT CONFIRMED"]);
+    expect(expired[0]!.fields).toMatchObject({
+      error: "timed out after 150ms (not confirmed: the receiver may have it)",
+      note: `the channel confirmed none of ${copies.length} tries; a try that got no answer (a timeout, a reset) may still have reached the receiver, which can drop copies by dedupKey`,
+    });
+    expect(lines.some((line) => line.message.includes("UNDELIVERED"))).toBe(false);
   });
 });

@@ -12,17 +12,15 @@ let dynamo: TestDynamo;
 let store: ResultStore;
 let app: Hono;
 const KEY = "key-for-tests";
-const bodies: string[] = [];
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-  const response = await app.request(path, { headers });
+async function get(path: string, headers: Record<string, string> = {}, from: Hono = app): Promise<{ status: number; body: any; text: string; headers: Headers; headerText: string }> {
+  const response = await from.request(path, { headers });
   const text = await response.text();
-  const headerText: string[] = [];
-  response.headers.forEach((value, name) => headerText.push(`${name}: ${value}`));
-  bodies.push(text, headerText.join("\n"));
+  const headerLines: string[] = [];
+  response.headers.forEach((value, name) => headerLines.push(`${name}: ${value}`));
   let body: unknown;
   try { body = JSON.parse(text); } catch { body = undefined; }
-  return { status: response.status, body, text, headers: response.headers };
+  return { status: response.status, body, text, headers: response.headers, headerText: headerLines.join("\n") };
 }
 
 beforeAll(async () => {
@@ -141,19 +139,81 @@ describe("results API", () => {
     expect((await get("/v1/drills/db-restore/runs", auth)).body).toEqual({ items: [] });
   });
 
+  it("answers 400, never 500, to a range that ends before it starts", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const from = new Date(STATUS_NOW).toISOString();
+    const to = new Date(STATUS_NOW - 60 * 60_000).toISOString();
+    for (const region of ["", "&region=us-east-1"]) {
+      const res = await get(`/v1/probes/healthy/results?from=${from}&to=${to}${region}`, auth);
+      expect(res).toMatchObject({ status: 400, body: { error: { code: "bad_request" } } });
+      expect(res.body.error.message).toContain("from");
+    }
+    // The same instant at both ends is a valid (one-instant) range.
+    expect((await get(`/v1/probes/healthy/results?from=${from}&to=${from}`, auth)).status).toBe(200);
+  });
+
+  it("answers 400, never 500, to a cursor edited into the right shape", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const cursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const pk = "RUN#healthy#us-east-1";
+    const gsi1pk = "RUN#healthy";
+    const from = new Date(STATUS_NOW - 10 * 60_000).toISOString();
+    const edited = [
+      [`region=us-east-1&cursor=${cursor({ pk, sk: "" })}`],
+      [`region=us-east-1&cursor=${cursor({ pk, sk: "zzzz" })}&from=${from}`],
+      [`region=us-east-1&cursor=${cursor({ pk, sk: "0000" })}&from=${from}`],
+      [`cursor=${cursor({ pk: "", sk: "", gsi1pk, gsi1sk: "" })}`],
+      [`cursor=${cursor({ pk: "x", sk: "y", gsi1pk, gsi1sk: "9999" })}&from=${from}`],
+      [`cursor=${cursor({ pk: "RUN#slow#us-east-1", sk: "2020-01-01T00:00:00.000Z", gsi1pk, gsi1sk: "2020-01-01T00:00:00.000Z#us-east-1" })}`],
+      [`cursor=${cursor({ pk, sk: "a".repeat(1100), gsi1pk, gsi1sk: "2026" })}`],
+      [`cursor=${cursor({ pk, sk: "garbage", gsi1pk, gsi1sk: `${new Date(STATUS_NOW - 60_000).toISOString()}#us-east-1` })}`],
+    ];
+    for (const [query] of edited) {
+      const res = await get(`/v1/probes/healthy/results?${query}`, auth);
+      expect({ query, status: res.status, code: res.body?.error?.code }).toEqual({ query, status: 400, code: "bad_cursor" });
+    }
+  });
+
+  it("answers every odd request a client can make with a JSON error below 500", async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const paths = [
+      "/v1/probes/%E0%A4%A/results", "/v1/probes/healthy/results?from=%E0%A4%A", "/v1/probes/healthy/results?cursor=%00",
+      "/v1/probes/healthy/results?limit=1e400", "/v1/probes/healthy/results?limit=-0", "/v1/probes/healthy/results?to=9999-99-99T00:00:00Z",
+      "/v1/probes/healthy/results?from=2026-01-01T00:00:00Z&from=2027-01-01T00:00:00Z", "/v1/probes/healthy/results?region=%00",
+      `/v1/probes/healthy/results?cursor=${Buffer.from("[]").toString("base64url")}`, `/v1/probes/healthy/results?cursor=${Buffer.from("null").toString("base64url")}`,
+      `/v1/probes/healthy/results?region=us-east-1&cursor=${Buffer.from(JSON.stringify({ pk: "RUN#healthy#us-east-1", sk: 5 })).toString("base64url")}`,
+      "/v1/incidents?limit=0", "/v1/incidents?status=%FF", "/v1/incidents?cursor=%E0%A4%A", `/v1/incidents?cursor=${"A".repeat(3000)}`,
+      "/v1/probes/healthy/uptime?window=0d", "/v1/probes/healthy/uptime?window=99999999999999999999d", "/v1/probes/healthy/uptime?region=%00",
+    ];
+    for (const path of paths) {
+      const res = await get(path, auth);
+      expect({ path, status: res.status < 500, error: res.status === 200 || typeof res.body?.error?.code === "string" }).toEqual({ path, status: true, error: true });
+    }
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     expect(await get("/v2/nothing")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
   });
 
   it("never shows a header value, a secret or URL userinfo in any response", async () => {
+    // Every endpoint, public and private, with and without the alerting view: this test asks for each itself.
     const auth = { authorization: `Bearer ${KEY}` };
-    await get("/", {});
-    await get("/v1/probes/broken/results?limit=50", auth);
-    await get("/v1/incidents");
-    expect(bodies.length).toBeGreaterThan(20);
-    for (const body of bodies) {
-      expect(body).not.toContain(SECRET);
-      expect(body).not.toContain("user:pw@");
+    const withAlerting = createApp({
+      store, probes: STATUS_PROBES, apiKeys: [KEY], secrets: [SECRET], alerting: fakeAlerting(ALERTING_SCENARIO),
+      incidents: fakeIncidents([OPEN_INCIDENT, MAINTENANCE_INCIDENT]), now: () => STATUS_NOW, statusCacheMs: 0,
+    });
+    const paths = [
+      "/", "/healthz", "/v1/status", "/v1/incidents", "/v1/incidents?status=open", "/v1/openapi.json",
+      ...STATUS_PROBES.flatMap((probe) => [`/v1/probes/${probe.id}/uptime`, `/v1/probes/${probe.id}/results?limit=500`]),
+    ];
+    const responses = [];
+    for (const from of [app, withAlerting]) for (const path of paths) responses.push(await get(path, auth, from));
+    expect(responses.filter((res) => res.status === 200)).toHaveLength(responses.length);
+    for (const res of responses) {
+      for (const text of [res.text, res.headerText]) {
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain("user:pw@");
+      }
     }
   });
 });
@@ -164,9 +224,7 @@ describe("results API with maintenance windows and SLOs", () => {
     now: () => STATUS_NOW, statusCacheMs: 0,
   });
   const json = async (alertingApp: Hono, path: string) => {
-    const text = await (await alertingApp.request(path)).text();
-    bodies.push(text);
-    return JSON.parse(text);
+    return JSON.parse(await (await alertingApp.request(path)).text());
   };
 
   it("shows a probe in a window as maintenance with its reason, and leaves it out of the overall state", async () => {

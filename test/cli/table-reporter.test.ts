@@ -45,4 +45,23 @@ describe("table reporter", () => {
     const pass = { ...failed, outcome: "pass" as const, error: undefined };
     expect(formatSummary([pass, pass, failed], 1234, painter({}, {}))).toBe("\n2 passed, 1 failed in 1.23 s");
   });
+
+  it("escapes control characters in whatever it prints, even from a result no runner cleaned", () => {
+    const hostile: ProbeResult = {
+      ...failed,
+      error: { category: "tls", message: "certificate does not match: evil\u001b]0;pwned\u0007\u001b[2J\r\n✓ pass      forged\u009b" },
+      browser: { ttfbMs: null, fcpMs: null, lcpMs: null, domContentLoadedMs: null, loadMs: null, ttiMs: null, tbtMs: null, cls: null, jsErrors: [], failedRequests: [], screenshot: "/tmp/x\u001b[2J.png" },
+    };
+    const text = formatResult(hostile, painter({ isTTY: false }, {}), 8);
+    expect(text).toContain("evil\\x1b]0;pwned\\x07\\x1b[2J\\r\\n✓ pass      forged\\x9b");
+    expect(text).toContain("/tmp/x\\x1b[2J.png");
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text.split("\n").some((line) => line.startsWith("✓"))).toBe(false);
+  });
+
+  it("shows the time spent matching patterns when it reaches a millisecond", () => {
+    const slow: ProbeResult = { ...failed, assertions: [{ description: "body matches \"x\"", passed: true, durationMs: 412.3 }] };
+    expect(formatResult(slow, painter({ isTTY: false }, {}), 8)).toContain("download 0.3 · matching 412");
+    expect(formatResult(failed, painter({ isTTY: false }, {}), 8)).not.toContain("matching");
+  });
 });

@@ -69,6 +69,14 @@ describe("vigie validate", () => {
     );
   });
 
+  it("accepts a browser probe whose short timeout leaves no room for the default quiet window, and warns which it used", async () => {
+    const short = writeConfig("short.json", { project: "acme", probes: [{ id: "page", kind: "browser", url: "https://acme.dev", timeout: "3s" }] });
+    const { code, stdout, stderr } = await cli(["validate", "--config", short]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^config is valid/);
+    expect(stderr).toBe("warning: probes[0].quietWindow: not set, and the 5s default does not fit in the 3s timeout: 1.5s is used (half the timeout); set it to choose\n");
+  });
+
   it("says when there is no config", async () => {
     const { code, stderr } = await cli(["validate"]);
     expect(code).toBe(2);

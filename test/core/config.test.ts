@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -123,5 +124,26 @@ describe("config", () => {
     expect(!broken.ok && broken.problems[0]?.message).toMatch(/^cannot read broken\.json: /);
     const missing = await loadConfig(path.join(dir, "absent.ts"), Config);
     expect(!missing.ok && missing.problems[0]?.message).toMatch(/not found$/);
+  });
+
+  it("gives up on a TypeScript config that never finishes loading, naming the file", async () => {
+    const ts = file("never.config.ts", "await new Promise(() => {});\nexport default { project: \"acme\" };\n");
+    const loaded = await loadConfig(ts, Config, { timeoutMs: 300 });
+    expect(loaded.ok).toBe(false);
+    expect(!loaded.ok && loaded.problems).toEqual([
+      { path: "", message: `never.config.ts did not finish loading within 0.3s (does it await something that never settles?): ${ts}` },
+    ]);
+  });
+});
+
+describe("vigie validate on a config that never settles", () => {
+  it("exits 2 with a message naming the file, not 13 with nothing", async () => {
+    const ts = file("hangs.config.ts", "await new Promise(() => {});\nexport default {};\n");
+    const bin = path.resolve("bin/vigie.js");
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, "validate", "--config", ts], { env: { ...process.env, VIGIE_CONFIG_TIMEOUT: "500ms" } }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }));
+    });
+    expect(run).toEqual({ code: 2, stderr: `config: hangs.config.ts did not finish loading within 0.5s (does it await something that never settles?): ${ts}\n` });
   });
 });

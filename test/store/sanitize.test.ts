@@ -29,4 +29,17 @@ describe("sanitizing results", () => {
     expect(clean).toContain("https://api.dev/x?token=…&b=…");
     expect(clean).toContain("[redacted]");
   });
+
+  it("scrubs JSON-escaped forms of a secret and makes control characters visible, for records written before runners did", () => {
+    const secret = "Bearer Sup3rS3cret/Tok+en=42";
+    const result = makeResult({
+      probeId: "a", startedAt: "2025-03-10T00:00:00.000Z", outcome: "fail",
+      error: { category: "assertion", message: 'body contains "x", got "{\\"auth\\":\\"Bearer Sup3rS3cret\\\\/Tok+en=42\\"}" \u001b[2J\u009b' },
+    });
+    const clean = sanitizeResult(result, [secret]);
+    expect(clean.error!.message).not.toContain("Sup3rS3cret");
+    expect(clean.error!.message).toContain("[redacted]");
+    expect(clean.error!.message).toContain("\\x1b[2J\\x9b");
+    expect(clean.error!.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
 });

@@ -51,7 +51,8 @@ export function createWebhookPager(channel: WebhookChannel, deps: WebhookDeps): 
     async send(page): Promise<SendResult> {
       const secrets = new Set<string>();
       const url = resolveEnv(channel.url, deps.env, secrets);
-      const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "vigie-alerting" };
+      // Every try of one page carries the same key: a receiver can drop the copies an unconfirmed try leads to.
+      const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "vigie-alerting", "idempotency-key": page.id };
       const missing = url.ok ? [] : [...url.missing];
       for (const [name, template] of Object.entries(channel.headers ?? {})) {
         const value = resolveEnv(template, deps.env, secrets);
@@ -73,7 +74,7 @@ export function createWebhookPager(channel: WebhookChannel, deps: WebhookDeps): 
         return { ok: false, retryable, error: `HTTP ${response.status}` };
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const reason = (error as Error).name === "TimeoutError" ? `timed out after ${channel.timeout}ms` : `${(error as Error).message}${cause?.code ? ` (${cause.code})` : cause?.message ? ` (${cause.message})` : ""}`;
+        const reason = (error as Error).name === "TimeoutError" ? `timed out after ${channel.timeout}ms (not confirmed: the receiver may have it)` : `${(error as Error).message}${cause?.code ? ` (${cause.code})` : cause?.message ? ` (${cause.message})` : ""}`;
         return { ok: false, retryable: true, error: redact(reason, secrets) };
       }
     },

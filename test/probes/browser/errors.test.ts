@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyNavigationError } from "../../../probes/browser/errors.ts";
+import { scrubber } from "../../../core/config/secrets.ts";
+import { capped, classifyNavigationError, firstLine, MAX_TEXT } from "../../../probes/browser/errors.ts";
 
 const context = { url: "https://shop.acme.dev/cart?token=abc", timeout: 30_000, pending: [], browserGone: false };
 const thrown = (message: string, name = "Error") => Object.assign(new Error(message), { name });
@@ -32,5 +33,26 @@ describe("classifyNavigationError", () => {
   it("never repeats the URL's query in the message", () => {
     const error = classifyNavigationError(thrown("page.goto: something odd at https://shop.acme.dev/cart?token=abc"), context);
     expect(error.message).not.toContain("token=abc");
+  });
+});
+
+describe("text a page wrote", () => {
+  it("keeps a pending URL's percent-encoded escapes encoded, so the message carries no control character", () => {
+    const pending = ["http://evil.example/%1B%5D0;pwned%07%1B%5B2J%0D%0A%E2%9C%93%20pass%C2%9B"];
+    const error = classifyNavigationError(thrown("page.goto: Timeout 30000ms exceeded.", "TimeoutError"), { ...context, pending });
+    expect(error.message).toContain("http://evil.example/%1B]0;pwned%07%1B[2J%0D%0A✓ pass%C2%9B");
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  it("scrubs a secret before cutting a text at MAX_TEXT, wherever the cut falls", () => {
+    const secret = "Sup3rS3cret/Tok+en=42";
+    const scrub = scrubber([secret]);
+    for (const offset of [MAX_TEXT - 20, MAX_TEXT - 5, MAX_TEXT - 1]) {
+      const text = `${"x".repeat(offset)}${secret}${"y".repeat(100)}`;
+      expect(capped(text, scrub)).not.toContain(secret.slice(0, 4));
+      expect(firstLine(`Error: ${text}\ncall log`, scrub)).not.toContain(secret.slice(0, 4));
+      const message = classifyNavigationError(thrown(`page.goto: ${text}`), { ...context, scrub }).message;
+      expect(message).not.toContain(secret.slice(0, 4));
+    }
   });
 });

@@ -52,6 +52,14 @@ describe("browser probe, page load", () => {
     expect(b.screenshot).toBeUndefined();
   });
 
+  it("fits the default quiet window to a short timeout and says in the result which it used", async () => {
+    const short = BrowserProbe.parse({ id: "page", kind: "browser", url: server.url("/"), timeout: "2s" });
+    const result = await runOnce(short, deps);
+    expect(result.outcome).toBe("pass");
+    expect(result.browser).toMatchObject({ quietWindowMs: 1_000, ttiMs: expect.any(Number) });
+    expect((await runOnce(probe({ url: server.url("/") }), deps)).browser?.quietWindowMs).toBe(300);
+  });
+
   it("puts TTI at the end of a 300 ms main-thread block after load, within 50 ms", async () => {
     const before = server.marks.length;
     const result = await runOnce(probe({ url: server.url("/block"), quietWindow: "500ms" }), deps);
@@ -122,6 +130,14 @@ describe("browser probe, failures", () => {
     expect(result.browser!.loadMs).toBeNull();
     expect(existsSync(result.browser!.screenshot!)).toBe(true);
     expect(path.dirname(result.browser!.screenshot!)).toBe(artifactsDir);
+  });
+
+  it("names a pending request whose URL holds terminal escapes without decoding them into control characters", async () => {
+    const result = await runOnce(probe({ url: server.url("/never-hostile"), timeout: "1s", quietWindow: "0" }), deps);
+    expect(result.error?.category).toBe("timeout");
+    expect(result.error?.message).toContain("/hang/%1B]0;pwned%07%1B[2J%0D%0A✓ pass%C2%9B2J");
+    expect(JSON.stringify(result)).not.toMatch(/\\u00(0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])/);
+    expect(result.error?.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 
   it("honours the timeout within 1 s when the document itself never arrives", async () => {
@@ -261,6 +277,16 @@ describe("browser probe, secrets", () => {
     const echoed = await runOnce(probe({ url: server.url("/echo-secret"), headers }), deps);
     expect(echoed.browser!.jsErrors).toEqual(["Error: token was [redacted]"]);
     expect(JSON.stringify(echoed)).not.toContain("s3cret-token");
+  });
+
+  it("scrubs a secret a page echoes across the 500-character cut of its text", async () => {
+    const headers = { authorization: "Bearer ${env:SITE_TOKEN}" };
+    // "Error: " and 480–496 x's put the token's start just before the cut.
+    for (const at of [480, 490]) {
+      const echoed = await runOnce(probe({ url: server.url(`/echo-secret-late?at=${at}`), headers, quietWindow: "0" }), deps);
+      expect(echoed.browser!.jsErrors).toHaveLength(1);
+      expect(JSON.stringify(echoed), `at ${at}`).not.toContain("s3cr");
+    }
   });
 
   it("fails with category internal when a variable is not set", async () => {

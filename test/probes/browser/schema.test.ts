@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BrowserProbe } from "../../../probes/browser/index.ts";
+import { BrowserProbe, quietWindowOf } from "../../../probes/browser/index.ts";
 import { ProbeConfig } from "../../../probes/index.ts";
 
 const minimal = { id: "home", kind: "browser", url: "https://acme.dev" } as const;
@@ -14,7 +14,6 @@ describe("BrowserProbe", () => {
     expect(probe).toMatchObject({
       every: 300_000,
       timeout: 60_000,
-      quietWindow: 5_000,
       viewport: { width: 1280, height: 720 },
       headers: {},
       thresholds: { loadMs: { degraded: 3000, fail: 10000 }, ttiMs: { degraded: 5000, fail: 15000 } },
@@ -24,6 +23,19 @@ describe("BrowserProbe", () => {
   it("keeps the default load and TTI limits when only another metric is limited", () => {
     const probe = BrowserProbe.parse({ ...minimal, thresholds: { lcpMs: { degraded: 2500, fail: 4000 } } });
     expect(probe.thresholds).toMatchObject({ loadMs: { degraded: 3000 }, ttiMs: { fail: 15000 }, lcpMs: { degraded: 2500, fail: 4000 } });
+  });
+
+  it("uses Lighthouse's 5 s quiet window by default", () => {
+    expect(quietWindowOf(BrowserProbe.parse(minimal))).toBe(5_000);
+  });
+
+  it("fits the default quiet window to a short timeout instead of rejecting a field the user never wrote", () => {
+    expect(messages({ ...minimal, timeout: "3s" })).toEqual([]);
+    expect(quietWindowOf(BrowserProbe.parse({ ...minimal, timeout: "3s" }))).toBe(1_500);
+    expect(quietWindowOf(BrowserProbe.parse({ ...minimal, timeout: "10s" }))).toBe(5_000);
+    // What the user wrote is kept, and is still an error when it cannot fit.
+    expect(quietWindowOf(BrowserProbe.parse({ ...minimal, timeout: "3s", quietWindow: "2s" }))).toBe(2_000);
+    expect(messages({ ...minimal, timeout: "3s", quietWindow: "5s" })).toEqual(['quietWindow: must be shorter than timeout (3s), or "0" to skip it']);
   });
 
   it("reads \"0\" and \"off\" as no quiet window", () => {
