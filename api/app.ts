@@ -59,7 +59,7 @@ export function acceptsGzip(header: string | undefined): boolean {
 }
 
 /** One rendering of the page, kept with its model: the HTML, its gzip and their entity tags. */
-interface PageRendering { html: string; gzip: Uint8Array<ArrayBuffer>; tag: string; gzipTag: string }
+interface PageRendering { html: Uint8Array<ArrayBuffer>; gzip: Uint8Array<ArrayBuffer>; tag: string; gzipTag: string }
 
 const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("base64url")}"`;
 
@@ -103,7 +103,8 @@ export function createApp(deps: ApiDeps): Hono {
   const now = deps.now ?? Date.now;
   const secrets = deps.secrets ?? [];
   const probes = new Map(deps.probes.map((probe) => [probe.id, probe]));
-  const status = createStatusReader({ ...deps, now, cacheMs: deps.statusCacheMs ?? 5_000 });
+  const statusCacheMs = deps.statusCacheMs ?? 5_000;
+  const status = createStatusReader({ ...deps, now, cacheMs: statusCacheMs });
   // The public model is scrubbed once more (error messages come from targets), and its renderings are kept with
   // it, so a cached model costs no more than sending bytes.
   const renderings = new WeakMap<StatusModel, {
@@ -156,26 +157,34 @@ export function createApp(deps: ApiDeps): Hono {
   const outagesOf = (rendered: Awaited<ReturnType<typeof publicStatus>>) =>
     (rendered.outages ??= publicOutages([...rendered.model.openIncidents, ...rendered.model.recentIncidents], rendered.model.probes, Date.parse(rendered.model.generatedAt), publicIncidents));
 
+  // The newest finished rendering of each variant: while a newer model renders, requests get this one (as the
+  // reader serves its cached model while refreshing), so only the very first request waits for a rendering.
+  // Without a model cache (statusCacheMs 0) every request waits for its own, fresh one.
+  const latestPage: Partial<Record<"live" | "paused", PageRendering>> = {};
   app.get("/", async (c) => {
     const rendered = await publicStatus();
     const variant = c.req.query("refresh") === "0" ? "paused" : "live";
     rendered.pages ??= {};
-    rendered.pages[variant] ??= (async () => {
+    const pending = rendered.pages[variant] ??= (async () => {
       const html = await renderStatusPage(rendered.model, { title, refreshSeconds: variant === "paused" ? 0 : 30, publicIncidents });
       const tag = entityTag(html);
-      return { html, gzip: new Uint8Array(await gzipAsync(html)), tag, gzipTag: `${tag.slice(0, -1)}-gzip"` };
+      // Kept as bytes in both encodings: at 500 probes the page is megabytes, not worth encoding per request.
+      const page = { html: new TextEncoder().encode(html), gzip: new Uint8Array(await gzipAsync(html)), tag, gzipTag: `${tag.slice(0, -1)}-gzip"` };
+      latestPage[variant] = page;
+      return page;
     })();
-    const page = await rendered.pages[variant];
+    pending.catch(() => {});
+    const page = (statusCacheMs > 0 ? latestPage[variant] : undefined) ?? await pending;
     c.header("Cache-Control", PUBLIC_CACHE);
     c.header("Vary", "Accept-Encoding");
+    c.header("Content-Type", "text/html; charset=UTF-8");
     if (acceptsGzip(c.req.header("Accept-Encoding"))) {
       c.header("ETag", page.gzipTag);
       c.header("Content-Encoding", "gzip");
-      c.header("Content-Type", "text/html; charset=UTF-8");
       return c.body(page.gzip);
     }
     c.header("ETag", page.tag);
-    return c.html(page.html);
+    return c.body(page.html);
   });
 
   const feedInput = async (c: Context) => {

@@ -4,6 +4,7 @@
 // and shows a square whose glyph repeats its colour (✕ outage, ! degraded, ⚙ maintenance, an empty outline for no
 // data); opening it shows the runs and the public outages of that day. All days share one name, so opening one
 // closes the other. The markup is terse on purpose: it is 90 × the number of probes, the bulk of the page.
+import { raw } from "hono/html";
 import type { FC } from "hono/jsx";
 import type { DayBucket } from "../status-model.ts";
 import type { Outage } from "./outages.ts";
@@ -46,40 +47,41 @@ function outagesOn(day: string, outages: readonly Outage[], now: number): Outage
   return outages.filter((o) => Date.parse(o.startedAt) < end && (o.resolvedAt ? Date.parse(o.resolvedAt) : now) >= start);
 }
 
-const DayDetail: FC<{ day: DayBucket; outages: Outage[] }> = ({ day, outages }) => {
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ESCAPES[c]!);
+const time = (iso: string, text: string) => `<time datetime="${iso}">${text}</time>`;
+
+/** What opening a day shows: its date, uptime, checks and its public outages. */
+function dayDetail(day: DayBucket, outages: readonly Outage[]): string {
   const parts = [longDate(day.date)];
   if (day.runs === 0) parts.push(day.maintenance > 0 ? `only ${plural(day.maintenance, "check")} in maintenance` : "no checks");
   else {
     parts.push(`${percent(day.uptime)} up`, `${plural(day.runs, "check")}: ${day.fail} failed, ${day.degraded} degraded (${percent(day.degraded / day.runs)})`);
     if (day.maintenance > 0) parts.push(`${plural(day.maintenance, "check")} in maintenance, not counted`);
   }
-  return (
-    <div>
-      {parts.join(" · ")}
-      {outages.map((o) => (
-        <>
-          <br />
-          {o.resolvedAt
-            ? <>{capital(o.symptom)} from <time datetime={o.startedAt}>{clock(o.startedAt)}</time> to <time datetime={o.resolvedAt}>{clock(o.resolvedAt)} UTC</time> ({duration(o.durationMs, true)})</>
-            : <>{capital(o.symptom)} since <time datetime={o.startedAt}>{clock(o.startedAt)} UTC</time></>}
-        </>
-      ))}
-    </div>
-  );
-};
+  let html = parts.join(" · ");
+  for (const o of outages) {
+    html += o.resolvedAt
+      ? `<br>${capital(o.symptom)} from ${time(o.startedAt, clock(o.startedAt))} to ${time(o.resolvedAt, `${clock(o.resolvedAt)} UTC`)} (${duration(o.durationMs, true)})`
+      : `<br>${capital(o.symptom)} since ${time(o.startedAt, `${clock(o.startedAt)} UTC`)}`;
+  }
+  return html;
+}
 
-export const DayGrid: FC<{ name: string; days: readonly DayBucket[]; outages: readonly Outage[]; now: number }> = ({ name, days, outages, now }) => (
-  <>
-    <ol class="days" aria-label={`${name}, last ${days.length} days`}>
-      {days.map((day) => (
-        <li>
-          <details name="d" class={LETTER[dayLevel(day)]}>
-            <summary><span>{dayName(day)}</span></summary>
-            <DayDetail day={day} outages={outagesOn(day.date, outages, now)} />
-          </details>
-        </li>
-      ))}
-    </ol>
-    <p class="axis muted" aria-hidden="true"><span>{days.length} days ago</span><span>Today</span></p>
-  </>
-);
+/**
+ * The grid as HTML, built as a string: it is most of the page (90 days × probes), and string building renders 500
+ * probes about ten times faster than JSX elements would. Every value in it is ours (dates, counts, fixed words)
+ * but the probe name, which is escaped.
+ */
+export function dayGridHtml(name: string, days: readonly DayBucket[], outages: readonly Outage[], now: number): string {
+  let html = `<ol class="days" aria-label="${escape(`${name}, last ${days.length} days`)}">`;
+  for (const day of days) {
+    const letter = LETTER[dayLevel(day)];
+    // Up is the stylesheet's default: most days are, so they carry no class.
+    html += `<li><details name="d"${letter === "u" ? "" : ` class="${letter}"`}><summary><span>${dayName(day)}</span></summary><div>${dayDetail(day, outagesOn(day.date, outages, now))}</div></details></li>`;
+  }
+  return `${html}</ol><p class="axis muted" aria-hidden="true"><span>${days.length} days ago</span><span>Today</span></p>`;
+}
+
+export const DayGrid: FC<{ name: string; days: readonly DayBucket[]; outages: readonly Outage[]; now: number }> = ({ name, days, outages, now }) =>
+  raw(dayGridHtml(name, days, outages, now));

@@ -32,6 +32,7 @@ export const REFRESH_SCRIPT = `(() => {
         const active = document.activeElement;
         const focused = focusables().indexOf(active);
         const open = [...document.querySelectorAll("details")].map((details) => details.open);
+        const { scrollX, scrollY } = window;
         for (const id of parts) {
           const next = fresh.getElementById(id)?.innerHTML;
           const here = document.getElementById(id);
@@ -41,6 +42,8 @@ export const REFRESH_SCRIPT = `(() => {
         }
         document.querySelectorAll("details").forEach((details, i) => { if (open[i] && !details.open) details.open = true; });
         if (focused >= 0 && !active.isConnected) focusables()[focused]?.focus({ preventScroll: true });
+        // Replacing a section can move the browser's scroll anchor: put the visitor back where they were.
+        if (window.scrollX !== scrollX || window.scrollY !== scrollY) window.scrollTo(scrollX, scrollY);
         local();
       }
     } catch {}
