@@ -5,6 +5,7 @@ import { affectedNow } from "../../api/status-page/outages.ts";
 import { duration } from "../../api/status-page/words.ts";
 import type { Incident } from "../../core/result/index.ts";
 import type { DayBucket, ProbeStatus } from "../../api/index.ts";
+import { Config } from "../../index.ts";
 
 const NOW = Date.parse("2025-03-10T12:30:00Z");
 const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();
@@ -69,6 +70,18 @@ describe("public outages", () => {
       { probeId: "orders", name: "Orders API", level: "down", symptom: "not responding", regions: 2, of: 2, forMs: 7 * 60_000 },
       { probeId: "search", name: "Search API", level: "degraded", symptom: "slow", regions: 1, of: 2 },
     ]);
+  });
+});
+
+describe("config statusPage.incidents", () => {
+  const config = (statusPage: unknown) => Config.safeParse({ project: "acme", statusPage });
+
+  it("takes the incident kinds to show publicly, and names a kind it does not know", () => {
+    expect(config({ incidents: ["down", "degraded", "burn-rate"] }).data?.statusPage?.incidents).toEqual(["down", "degraded", "burn-rate"]);
+    expect(config(undefined).data?.statusPage).toBeUndefined();
+    const bad = config({ incidents: ["down", "outage"] });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((issue) => issue.path.join("."))).toEqual(["statusPage.incidents.1"]);
   });
 });
 

@@ -69,6 +69,20 @@ describe("feeds", () => {
   });
 });
 
+describe("public incident kinds", () => {
+  it("leaves burn-rate incidents off the page and feeds unless publicIncidents names them", async () => {
+    const burn = { id: "inc-burn", probeId: "healthy", kind: "burn-rate" as const, severity: "low" as const, regions: ["us-east-1"], startedAt: new Date(STATUS_NOW - 600_000).toISOString() };
+    const titles = async (publicIncidents?: Array<"down" | "degraded" | "burn-rate">) => {
+      const withBurn = createApp({ store, probes: STATUS_PROBES, apiKeys: [], incidents: fakeIncidents([burn]), title: "Acme", now: () => STATUS_NOW, ...(publicIncidents ? { publicIncidents } : {}) });
+      const feed = await (await withBurn.request("/feed.json")).json() as { items: Array<{ title: string }> };
+      const page = await (await withBurn.request("/")).text();
+      return { feed: feed.items.map((item) => item.title), page: page.includes("Ongoing incidents") };
+    };
+    expect(await titles()).toEqual({ feed: [], page: false });
+    expect(await titles(["down", "degraded", "burn-rate"])).toEqual({ feed: ["Checkout API: elevated errors (ongoing)"], page: true });
+  });
+});
+
 describe("page weight", () => {
   it("stays under 2 KB gzipped per probe with 90 days of varied history", async () => {
     const days = (seed: number): DayBucket[] => Array.from({ length: 90 }, (_, i) => {
