@@ -44,5 +44,6 @@ ol.days{list-style:none;margin:.5rem 0 .25rem;padding:0;display:grid;grid-templa
 .days .n summary::before{background:none;border:1px dashed var(--empty)}
 .days details[open] summary::before{box-shadow:0 0 0 2px var(--bg),0 0 0 4px var(--fg)}
 .days details>div{position:absolute;left:0;right:0;top:100%;z-index:1;margin-top:.25rem;padding:.5rem .75rem;background:var(--bg);border:2px solid var(--fg);border-radius:.5rem;font-size:.875rem}
+@media (forced-colors:active){.days details[name] summary::before{forced-color-adjust:none;background:CanvasText;border-color:CanvasText;color:Canvas}.days details.n[name] summary::before{background:none}}
 @media (max-width:30rem){header,main,footer{padding:.75rem}.probe{padding:.5rem}}
 `;

@@ -69,6 +69,18 @@ describe("feeds", () => {
   });
 });
 
+describe("refresh without script", () => {
+  it("reloads through a <noscript> refresh the first link turns off, and has no refresh a script could not pause", async () => {
+    const live = await (await app.request("/")).text();
+    expect(live.match(/http-equiv="refresh"/g)).toHaveLength(1);
+    expect(live).toContain('<noscript><meta http-equiv="refresh" content="30"/></noscript>');
+    expect(live.slice(live.indexOf("<a "))).toMatch(/^<a href="\?refresh=0">Pause auto-refresh<\/a>/);
+    const paused = await (await app.request("/?refresh=0")).text();
+    expect(paused).not.toContain("http-equiv");
+    expect(paused).toContain('data-refresh="0"');
+  });
+});
+
 describe("public incident kinds", () => {
   it("leaves burn-rate incidents off the page and feeds unless publicIncidents names them", async () => {
     const burn = { id: "inc-burn", probeId: "healthy", kind: "burn-rate" as const, severity: "low" as const, regions: ["us-east-1"], startedAt: new Date(STATUS_NOW - 600_000).toISOString() };
