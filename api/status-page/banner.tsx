@@ -5,8 +5,9 @@ import { STATE_LABEL } from "./labels.ts";
 import { sentenceOf, type Affected } from "./outages.ts";
 import { duration } from "./words.ts";
 
-/** "Orders API is not responding in 2 of 2 regions · for 8 min". */
+/** "Orders API is not responding in 2 of 2 regions · for 8 min"; "Orders API is recovering (not responding for 8 min)". */
 export function affectedLine(affected: Affected): string {
+  if (affected.recovering) return `${affected.name} is recovering (${affected.symptom}${affected.forMs !== undefined ? ` for ${duration(affected.forMs)}` : ""})`;
   const where = affected.of > 1 && affected.regions > 0 ? ` in ${affected.regions} of ${affected.of} regions` : "";
   const since = affected.forMs !== undefined ? ` · for ${duration(affected.forMs)}` : "";
   return `${affected.name} ${sentenceOf(affected.symptom)}${where}${since}`;

@@ -49,7 +49,7 @@ function outagesOn(day: string, outages: readonly Outage[], now: number): Outage
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ESCAPES[c]!);
-const time = (iso: string, text: string) => `<time datetime="${iso}">${text}</time>`;
+const time = (iso: string, text: string) => `<time datetime="${escape(iso)}">${text}</time>`;
 
 /** What opening a day shows: its date, uptime, checks and its public outages. */
 function dayDetail(day: DayBucket, outages: readonly Outage[]): string {

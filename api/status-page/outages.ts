@@ -133,6 +133,8 @@ export interface Affected {
   of: number;
   /** How long it has lasted, when an open incident says since when. */
   forMs?: number;
+  /** Its regions look fine again, but its outage is not closed yet (alerting waits for a few good checks). */
+  recovering?: true;
 }
 
 /**
@@ -155,6 +157,7 @@ export function affectedNow(probes: readonly ProbeStatus[], outages: readonly Ou
     affected.push({
       probeId: probe.id, name: probe.name, level, symptom, regions: bad.length, of: probe.regions.length,
       ...(outage ? { forMs: outage.durationMs } : {}),
+      ...(probe.state === "up" ? { recovering: true as const } : {}),
     });
   }
   return affected.sort((a, b) => (a.level === b.level ? 0 : a.level === "down" ? -1 : 1));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PUBLIC_INCIDENTS, publicOutages } from "../../api/index.ts";
 import { dayLevel, dayName } from "../../api/status-page/day-grid.tsx";
+import { affectedLine } from "../../api/status-page/banner.tsx";
 import { affectedNow } from "../../api/status-page/outages.ts";
 import { duration } from "../../api/status-page/words.ts";
 import type { Incident } from "../../core/result/index.ts";
@@ -66,10 +67,14 @@ describe("public outages", () => {
       probe("orders", "Orders API", "down", [region("down", "connect"), { ...region("down", "connect"), region: "eu-west-1" }]),
       probe("checkout", "Checkout API", "up", [region("up")]),
     ], outages);
+    const recovering = affectedNow([probe("orders", "Orders API", "up", [region("up")])], outages);
     expect(affected).toEqual([
       { probeId: "orders", name: "Orders API", level: "down", symptom: "not responding", regions: 2, of: 2, forMs: 7 * 60_000 },
       { probeId: "search", name: "Search API", level: "degraded", symptom: "slow", regions: 1, of: 2 },
     ]);
+    expect(affected.map(affectedLine)).toEqual(["Orders API is not responding in 2 of 2 regions · for 7 min", "Search API is slow in 1 of 2 regions"]);
+    // Checks pass again but alerting has not closed the outage yet: the banner says so rather than "down".
+    expect(recovering.map(affectedLine)).toEqual(["Orders API is recovering (not responding for 7 min)"]);
   });
 });
 
