@@ -1,15 +1,21 @@
 // The results API and status page: one Hono app, served by `vigie start` on Node and by a Lambda handler on AWS.
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { Hono, type Context } from "hono";
+import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { z } from "zod";
-import type { IncidentReader } from "../core/result/index.ts";
+import type { IncidentKind, IncidentReader } from "../core/result/index.ts";
 import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { dayBuckets, regionHistory, createStatusReader, type AlertingView, type StatusModel, type StatusProbe } from "./status-model.ts";
 import { renderStatusPage } from "./status-page.tsx";
+import { atomFeed, jsonFeed } from "./feeds.ts";
+import { FAVICON_ICO } from "./favicon.ts";
+import { DEFAULT_PUBLIC_INCIDENTS, publicOutages, type Outage } from "./status-page/outages.ts";
 
 export interface ApiDeps {
   store: ResultStore;
@@ -32,7 +38,28 @@ export interface ApiDeps {
   now?: () => number;
   /** How long /v1/status and the page reuse a computed model. Default 5 s; 0 computes each time. */
   statusCacheMs?: number;
+  /** Incident kinds the status page and the feeds show (config `statusPage.incidents`). Default down and degraded. */
+  publicIncidents?: readonly IncidentKind[];
 }
+
+const gzipAsync = promisify(gzip);
+
+/** Whether an Accept-Encoding header takes gzip (named or by `*`, with a q above 0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let wildcard = false;
+  for (const part of header.split(",")) {
+    const [name = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const accepted = q === undefined || Number(q.slice(2)) > 0;
+    if (name.trim() === "gzip") return accepted;
+    if (name.trim() === "*") wildcard = accepted;
+  }
+  return wildcard;
+}
+
+/** One rendering of the page, kept with its model: the HTML, its gzip and their entity tags. */
+interface PageRendering { html: Uint8Array<ArrayBuffer>; gzip: Uint8Array<ArrayBuffer>; tag: string; gzipTag: string }
 
 const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("base64url")}"`;
 
@@ -78,10 +105,13 @@ export function createApp(deps: ApiDeps): Hono {
   const now = deps.now ?? Date.now;
   const secrets = deps.secrets ?? [];
   const probes = new Map(deps.probes.map((probe) => [probe.id, probe]));
-  const status = createStatusReader({ ...deps, now, cacheMs: deps.statusCacheMs ?? 5_000 });
+  const statusCacheMs = deps.statusCacheMs ?? 5_000;
+  const status = createStatusReader({ ...deps, now, cacheMs: statusCacheMs });
   // The public model is scrubbed once more (error messages come from targets), and its renderings are kept with
   // it, so a cached model costs no more than sending bytes.
-  const renderings = new WeakMap<StatusModel, { model: StatusModel; json?: string; html?: string; jsonTag?: string; htmlTag?: string }>();
+  const renderings = new WeakMap<StatusModel, {
+    model: StatusModel; json?: string; jsonTag?: string; outages?: Outage[]; pages?: Partial<Record<"live" | "paused", Promise<PageRendering>>>;
+  }>();
   const publicStatus = async () => {
     const model = await status.read();
     let rendered = renderings.get(model);
@@ -97,11 +127,14 @@ export function createApp(deps: ApiDeps): Hono {
   });
   app.notFound((c) => fail(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
 
+  // Compressed when asked (the page is gzipped once per model, below); the feeds and /v1 on each request.
+  for (const path of ["/v1/*", "/feed.atom", "/feed.json"]) app.use(path, compress());
   // Public: what any status page or CDN may show, cacheable and readable cross-origin.
   const publicPaths = ["/", "/healthz", "/v1/status", "/v1/incidents", "/v1/openapi.json", "/v1/probes/:id/uptime"];
   for (const path of publicPaths) {
     app.use(path, cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }), etag());
   }
+  for (const path of ["/feed.atom", "/feed.json"]) app.use(path, cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }), etag());
   const privately = async (c: Context, next: () => Promise<void>) => {
     const key = keyOf({ authorization: c.req.header("authorization"), xApiKey: c.req.header("x-api-key") });
     if (!keyMatches(key, deps.apiKeys)) {
@@ -121,13 +154,59 @@ export function createApp(deps: ApiDeps): Hono {
     return c.json({ ok: true });
   });
 
+  const title = deps.title ?? "vigie";
+  const publicIncidents = deps.publicIncidents ?? DEFAULT_PUBLIC_INCIDENTS;
+  const outagesOf = (rendered: Awaited<ReturnType<typeof publicStatus>>) =>
+    (rendered.outages ??= publicOutages([...rendered.model.openIncidents, ...rendered.model.recentIncidents], rendered.model.probes, Date.parse(rendered.model.generatedAt), publicIncidents));
+
+  // The newest finished rendering of each variant: while a newer model renders, requests get this one (as the
+  // reader serves its cached model while refreshing), so only the very first request waits for a rendering.
+  // Without a model cache (statusCacheMs 0) every request waits for its own, fresh one.
+  const latestPage: Partial<Record<"live" | "paused", PageRendering>> = {};
   app.get("/", async (c) => {
     const rendered = await publicStatus();
-    rendered.html ??= await renderStatusPage(rendered.model, deps.title ?? "vigie");
-    rendered.htmlTag ??= entityTag(rendered.html);
+    const variant = c.req.query("refresh") === "0" ? "paused" : "live";
+    rendered.pages ??= {};
+    const pending = rendered.pages[variant] ??= (async () => {
+      const html = await renderStatusPage(rendered.model, { title, refreshSeconds: variant === "paused" ? 0 : 30, publicIncidents });
+      const tag = entityTag(html);
+      // Kept as bytes in both encodings: at 500 probes the page is megabytes, not worth encoding per request.
+      const page = { html: new TextEncoder().encode(html), gzip: new Uint8Array(await gzipAsync(html)), tag, gzipTag: `${tag.slice(0, -1)}-gzip"` };
+      latestPage[variant] = page;
+      return page;
+    })();
+    pending.catch(() => {});
+    const page = (statusCacheMs > 0 ? latestPage[variant] : undefined) ?? await pending;
     c.header("Cache-Control", PUBLIC_CACHE);
-    c.header("ETag", rendered.htmlTag);
-    return c.html(rendered.html);
+    c.header("Vary", "Accept-Encoding");
+    c.header("Content-Type", "text/html; charset=UTF-8");
+    if (acceptsGzip(c.req.header("Accept-Encoding"))) {
+      c.header("ETag", page.gzipTag);
+      c.header("Content-Encoding", "gzip");
+      return c.body(page.gzip);
+    }
+    c.header("ETag", page.tag);
+    return c.body(page.html);
+  });
+
+  const feedInput = async (c: Context) => {
+    const rendered = await publicStatus();
+    return { pageUrl: new URL("./", c.req.url).href, title, generatedAt: rendered.model.generatedAt, outages: outagesOf(rendered) };
+  };
+  app.get("/feed.atom", async (c) => {
+    c.header("Cache-Control", PUBLIC_CACHE);
+    c.header("Content-Type", "application/atom+xml; charset=utf-8");
+    return c.body(atomFeed(await feedInput(c)));
+  });
+  app.get("/feed.json", async (c) => {
+    c.header("Cache-Control", PUBLIC_CACHE);
+    c.header("Content-Type", "application/feed+json; charset=utf-8");
+    return c.body(jsonFeed(await feedInput(c)));
+  });
+  app.get("/favicon.ico", (c) => {
+    c.header("Cache-Control", "public, max-age=86400");
+    c.header("Content-Type", "image/x-icon");
+    return c.body(FAVICON_ICO);
   });
 
   app.get("/v1/status", async (c) => {

@@ -8,4 +8,8 @@ export type {
   AlertingView, SloView,
 } from "./status-model.ts";
 export { renderStatusPage } from "./status-page.tsx";
+export type { StatusPageOptions } from "./status-page.tsx";
+export { publicOutages, DEFAULT_PUBLIC_INCIDENTS } from "./status-page/outages.ts";
+export type { Outage } from "./status-page/outages.ts";
+export { atomFeed, jsonFeed } from "./feeds.ts";
 export { openApiDocument } from "./openapi.ts";

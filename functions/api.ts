@@ -24,4 +24,5 @@ export const handler = handle(createApp({
   incidents: alerting.incidents,
   alerting,
   title: config.project,
+  publicIncidents: config.statusPage?.incidents,
 }));

@@ -4,6 +4,7 @@ import { Duration, formatDuration } from "./duration.ts";
 import { Region } from "./regions.ts";
 import { WebUrl } from "./web-url.ts";
 import { Alerts, alertsProblems } from "../alerting/schema.ts";
+import { IncidentKind } from "../result/incident.ts";
 
 /** A probe or drill id: lowercase letters, digits and dashes, e.g. "api-health". */
 export const Id = z
@@ -76,6 +77,14 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       store: z.strictObject({
         /** How long raw runs are kept (rollups, and so uptime and latency, are kept 400 days). Default "30d". */
         retention: Duration.prefault("30d"),
+      }).optional(),
+      /** The public status page and its feeds. */
+      statusPage: z.strictObject({
+        /**
+         * Incident kinds shown publicly. Default ["down", "degraded"]: burn-rate and stale incidents are about error
+         * budgets and our own probes, and stay on the API. Example: ["down", "degraded", "burn-rate"].
+         */
+        incidents: z.array(IncidentKind).optional(),
       }).optional(),
     })
     // Runs even when other fields failed, so a duplicate id is reported together with every other mistake.

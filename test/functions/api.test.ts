@@ -40,3 +40,15 @@ it("keeps raw results behind the key from the function's environment", async () 
   expect((await handler(event("/v1/probes/api-health/results"), {})).statusCode).toBe(401);
   expect((await handler(event("/v1/probes/api-health/results", { authorization: "Bearer lambda-key-1" }), {})).statusCode).toBe(200);
 });
+
+it("serves the status page gzipped as a base64 body when the client accepts gzip, and the Atom feed", async () => {
+  const { gunzipSync } = await import("node:zlib");
+  const response = await handler(event("/", { "accept-encoding": "gzip" }), {}) as { statusCode: number; body: string; headers?: Record<string, string>; isBase64Encoded?: boolean };
+  expect(response.statusCode).toBe(200);
+  expect(response.headers?.["content-encoding"]).toBe("gzip");
+  expect(response.isBase64Encoded).toBe(true);
+  expect(gunzipSync(Buffer.from(response.body, "base64")).toString("utf8")).toMatch(/^<!doctype html>.*<title>acme status<\/title>/s);
+  const feed = await handler(event("/feed.atom"), {});
+  expect(feed.statusCode).toBe(200);
+  expect(feed.body).toContain('<link rel="self" type="application/atom+xml" href="https://api.acme.dev/feed.atom"/>');
+});
