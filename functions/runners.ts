@@ -1,0 +1,23 @@
+// What the HTTP and browser runner entries share: the invocation's deps from the Lambda's, for one probe kind.
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseRunnerEvent, runInvocation, type InvocationDeps, type RunnerContext } from "../core/runtime/index.ts";
+import { probeSecrets } from "../core/store/index.ts";
+import { runOnce, type RunnerDeps } from "../probes/index.ts";
+import type { Probe } from "../index.ts";
+import type { LambdaDeps } from "./lambda-deps.ts";
+
+export type RunnerHandler = (event: unknown, context?: RunnerContext) => ReturnType<typeof runInvocation>;
+
+export function createRunnerHandler(kind: Probe["kind"], deps: LambdaDeps, extra: Partial<RunnerDeps> & Partial<Pick<InvocationDeps<Probe>, "concurrency" | "spreadMs" | "sleep">> = {}): RunnerHandler {
+  const { config, vigie, region } = deps;
+  const { concurrency, spreadMs, sleep: wait, ...runnerDeps } = extra;
+  const invocation: InvocationDeps<Probe> = {
+    probes: config.probes, kind, region,
+    run: (probe) => runOnce(probe, { region, now: deps.now, env: deps.env, ...runnerDeps } as RunnerDeps),
+    store: vigie.store, enqueue: deps.enqueue, secrets: probeSecrets(config.probes, deps.env),
+    inMaintenance: (probeId, at) => vigie.readView.maintenance(probeId, at) !== undefined,
+    now: deps.now, sleep: wait ?? ((ms) => sleep(ms)), log: deps.log,
+    ...(concurrency !== undefined ? { concurrency } : {}), ...(spreadMs !== undefined ? { spreadMs } : {}),
+  };
+  return async (event, context) => runInvocation(parseRunnerEvent(event), invocation, context);
+}
