@@ -4,6 +4,7 @@ import { processIo, type CliIo } from "./io.ts";
 import { validate } from "./commands/validate.ts";
 import { test } from "./commands/test.ts";
 import { start } from "./commands/start.ts";
+import { planCommand } from "./commands/plan.ts";
 
 const USAGE = `usage: vigie <command> [options]
 
@@ -12,6 +13,7 @@ commands:
   test [--config F] [--probe ID]... [--region NAME] [--reporter table|json] [--concurrency N]
                                              run each selected probe once, now; exit 1 when one failed
   start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
+  plan [--config F] [--reporter table|json]  what would be deployed on AWS, where, and its monthly cost
 
 options:
   --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
@@ -73,6 +75,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       }
       return start({ config: values.config, port, data: values.data }, io);
     }
+    case "plan":
+      return planCommand({ config: values.config, reporter: values.reporter }, io);
     default:
       io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -56,6 +56,7 @@ export type InvocationOutcome =
 /** Time kept at the end of an invocation to store (or queue) the results. */
 export const STORE_RESERVE_MS = 5_000;
 const DEFAULT_REMAINING_MS = 60_000;
+const MINUTE = 60_000;
 
 /** The probes of a group: this kind, running in this region, every `every`. */
 export function groupProbes<P extends RunnerProbe>(probes: readonly P[], kind: string, region: string, every: number): P[] {
@@ -76,11 +77,24 @@ export async function runInvocation<P extends RunnerProbe>(event: RunnerEvent, d
     return { mode: "test", region: deps.region, results: results.map((result) => sanitizeResult(result, deps.secrets)) };
   }
   const probes = groupProbes(deps.probes, deps.kind, deps.region, event.every);
-  const results = (await runGroup(probes, group)).map((result) => {
-    const marked = deps.inMaintenance(result.probeId, Date.parse(result.startedAt)) ? { ...result, maintenance: true } : result;
-    return sanitizeResult(marked, deps.secrets);
-  });
-  const outcome = await storeOrQueue(results, { store: deps.store, enqueue: deps.enqueue, timeoutMs: Math.max(1_000, Math.min(STORE_RESERVE_MS, start + remaining - deps.now() - 1_000)) });
-  if (outcome.error) deps.log(JSON.stringify({ level: "warn", msg: "results queued: the table did not take them", queued: outcome.queued, error: outcome.error }));
-  return { mode: "scheduled", region: deps.region, ran: results.length, ...outcome };
+  // The finest schedule is one minute: a group every 30 s runs twice an invocation, at 0 and 30 s.
+  const rounds = event.every < MINUTE && MINUTE % event.every === 0 ? MINUTE / event.every : 1;
+  const outcome: SinkOutcome = { stored: 0, queued: 0 };
+  let ran = 0;
+  for (let round = 0; round < rounds; round++) {
+    const wait = start + round * event.every - deps.now();
+    if (wait > 0) await deps.sleep(wait);
+    const results = (await runGroup(probes, group)).map((result) => {
+      const marked = deps.inMaintenance(result.probeId, Date.parse(result.startedAt)) ? { ...result, maintenance: true } : result;
+      return sanitizeResult(marked, deps.secrets);
+    });
+    ran += results.length;
+    const timeoutMs = Math.max(1_000, Math.min(STORE_RESERVE_MS, start + remaining - deps.now() - 1_000));
+    const sunk = await storeOrQueue(results, { store: deps.store, enqueue: deps.enqueue, timeoutMs });
+    if (sunk.error) deps.log(JSON.stringify({ level: "warn", msg: "results queued: the table did not take them", queued: sunk.queued, error: sunk.error }));
+    outcome.stored += sunk.stored;
+    outcome.queued += sunk.queued;
+    if (sunk.error) outcome.error = sunk.error;
+  }
+  return { mode: "scheduled", region: deps.region, ran, ...outcome };
 }
