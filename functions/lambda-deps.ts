@@ -4,18 +4,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Alerts, SnsChannel } from "../core/alerting/index.ts";
+import { FUNCTION_ENV } from "../core/plan/plan.ts";
 import { composeVigie, type ComposeInput, type Vigie } from "../core/runtime/index.ts";
 import type { EnqueueResults } from "../core/runtime/result-sink.ts";
 import { Config } from "../index.ts";
 import rawConfig from "../vigie.config.ts";
 
-/** The environment the stack gives each function (stacks/ sets these names). */
-export const ENV = {
-  table: "VIGIE_TABLE",
-  queueUrl: "VIGIE_QUEUE_URL",
-  topicArn: "VIGIE_TOPIC_ARN",
-  homeRegion: "VIGIE_HOME_REGION",
-} as const;
+/** The environment the stack gives each function (named in core/plan, set by stacks/). */
+const ENV = FUNCTION_ENV;
 
 export interface LambdaDeps {
   config: Config;

@@ -3,6 +3,15 @@
 import { formatDuration } from "../config/duration.ts";
 import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
 import { TTL_ATTRIBUTE } from "../store/table.ts";
+import { RUN_INSERT_FILTER } from "../runtime/stream-records.ts";
+
+/** The environment variable names the stack sets on every function and the handlers read (functions/lambda-deps.ts). */
+export const FUNCTION_ENV = {
+  table: "VIGIE_TABLE",
+  queueUrl: "VIGIE_QUEUE_URL",
+  topicArn: "VIGIE_TOPIC_ARN",
+  homeRegion: "VIGIE_HOME_REGION",
+} as const;
 
 /** The parts of the parsed config the plan reads (structural: core does not import the probe registry). */
 export interface PlanConfig {
@@ -47,6 +56,8 @@ export interface HomePlan {
   region: string;
   table: { billing: "PAY_PER_REQUEST"; pointInTimeRecovery: true; stream: "NEW_IMAGE"; ttlAttribute: typeof TTL_ATTRIBUTE };
   functions: FunctionPlan[];
+  /** The filter on the evaluator's stream subscription: inserted raw runs only. */
+  evaluatorFilter: typeof RUN_INSERT_FILTER;
   /** The housekeeping schedule (stale checks, outbox, day folding). */
   housekeeping: { expression: string };
   /** One state machine per drill (issue 11); empty until the drill engine lands. */
@@ -148,6 +159,7 @@ export function buildPlan(config: PlanConfig): Plan {
         fn("Housekeeping", "functions/housekeeping.handler", SIZES.housekeeping),
         fn("QueueConsumer", "functions/queue-consumer.handler", SIZES.queueConsumer),
       ],
+      evaluatorFilter: RUN_INSERT_FILTER,
       housekeeping: { expression: "rate(1 minute)" },
       drills: [],
     },
