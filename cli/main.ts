@@ -12,6 +12,8 @@ commands:
   validate [--config F]                      check the config; exit 2 with every problem when invalid
   test [--config F] [--probe ID]... [--region NAME] [--reporter table|json] [--concurrency N]
                                              run each selected probe once, now; exit 1 when one failed
+  test --remote [--stage S] [--region NAME] ...
+                                             the same, in the deployed runner of each region (stage default prod)
   start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
   plan [--config F] [--reporter table|json]  what would be deployed on AWS, where, and its monthly cost
 
@@ -30,6 +32,8 @@ const OPTIONS = {
   concurrency: { type: "string" },
   port: { type: "string" },
   data: { type: "string" },
+  remote: { type: "boolean" },
+  stage: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -65,7 +69,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         io.stderr.write(`${concurrency.message}\n`);
         return 2;
       }
-      return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency }, io);
+      return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency, remote: values.remote, stage: values.stage }, io);
     }
     case "start": {
       const port = values.port === undefined ? undefined : Number(values.port);

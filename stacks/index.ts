@@ -1,7 +1,7 @@
 // The stack, wired from the plan (core/plan): home resources on the home region's provider, a runner per probe region on
 // that region's provider, one schedule per region × runner × frequency group. No probe or drill logic lives here.
 import { formatDuration } from "../core/config/duration.ts";
-import { FUNCTION_ENV as ENV, type Plan } from "../core/plan/index.ts";
+import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan } from "../core/plan/index.ts";
 import { alertingPermissions, apiPermissions, queueConsumerPermissions, runnerPermissions } from "./permissions.ts";
 
 /** "eu-west-1" → "EuWest1", for resource names. */
@@ -63,6 +63,7 @@ export function deployVigie(plan: Plan) {
     for (const runner of region.runners) {
       const name = `${runner.name}${regionName(region.region)}`;
       const fn = new sst.aws.Function(name, {
+        name: runnerFunctionName(plan.project, $app.stage, runner.kind),
         handler: runner.handler, runtime: "nodejs24.x", architecture: runner.architecture,
         memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: env,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),

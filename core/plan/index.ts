@@ -1,5 +1,5 @@
 // The plan: what is deployed where (pure, from the config) and what it costs a month.
-export { buildPlan, FUNCTION_ENV, scheduleFor, invocationBudgetMs, SIZES, SPREAD_MS, MAX_TIMEOUT_S } from "./plan.ts";
+export { buildPlan, FUNCTION_ENV, runnerFunctionName, scheduleFor, invocationBudgetMs, SIZES, SPREAD_MS, MAX_TIMEOUT_S } from "./plan.ts";
 export type { Plan, PlanConfig, PlanProblem, RegionPlan, HomePlan, FunctionPlan, SchedulePlan, RunnerKind } from "./plan.ts";
 export { estimateCost, DEFAULT_ASSUMPTIONS, HOURS_PER_MONTH } from "./cost.ts";
 export type { CostAssumptions, CostEstimate, CostLine } from "./cost.ts";

@@ -99,6 +99,14 @@ const RUNNER_NAMES: Record<RunnerKind, { name: string; handler: string }> = {
   browser: { name: "BrowserRunner", handler: "functions/browser-runner.handler" },
 };
 
+/**
+ * A regional runner's function name: the same in every region, so `vigie test --remote` finds it from the config and
+ * the stage alone (Lambda names are regional). At most 64 characters.
+ */
+export function runnerFunctionName(project: string, stage: string, kind: RunnerKind): string {
+  return `${project}-${stage}-${kind}-runner`.slice(0, 64);
+}
+
 /** The Scheduler expression for an interval, and the rounds each invocation makes; undefined when it has none. */
 export function scheduleFor(every: number): { expression: string; rounds: number } | undefined {
   if (every < MINUTE) return MINUTE % every === 0 ? { expression: "rate(1 minute)", rounds: MINUTE / every } : undefined;
