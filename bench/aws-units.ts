@@ -49,9 +49,11 @@ function httpResult(probeId: string, region: string, at: number, outcome: ProbeR
 
 /**
  * Write units per HTTP result: one probe in 3 regions every minute for an hour, each invocation's result written as the
- * runner writes it (raw run, hour rollup, state), then evaluated as the stream evaluator does (alert state).
+ * runner writes it (raw run, hour rollup, state), then evaluated as the stream evaluator does: the minute's 3 results
+ * in one batch, one alert-state write (`batched`, as deployed: the regions' runners fire on the same minute and the
+ * stream gathers 5 s), or one by one (`vigie start`, or a batch window that caught one region only).
  */
-export async function measureWriteUnits(options: { slo: boolean; minutes?: number }): Promise<{ perResult: number; store: number; evaluator: number; results: number }> {
+export async function measureWriteUnits(options: { slo: boolean; minutes?: number; batched?: boolean }): Promise<{ perResult: number; store: number; evaluator: number; results: number }> {
   const dynamo = await startEmbeddedDynamo();
   try {
     await ensureTable(dynamo.client, "units");
@@ -70,16 +72,17 @@ export async function measureWriteUnits(options: { slo: boolean; minutes?: numbe
     let results = 0;
     for (let minute = 0; minute < (options.minutes ?? 60); minute++) {
       now = T0 + minute * 60_000;
-      for (const region of regions) {
-        const result = httpResult("api", region, now + 1_000);
+      const minuteResults = regions.map((region) => httpResult("api", region, now + 1_000));
+      for (const result of minuteResults) {
         m.reset();
         await store.write([result]);
         storeUnits += m.write;
-        m.reset();
-        await evaluator.onResult(result);
-        evaluatorUnits += m.write;
         results++;
       }
+      m.reset();
+      if (options.batched ?? true) await evaluator.onProbeResults("api", minuteResults);
+      else for (const result of minuteResults) await evaluator.onResult(result);
+      evaluatorUnits += m.write;
     }
     return { perResult: (storeUnits + evaluatorUnits) / results, store: storeUnits / results, evaluator: evaluatorUnits / results, results };
   } finally {

@@ -1,26 +1,18 @@
-// Lambda entry on the table's stream (filtered by the stack to inserted raw runs): evaluates each result in order and
-// delivers the pages it opens. On a failure it reports that record, so the stream retries from it (nothing after it
-// is evaluated out of order).
+// Lambda entry on the table's stream (filtered by the stack to inserted raw runs): evaluates the batch probe by probe
+// (core/runtime/stream-records.ts) and delivers the pages it opens; a failed probe reports its first record, so the
+// stream retries from there.
 import { z } from "zod";
-import { resultOfImage, type StreamImage } from "../core/runtime/stream-records.ts";
+import { evaluateStreamBatch, type StreamImage } from "../core/runtime/index.ts";
 import { lambdaDeps, once, type LambdaDeps } from "./lambda-deps.ts";
 
 const StreamEvent = z.object({ Records: z.array(z.object({ dynamodb: z.object({ SequenceNumber: z.string(), NewImage: z.record(z.string(), z.any()).optional() }) })) });
 
 export function createEvaluatorHandler(deps: Pick<LambdaDeps, "vigie" | "log">) {
   return async (event: unknown) => {
-    for (const { dynamodb: record } of StreamEvent.parse(event).Records) {
-      try {
-        const result = resultOfImage(record.NewImage as StreamImage | undefined);
-        if (result) await deps.vigie.evaluator.onResult(result);
-      } catch (error) {
-        deps.log(JSON.stringify({ level: "error", msg: "evaluation failed, the stream retries from here", sequence: record.SequenceNumber, error: (error as Error).message }));
-        await deps.vigie.deliverer.idle();
-        return { batchItemFailures: [{ itemIdentifier: record.SequenceNumber }] };
-      }
-    }
+    const records = StreamEvent.parse(event).Records.map(({ dynamodb }) => ({ SequenceNumber: dynamodb.SequenceNumber, NewImage: dynamodb.NewImage as StreamImage | undefined }));
+    const retryFrom = await evaluateStreamBatch(records, { evaluator: deps.vigie.evaluator, log: deps.log });
     await deps.vigie.deliverer.idle();
-    return { batchItemFailures: [] };
+    return { batchItemFailures: retryFrom ? [{ itemIdentifier: retryFrom }] : [] };
   };
 }
 

@@ -67,8 +67,8 @@ export function deployVigie(plan: Plan) {
         handler: runner.handler, runtime: "nodejs24.x", architecture: runner.architecture,
         memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: env,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
-        // Chromium ships as its own package in the function's node_modules, not in the bundle.
-        ...(runner.kind === "browser" ? { nodejs: { install: ["@sparticuz/chromium"] } } : {}),
+        // Chromium and its driver ship as packages in the function's node_modules, not in the bundle.
+        ...(runner.kind === "browser" ? { nodejs: { install: ["@sparticuz/chromium", "playwright-core"] } } : {}),
       }, opts);
       for (const schedule of region.schedules.filter((s) => s.runner === runner.kind)) {
         new sst.aws.CronV2(`${name}${schedule.name.split("-").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`, {

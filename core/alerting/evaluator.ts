@@ -29,6 +29,11 @@ export interface Evaluator {
   /** Evaluates one stored result; resolves once the state and any incident are written (pages are enqueued). */
   onResult(result: ProbeResult): Promise<void>;
   /**
+   * Evaluates results of one probe together (a stream batch): applied in start order, then one state write for all,
+   * so the results of several regions cost one write instead of one each.
+   */
+  onProbeResults(probeId: string, results: readonly ProbeResult[]): Promise<void>;
+  /**
    * Opens stale incidents, sends reminders and held-back pages (enqueued, not delivered: drain the outbox after).
    * The first call also resolves the open incidents of probes no longer in the config.
    */
@@ -142,6 +147,34 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       await commit(spec.id, (state) => {
         const transition = applyResult(state, result, spec, now(), maintenance);
         return { ...transition, skip: transition.duplicate };
+      });
+    },
+
+    async onProbeResults(probeId, results) {
+      if (stopped || results.length === 0) return;
+      const spec = specs.get(probeId);
+      if (!spec) {
+        log.warn("results for a probe not in the config, ignored", { probe: probeId, results: results.length });
+        return;
+      }
+      const ordered = [...results].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      await commit(spec.id, (initial) => {
+        let state = initial;
+        const incidents: Transition["incidents"] = [];
+        const pages: Transition["pages"] = [];
+        let changed = false;
+        for (const result of ordered) {
+          if (result.probeId !== spec.id) continue;
+          const transition = applyResult(state, result, spec, now(), inMaintenance(spec, Date.parse(result.startedAt)));
+          if (transition.duplicate) continue;
+          changed = true;
+          state = transition.state;
+          incidents.push(...transition.incidents);
+          pages.push(...transition.pages);
+        }
+        // An incident updated twice in the batch is written once, as it ended up.
+        const latest = [...new Map(incidents.map((incident) => [incident.id, incident])).values()];
+        return { state, incidents: latest, pages, skip: !changed };
       });
     },
 

@@ -3,6 +3,7 @@
 import { PRICES, PRICES_AS_OF, type PriceName } from "./prices.ts";
 import { LOG_BYTES_PER_INVOCATION, READ_UNITS_PER_STATUS, RUNNER_OVERHEAD_MS, TYPICAL_RUN_MS, WRITE_UNITS_PER_RESULT, BYTES_PER_RESULT } from "./units.ts";
 import { SIZES, SPREAD_MS, type Plan } from "./plan.ts";
+import { DEFAULT_CONCURRENCY } from "../runtime/run-group.ts";
 
 /** AWS bills a month as 730 hours. */
 export const HOURS_PER_MONTH = 730;
@@ -18,11 +19,11 @@ export interface CostAssumptions {
   slo: boolean;
   /** Raw run retention, days (storage). Default 30. */
   retentionDays: number;
-  /** Probes a runner runs at once (core/runtime/run-group.ts). Default 16. */
+  /** Probes a runner runs at once (core/runtime/run-group.ts). Default DEFAULT_CONCURRENCY. */
   concurrency: number;
 }
 
-export const DEFAULT_ASSUMPTIONS: CostAssumptions = { statusReadsPerMonth: HOURS_PER_MONTH * 60, pagesPerMonth: 100, slo: true, retentionDays: 30, concurrency: 16 };
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = { statusReadsPerMonth: HOURS_PER_MONTH * 60, pagesPerMonth: 100, slo: true, retentionDays: 30, concurrency: DEFAULT_CONCURRENCY };
 
 export interface CostLine {
   /** What is billed, e.g. "Lambda requests". */

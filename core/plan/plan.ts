@@ -2,6 +2,7 @@
 // functions with their sizes, and one schedule per region × runner × frequency group. `stacks/` wires exactly this.
 import { formatDuration } from "../config/duration.ts";
 import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
+import { DEFAULT_SPREAD_MS } from "../runtime/run-group.ts";
 import { TTL_ATTRIBUTE } from "../store/table.ts";
 import { RUN_INSERT_FILTER } from "../runtime/stream-records.ts";
 
@@ -90,8 +91,8 @@ export const SIZES = {
 const MINUTE = 60_000;
 /** Lambda's longest timeout. */
 export const MAX_TIMEOUT_S = 900;
-/** The spread window a runner starts its probes over (core/runtime/run-group.ts's default). */
-export const SPREAD_MS = 1_000;
+/** The spread window a runner starts its probes over. */
+export const SPREAD_MS = DEFAULT_SPREAD_MS;
 
 const RUNNER_KINDS: readonly RunnerKind[] = ["http", "browser"];
 const RUNNER_NAMES: Record<RunnerKind, { name: string; handler: string }> = {

@@ -3,11 +3,12 @@
 // figures drift from what the store really consumes.
 
 /**
- * DynamoDB write units per stored HTTP result, on average over an hour of one-minute runs: the raw run (+1 for its
- * GSI1 entry, which dynalite does not count), its hour rollup (grows with the hour's tokens), the region's current
- * state, and the evaluator's alert state (bigger with SLO counts).
+ * DynamoDB write units per stored HTTP result, on average over an hour of one-minute runs in 3 regions: the raw run
+ * (+1 for its GSI1 entry, which dynalite does not count), its hour rollup, the region's current state (4 together),
+ * and the evaluator's alert state, written once per probe per stream batch (the minute's 3 regions together): 1 WRU
+ * without SLOs, 6 with them (the SLO counts make the item ~6 KB), so 1/3 and 2 per result.
  */
-export const WRITE_UNITS_PER_RESULT = { withoutSlo: 5, withSlo: 10 } as const;
+export const WRITE_UNITS_PER_RESULT = { withoutSlo: 13 / 3, withSlo: 6 } as const;
 
 /**
  * Read units of one uncached /v1/status refresh per probe × region: its 24 hour rollups, 89 folded days, its share of

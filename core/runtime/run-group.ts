@@ -19,21 +19,27 @@ export interface RunGroupDeps<P extends GroupProbe> {
   now: () => number;
   /** Waits (the spread); tests hand in a fake. */
   sleep(ms: number): Promise<void>;
-  /** Probes running at once. Default 16. */
+  /** Probes running at once. Default DEFAULT_CONCURRENCY. */
   concurrency?: number;
-  /** Starts are spread over this window, ms, by each probe's scheduler offset. Default 1000; 0 starts all at once. */
+  /** Starts are spread over this window, ms, by each probe's scheduler offset. Default DEFAULT_SPREAD_MS; 0 starts all at once. */
   spreadMs?: number;
   /** Epoch ms by which every run must be over (the Lambda's deadline less the time to store the results). */
   deadline: number;
 }
+
+/** HTTP runs are I/O: a group of this many runs at once, so its invocation lasts about as long as its slowest probe. */
+export const DEFAULT_CONCURRENCY = 64;
+
+/** Starts are spread over this window, ms (a burst of 64 connections at once is what a target's rate limit sees). */
+export const DEFAULT_SPREAD_MS = 1_000;
 
 /** The longest a probe's run may take: every try, each bounded by its timeout. */
 export const runBudgetMs = (probe: GroupProbe) => probe.timeout * (probe.retries.count + 1);
 
 /** Runs the group; a run that crashes, or cannot finish before the deadline, is a failed result (category internal). */
 export async function runGroup<P extends GroupProbe>(probes: readonly P[], deps: RunGroupDeps<P>): Promise<ProbeResult[]> {
-  const limit = pLimit(deps.concurrency ?? 16);
-  const spread = deps.spreadMs ?? 1_000;
+  const limit = pLimit(deps.concurrency ?? DEFAULT_CONCURRENCY);
+  const spread = deps.spreadMs ?? DEFAULT_SPREAD_MS;
   const startedAt = deps.now();
   return Promise.all(probes.map(async (probe) => {
     const key = `${probe.id}@${deps.region}`;

@@ -72,16 +72,27 @@ it("opens an incident and pages the stack's topic once two regions failed twice"
   expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
 });
 
-it("reports the first record it cannot evaluate, so the stream retries from there and nothing after it runs first", async () => {
+it("skips a record that is not a valid result, evaluates the rest, and writes one alert state for the whole batch", async () => {
   const lambda = await deps("billing");
-  await lambda.vigie.store.write([failure("billing", "us-east-1", T0)]);
-  const [good] = await streamRecords(lambda.vigie.tableName, "billing", "us-east-1");
+  await lambda.vigie.store.write([failure("billing", "us-east-1", T0), failure("billing", "eu-west-1", T0)]);
+  const good = [...await streamRecords(lambda.vigie.tableName, "billing", "us-east-1"), ...await streamRecords(lambda.vigie.tableName, "billing", "eu-west-1")];
   const broken = { eventName: "INSERT", dynamodb: { SequenceNumber: "7", NewImage: { pk: { S: "RUN#billing#eu-west-1" }, sk: { S: "x" }, data: { S: "{\"probeId\":1}" } } } };
-  const after = { eventName: "INSERT", dynamodb: { SequenceNumber: "8", NewImage: { pk: { S: "RUN#billing#eu-west-1" }, sk: { S: "y" }, data: { S: JSON.stringify(failure("billing", "eu-west-1", T0)) } } } };
 
-  expect(await createEvaluatorHandler(lambda)({ Records: [good, broken, after] })).toEqual({ batchItemFailures: [{ itemIdentifier: "7" }] });
+  expect(await createEvaluatorHandler(lambda)({ Records: [good[0], broken, good[1]] })).toEqual({ batchItemFailures: [] });
   const state = await lambda.vigie.alertStore.getState("billing");
-  expect(Object.keys(state!.state.regions)).toEqual(["us-east-1"]);
+  expect(Object.keys(state!.state.regions).sort()).toEqual(["eu-west-1", "us-east-1"]);
+  expect(state!.version).toBe(1);
+  expect(lambda.lines.some((line) => line.includes("not a valid result"))).toBe(true);
+});
+
+it("reports the first record of a probe it could not evaluate, so the stream retries from there", async () => {
+  const lambda = await deps("catalog");
+  await lambda.vigie.store.write([failure("catalog", "us-east-1", T0)]);
+  const records = await streamRecords(lambda.vigie.tableName, "catalog", "us-east-1");
+  // The alert state lives in a table that is gone: the evaluation fails, the record must come back.
+  const broken = testLambdaDeps(dynamo, config("catalog"), { now: () => time, tableName: "gone" });
+  const [first] = records as Array<{ dynamodb: { SequenceNumber: string } }>;
+  expect(await createEvaluatorHandler(broken)({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: first!.dynamodb.SequenceNumber }] });
 });
 
 it("opens a stale incident, pages it and folds closed days on the minute schedule", async () => {
