@@ -2,6 +2,7 @@
 // that region's provider, one schedule per region × runner × frequency group. No probe or drill logic lives here.
 import { formatDuration } from "../core/config/duration.ts";
 import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan } from "../core/plan/index.ts";
+import { envFromShell } from "./environment.ts";
 import { alertingPermissions, apiPermissions, queueConsumerPermissions, runnerPermissions } from "./permissions.ts";
 
 /** "eu-west-1" → "EuWest1", for resource names. */
@@ -35,13 +36,17 @@ export function deployVigie(plan: Plan) {
   const env = {
     [ENV.table]: table.name, [ENV.queueUrl]: queue.url, [ENV.topicArn]: topic.arn, [ENV.homeRegion]: plan.home.region,
   };
-  const homeFn = (name: string) => {
+  const alertingEnv = { ...env, ...envFromShell(plan.env.alerting) };
+  const runnerEnv = { ...env, ...envFromShell(plan.env.runners) };
+  const homeFn = (name: string, environment: Record<string, $util.Input<string>> = env) => {
     const fn = plan.home.functions.find((f) => f.name === name)!;
-    return { handler: fn.handler, runtime: "nodejs24.x" as const, architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment: env };
+    return { handler: fn.handler, runtime: "nodejs24.x" as const, architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment };
   };
 
-  const api = new sst.aws.Function("Api", { ...homeFn("Api"), url: true, permissions: apiPermissions({ table: table.arn, indexes }) }, home);
-  table.subscribe("Evaluator", { ...homeFn("Evaluator"), permissions: alertingPermissions({ table: table.arn, indexes, topic: topic.arn }) }, {
+  // Keys for the keyed endpoints (raw results): `npx sst secret set ApiKeys "key1,key2" --stage prod`.
+  const apiKeys = new sst.Secret("ApiKeys", "");
+  const api = new sst.aws.Function("Api", { ...homeFn("Api", { ...env, VIGIE_API_KEYS: apiKeys.value }), url: true, permissions: apiPermissions({ table: table.arn, indexes }) }, home);
+  table.subscribe("Evaluator", { ...homeFn("Evaluator", alertingEnv), permissions: alertingPermissions({ table: table.arn, indexes, topic: topic.arn }) }, {
     filters: [plan.home.evaluatorFilter],
     transform: {
       eventSourceMapping: (args: aws.lambda.EventSourceMappingArgs) => {
@@ -55,7 +60,7 @@ export function deployVigie(plan: Plan) {
   queue.subscribe({ ...homeFn("QueueConsumer"), permissions: queueConsumerPermissions({ table: table.arn }) }, { batch: { size: 10, partialResponses: true } });
   new sst.aws.CronV2("Housekeeping", {
     schedule: plan.home.housekeeping.expression,
-    function: { ...homeFn("Housekeeping"), permissions: alertingPermissions({ table: table.arn, indexes, topic: topic.arn }) },
+    function: { ...homeFn("Housekeeping", alertingEnv), permissions: alertingPermissions({ table: table.arn, indexes, topic: topic.arn }) },
   }, home);
 
   for (const region of plan.regions) {
@@ -65,7 +70,7 @@ export function deployVigie(plan: Plan) {
       const fn = new sst.aws.Function(name, {
         name: runnerFunctionName(plan.project, $app.stage, runner.kind),
         handler: runner.handler, runtime: "nodejs24.x", architecture: runner.architecture,
-        memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: env,
+        memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: runnerEnv,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
         // Chromium and its driver ship as packages in the function's node_modules, not in the bundle.
         ...(runner.kind === "browser" ? { nodejs: { install: ["@sparticuz/chromium", "playwright-core"] } } : {}),

@@ -1,6 +1,7 @@
 // The deployment plan, pure: from the config, what exists in the home region and in each probe region — the
 // functions with their sizes, and one schedule per region × runner × frequency group. `stacks/` wires exactly this.
 import { formatDuration } from "../config/duration.ts";
+import { envRefs } from "../config/secrets.ts";
 import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
 import { DEFAULT_SPREAD_MS } from "../runtime/run-group.ts";
 import { TTL_ATTRIBUTE } from "../store/table.ts";
@@ -20,6 +21,7 @@ export interface PlanConfig {
   home: string;
   probes: ReadonlyArray<{ id: string; kind: string; every: number; timeout: number; retries: { count: number }; regions: readonly string[] }>;
   drills?: readonly unknown[] | undefined;
+  alerts?: unknown;
 }
 
 export type RunnerKind = "http" | "browser";
@@ -73,6 +75,11 @@ export interface PlanProblem {
 
 export interface Plan {
   project: string;
+  /**
+   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies) and
+   * alerting (webhook URLs). The stack copies them from the environment of `sst deploy`.
+   */
+  env: { runners: string[]; alerting: string[] };
   home: HomePlan;
   regions: RegionPlan[];
   problems: PlanProblem[];
@@ -157,8 +164,10 @@ export function buildPlan(config: PlanConfig): Plan {
     return { region, runners, schedules };
   });
   const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });
+  const refs = (value: unknown) => [...new Set(envRefs(JSON.stringify(value ?? null)))].sort();
   return {
     project: config.project,
+    env: { runners: refs(config.probes), alerting: refs(config.alerts) },
     home: {
       region: config.home,
       table: { billing: "PAY_PER_REQUEST", pointInTimeRecovery: true, stream: "NEW_IMAGE", ttlAttribute: TTL_ATTRIBUTE },

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { drillDeletePermissions } from "../../stacks/permissions.ts";
+import { envFromShell } from "../../stacks/environment.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const installed = existsSync(path.join(root, ".sst", "platform", "package.json"));
@@ -12,11 +13,14 @@ const installed = existsSync(path.join(root, ".sst", "platform", "package.json")
 interface Resource { type: string; name: string; inputs: Record<string, any>; region?: string }
 let resources: Resource[] = [];
 const ofType = (type: string) => resources.filter((r) => r.type === type);
+/** Pulumi marks secret inputs with this signature; the value sits beside it. */
+const unsecret = (value: any) => (value && typeof value === "object" && "4dabf18193072939515e22adb298388d" in value ? value.value : value);
+const envOf = (name: string) => unsecret(ofType("aws:lambda/function:Function").find((f) => f.name === name)!.inputs.environment).variables as Record<string, string>;
 const policyOf = (roleName: string) => JSON.parse(ofType("aws:iam/role:Role").find((r) => r.name === roleName)!.inputs.inlinePolicies[0].policy).Statement as Array<{ actions: string[]; resources: string[] }>;
 
 describe.skipIf(!installed)("the SST stack of the example config", () => {
   beforeAll(() => {
-    const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ORDERS_TOKEN: "deploy-time-token" } });
     if (run.status !== 0) throw new Error(`record-stack failed (${run.status}): ${run.stderr.slice(-2000)}`);
     const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[] };
     expect(report.failures).toEqual([]);
@@ -75,9 +79,24 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(policyOf("TableSubscriberEvaluatorFunctionRole").flatMap((s) => s.actions)).toContain("sns:Publish");
   });
 
+  it("names each runner after the project and stage, and gives runners the config's ${env:…} values from the deploying shell", () => {
+    const runners = ofType("aws:lambda/function:Function").filter((f) => /Runner/.test(f.name)).map((f) => `${f.region} ${f.inputs.name}`).sort();
+    expect(runners).toEqual(["eu-west-1 acme-ci-browser-runner", "eu-west-1 acme-ci-http-runner", "us-east-1 acme-ci-browser-runner", "us-east-1 acme-ci-http-runner"]);
+    expect(envOf("HttpRunnerEuWest1Function")).toMatchObject({ ORDERS_TOKEN: "deploy-time-token", VIGIE_HOME_REGION: "us-east-1", VIGIE_TABLE: expect.stringContaining("Table") });
+    expect(envOf("ApiFunction")).toHaveProperty("VIGIE_API_KEYS");
+    expect(envOf("ApiFunction")).not.toHaveProperty("ORDERS_TOKEN");
+  });
+
   it("serves the API on a function URL and ships Chromium beside the browser runner, not in its bundle", () => {
     expect(ofType("aws:lambda/functionUrl:FunctionUrl")).toHaveLength(1);
     expect(ofType("aws:lambda/function:Function").find((f) => f.name === "BrowserRunnerEuWest1Function")!.inputs.timeout).toBe(36);
+  });
+});
+
+describe("the deploying shell's environment", () => {
+  it("stops the deploy naming every variable the config reads that is not set", () => {
+    expect(() => envFromShell(["ORDERS_TOKEN", "SLACK_HOOK"], { SLACK_HOOK: "x" })).toThrow("vigie: set ORDERS_TOKEN in the environment of `sst deploy`");
+    expect(envFromShell(["SLACK_HOOK"], { SLACK_HOOK: "x", OTHER: "y" })).toEqual({ SLACK_HOOK: "x" });
   });
 });
 
