@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
 import { measureStatusReadUnits, measureWriteUnits } from "./aws-units.ts";
 import { buildPlan, estimateCost, SIZES } from "../core/plan/index.ts";
-import { composeVigie, runInvocation } from "../core/runtime/index.ts";
+import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts";
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
 import { Config, type Probe } from "../index.ts";
@@ -128,6 +128,9 @@ async function runnerGroup() {
     const slowest = config.probes.at(-1)!;
     const alone: number[] = [];
     const group: number[] = [];
+    const probesOnly: number[] = [];
+    const aloneOnly: number[] = [];
+    const groupDeps = { region: "eu-west-1", run: (probe: Probe) => runOnce(probe, { region: "eu-west-1", now: Date.now, env: {} }), now: Date.now, sleep: async () => {}, deadline: Date.now() + 3_600_000, spreadMs: 0 };
     for (let round = 0; round < 5; round++) {
       let t = performance.now();
       await runInvocation({ mode: "scheduled", every: 60_000 }, deps([slowest]));
@@ -135,10 +138,18 @@ async function runnerGroup() {
       t = performance.now();
       await runInvocation({ mode: "scheduled", every: 60_000 }, deps(config.probes));
       group.push(performance.now() - t);
+      t = performance.now();
+      await runGroup([slowest], groupDeps);
+      aloneOnly.push(performance.now() - t);
+      t = performance.now();
+      await runGroup(config.probes, groupDeps);
+      probesOnly.push(performance.now() - t);
     }
     const gbSeconds = (median(group) / 1000) * (SIZES.http.memoryMb / 1024);
-    console.log(`slowest probe alone (run + store): ${median(alone).toFixed(0)} ms; the group of 50: ${median(group).toFixed(0)} ms (median of 5); ratio ${(median(group) / median(alone)).toFixed(2)}×`);
+    console.log(`probes only: slowest alone ${median(aloneOnly).toFixed(0)} ms, the group of 50 ${median(probesOnly).toFixed(0)} ms: ratio ${(median(probesOnly) / median(aloneOnly)).toFixed(2)}× (median of 5)`);
+    console.log(`whole invocation (probes + storing on in-process dynalite): slowest alone ${median(alone).toFixed(0)} ms, the group ${median(group).toFixed(0)} ms: ratio ${(median(group) / median(alone)).toFixed(2)}×`);
     console.log(`billed: ${gbSeconds.toFixed(4)} GB-s an invocation at ${SIZES.http.memoryMb} MB (plus the 1 s start spread when deployed: ${((median(group) + 1000) / 1000 * SIZES.http.memoryMb / 1024).toFixed(4)} GB-s)`);
+    console.log(`(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
   } finally {
     server.close();
     await dynamo.close();

@@ -8,7 +8,7 @@ export interface PlanOptions {
   reporter?: string | undefined;
 }
 
-const usd = (value: number) => (value >= 100 ? `$${value.toFixed(0)}` : value >= 0.01 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`);
+const usd = (value: number) => (value >= 100 ? `$${value.toFixed(0)}` : value >= 0.01 || value === 0 ? `$${value.toFixed(2)}` : "<$0.01");
 const count = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : value >= 1e3 ? `${(value / 1e3).toFixed(1)}k` : value < 10 ? value.toFixed(2) : value.toFixed(0));
 
 export function formatPlan(plan: Plan, cost: CostEstimate): string {
