@@ -9,3 +9,5 @@ export { parseRunnerEvent, runInvocation, groupProbes, STORE_RESERVE_MS } from "
 export type { InvocationDeps, InvocationOutcome, RunnerContext, RunnerProbe } from "./runner-invocation.ts";
 export { evaluateStreamBatch, resultOfImage, RUN_INSERT_FILTER } from "./stream-records.ts";
 export type { StreamImage, StreamRecord } from "./stream-records.ts";
+export { advanceDrill, drillStateMachine, waitSecondsOf } from "./drill-steps.ts";
+export type { DrillStep } from "./drill-steps.ts";
