@@ -1,7 +1,6 @@
 // What every handler is built from on AWS: the stack's environment, read once per container on first invocation.
 // Tests hand their own deps to each handler's `create…Handler`, so nothing reads process.env before they run.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { Alerts, SnsChannel } from "../core/alerting/index.ts";
 import { FUNCTION_ENV } from "../core/plan/plan.ts";
@@ -46,8 +45,8 @@ export function lambdaDeps(env: NodeJS.ProcessEnv, overrides: Partial<ComposeInp
   const sqs = new SQSClient({ region: home });
   const queueUrl = env[ENV.queueUrl];
   const vigie = composeVigie({
-    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log,
-    sns: new SNSClient({ region: home }), ...overrides,
+    // SNS clients are built per topic region by the pagers (core/alerting/channels).
+    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log, ...overrides,
   });
   return {
     config, vigie, region, env, now: Date.now, log,
