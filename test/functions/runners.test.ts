@@ -55,6 +55,21 @@ describe("HTTP runner", () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
+  it("runs a 30 s group twice in one invocation, at 0 and 30 s (EventBridge schedules once a minute at most)", async () => {
+    const fast = Config.parse({ project: "acme", regions: ["eu-west-1"], probes: [{ id: "fast", kind: "http", url: `${target.url}/fast`, every: "30s", timeout: "5s" }] });
+    let clock = Date.parse("2026-03-02T10:00:00Z");
+    const waits: number[] = [];
+    const deps = testLambdaDeps(dynamo, fast, { region: "eu-west-1", now: () => clock });
+    const handler = createHttpRunnerHandler(deps, { spreadMs: 0, sleep: async (ms) => { waits.push(ms); clock += ms; } });
+
+    const outcome = await handler({ every: "30s" }, lambdaContext);
+
+    expect(outcome).toMatchObject({ mode: "scheduled", ran: 2, stored: 2 });
+    expect(waits).toEqual([30_000]);
+    const runs = await deps.vigie.store.listRuns({ probeId: "fast", region: "eu-west-1", limit: 10 });
+    expect(runs.items.map((r) => r.startedAt).sort()).toEqual(["2026-03-02T10:00:00.000Z", "2026-03-02T10:00:30.000Z"]);
+  });
+
   it("refuses an event that names no frequency group", async () => {
     const handler = createHttpRunnerHandler(testLambdaDeps(dynamo, config()));
     await expect(handler({ every: "soon" })).rejects.toThrow(/not a duration/);
