@@ -1,7 +1,7 @@
 // vigie's public entry: `defineConfig` and the types a config file is written against.
 import type { z } from "zod";
-import { buildConfigSchema } from "./core/config/index.ts";
-import { ProbeConfig } from "./probes/index.ts";
+import { buildConfigSchema } from "./core/config/schema.ts";
+import { ProbeConfig } from "./probes/schema.ts";
 
 /** The whole config file, validated. */
 export const Config = buildConfigSchema(ProbeConfig);

@@ -7,7 +7,7 @@
 // a maintenance window are counted apart in the rollups, so uptime and latency here leave them out as read.
 // `createStatusReader` caches the model briefly and refreshes it in the background.
 import pLimit from "p-limit";
-import type { ObjectiveStatus } from "../core/alerting/index.ts";
+import { quorumOf, staleAfterMs, type ObjectiveStatus } from "../core/alerting/index.ts";
 import type { Incident, IncidentReader } from "../core/result/index.ts";
 import { mergeRollups, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
 
@@ -127,8 +127,8 @@ const ratio = (up: number, runs: number) => (runs === 0 ? null : round5(up / run
 
 export function regionState(state: RegionState | undefined, probe: StatusProbe, now: number): RegionProbeState {
   if (!state) return "unknown";
-  // Three missed intervals (and the run's own time) and the last result says nothing about now.
-  if (now - Date.parse(state.startedAt) > 3 * probe.every + probe.timeout) return "unknown";
+  // Past the evaluator's stale delay the last result says nothing about now.
+  if (now - Date.parse(state.startedAt) > staleAfterMs(probe)) return "unknown";
   return state.outcome === "pass" ? "up" : state.outcome === "degraded" ? "degraded" : "down";
 }
 
@@ -150,8 +150,6 @@ export function overallState(all: readonly ProbeState[]): ProbeState {
   if (states.length === 0 || states.every((s) => s === "unknown")) return "unknown";
   return "up";
 }
-
-const defaultQuorum = (probe: StatusProbe) => probe.alert?.quorum ?? (probe.regions.length >= 2 ? 2 : 1);
 
 interface RegionHistory {
   hours: Rollup[];
@@ -299,7 +297,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
     if (window) {
       return { ...status, state: "maintenance", regions, maintenance: window.reason === undefined ? {} : { reason: window.reason } };
     }
-    return { ...status, state: probeState(regions.map((r) => r.state), defaultQuorum(probe)), regions };
+    return { ...status, state: probeState(regions.map((r) => r.state), quorumOf(probe)), regions };
   });
   const open = incidents.items.filter((incident) => !incident.resolvedAt);
   const recent = incidents.items.filter((incident) => incident.resolvedAt && now - Date.parse(incident.resolvedAt) < 7 * DAY);

@@ -4,6 +4,7 @@ import { processIo, type CliIo } from "./io.ts";
 import { validate } from "./commands/validate.ts";
 import { test } from "./commands/test.ts";
 import { start } from "./commands/start.ts";
+import { planCommand } from "./commands/plan.ts";
 
 const USAGE = `usage: vigie <command> [options]
 
@@ -11,7 +12,10 @@ commands:
   validate [--config F]                      check the config; exit 2 with every problem when invalid
   test [--config F] [--probe ID]... [--region NAME] [--reporter table|json] [--concurrency N]
                                              run each selected probe once, now; exit 1 when one failed
+  test --remote [--stage S] [--region NAME] ...
+                                             the same, in the deployed runner of each region (stage default prod)
   start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
+  plan [--config F] [--reporter table|json]  what would be deployed on AWS, where, and its monthly cost
 
 options:
   --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
@@ -28,6 +32,8 @@ const OPTIONS = {
   concurrency: { type: "string" },
   port: { type: "string" },
   data: { type: "string" },
+  remote: { type: "boolean" },
+  stage: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -63,7 +69,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         io.stderr.write(`${concurrency.message}\n`);
         return 2;
       }
-      return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency }, io);
+      return test({ config: values.config, probe: values.probe, region: values.region, reporter: values.reporter, concurrency, remote: values.remote, stage: values.stage }, io);
     }
     case "start": {
       const port = values.port === undefined ? undefined : Number(values.port);
@@ -73,6 +79,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       }
       return start({ config: values.config, port, data: values.data }, io);
     }
+    case "plan":
+      return planCommand({ config: values.config, reporter: values.reporter }, io);
     default:
       io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -1,13 +1,12 @@
 // The registry of probe kinds: the config union and a runner per kind.
-import { z } from "zod";
 import { runProbe } from "../core/runner/index.ts";
 import type { ProbeResult } from "../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps } from "./http/index.ts";
 import { BrowserProbe, runBrowserAttempt, type BrowserDeps } from "./browser/index.ts";
+import { ProbeConfig, type ProbeKind } from "./schema.ts";
 
-export const ProbeConfig = z.discriminatedUnion("kind", [HttpProbe, BrowserProbe]);
-export type ProbeConfig = z.infer<typeof ProbeConfig>;
-export type ProbeKind = ProbeConfig["kind"];
+export { ProbeConfig };
+export type { ProbeKind };
 
 /** Everything any runner may need; each kind reads its own part. Browser probes need `browser`. */
 export type RunnerDeps = HttpDeps & Partial<Pick<BrowserDeps, "browser" | "artifactsDir">>;

@@ -4,17 +4,17 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createApp, apiKeysFrom, type AlertingView } from "../../api/index.ts";
 import type { IncidentReader, ProbeResult } from "../../core/result/index.ts";
 import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
 import {
-  createDurableWriter, createResultStore, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
+  createDurableWriter, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
-import { alertLogFromLines, createAlerting, createDynamoAlertStore } from "../../core/alerting/index.ts";
+import { composeVigie, type Vigie } from "../../core/runtime/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
 import { internalFailure } from "../../core/runner/index.ts";
 import type { Config } from "../../index.ts";
@@ -60,6 +60,8 @@ export interface HookContext {
   now: () => number;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** The composition (store, evaluator, deliverer, read view) over this table and clock. */
+  vigie: Vigie;
 }
 
 export interface StartVigieOptions {
@@ -95,10 +97,10 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
 
   const dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
   await ensureTable(dynamo.client, TABLE_NAME);
-  const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
-  const retention = (config as { store?: { retention: number } }).store?.retention;
-  const store = createResultStore({ doc, tableName: TABLE_NAME, now, ...(retention ? { retention: { runsMs: retention } } : {}) });
-  const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log })) ?? {};
+  // The same composition the Lambdas use; parts are built when first used (the alerting hooks take theirs).
+  const vigie = composeVigie({ client: dynamo.client, tableName: TABLE_NAME, config, env: options.env, now, log });
+  const { doc, store } = vigie;
+  const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log, vigie })) ?? {};
 
   const secrets = probeSecrets(config.probes, options.env);
   const writer = createDurableWriter({ store, spoolPath: path.join(dataDir, "spool.jsonl"), onResult: hooks.onResult ?? [], log });
@@ -194,20 +196,20 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
  * looked at every 5 s, incidents feed the API, and maintenance windows mark the runs they cover.
  */
 export function alertingHooks(context: HookContext): StartHooks {
-  const alerting = createAlerting({
-    config: context.config,
-    store: createDynamoAlertStore({ doc: context.doc, tableName: context.tableName }),
-    now: context.now,
-    env: context.env,
-    log: alertLogFromLines(context.log),
-  });
+  const { evaluator, deliverer, readView } = context.vigie;
   return {
-    onResult: [(result) => alerting.onResult(result)],
-    ticks: [{ name: "alerting", everyMs: 5_000, run: () => alerting.tick() }],
-    incidents: alerting.incidents,
-    onStop: [() => alerting.stop()],
-    inMaintenance: (probeId, at) => alerting.maintenance(probeId, at) !== undefined,
-    alerting,
+    onResult: [(result) => evaluator.onResult(result)],
+    ticks: [{ name: "alerting", everyMs: 5_000, run: async () => {
+      await evaluator.checkStale();
+      await deliverer.drainOutbox();
+    } }],
+    incidents: readView.incidents,
+    onStop: [async () => {
+      evaluator.stop();
+      await deliverer.idle();
+    }],
+    inMaintenance: (probeId, at) => readView.maintenance(probeId, at) !== undefined,
+    alerting: readView,
   };
 }
 

@@ -11,6 +11,7 @@ import type { Probe } from "../../index.ts";
 import type { CliIo } from "../io.ts";
 import { loadForCommand } from "../load.ts";
 import { formatResult, formatSummary, painter } from "../reporters/table.ts";
+import { testRemote, type LambdaFor } from "./test-remote.ts";
 
 export interface TestOptions {
   config?: string | undefined;
@@ -18,6 +19,12 @@ export interface TestOptions {
   region?: string | undefined;
   reporter?: string | undefined;
   concurrency?: number | undefined;
+  /** Run in the deployed runners of each region instead of here. */
+  remote?: boolean | undefined;
+  /** The deployed stage `--remote` invokes. Default "prod". */
+  stage?: string | undefined;
+  /** Lambda clients by region for `--remote` (tests hand in mocked ones). */
+  lambdaFor?: LambdaFor | undefined;
 }
 
 /** The region label of a local run: the one asked for, else "local" (this machine is in no AWS region). */
@@ -48,6 +55,10 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
       return 2;
     }
     probes = probes.filter((p) => p.regions.includes(region));
+  }
+
+  if (options.remote) {
+    return testRemote(probes, { project: config.project, stage: options.stage ?? "prod", reporter, region: options.region }, io, options.lambdaFor);
   }
 
   // Chromium starts only when a selected probe needs it, and is closed whatever happens.

@@ -8,14 +8,17 @@
 import type { ProbeError, ProbeResult } from "../result/probe-result.ts";
 import type { Incident, IncidentKind } from "../result/incident.ts";
 import { SEVERITIES, severityRank, type AlertSeverity } from "./schema.ts";
+import { staleAfterMs } from "./rules.ts";
 import { burnAlerts, countRun, emptyCounts, isBad, type BurnEvidence, type SloCounts, type SloObjective } from "./slo.ts";
 
 /** What the evaluator needs to know about one probe, resolved from config with defaults applied. */
 export interface ProbeSpec {
   id: string;
   name?: string | undefined;
-  /** Interval in ms; no result for 3× this opens a stale incident. */
+  /** Interval in ms; no result for `staleAfterMs` (3× this plus the timeout) opens a stale incident. */
   every: number;
+  /** Bound on one run, ms (0 when unknown). */
+  timeout?: number | undefined;
   regions: readonly string[];
   tags: readonly string[];
   severity: AlertSeverity;
@@ -301,7 +304,7 @@ export function applyResult(previous: ProbeAlertState, result: ProbeResult, spec
 export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: number, maintenance: boolean, remindEvery: number | undefined, evaluatorStartedAt: number): Transition & { changed: boolean } {
   const lastHeard = previous.lastResultAt ?? previous.since;
   const silentSince = Math.max(lastHeard, evaluatorStartedAt);
-  const stale = now - silentSince >= 3 * spec.every && !previous.open.stale;
+  const stale = now - silentSince >= staleAfterMs(spec) && !previous.open.stale;
   const reminders = remindEvery === undefined || maintenance
     ? []
     : Object.entries(previous.open).filter(([, incident]) => incident.paged && incident.lastPagedAt !== undefined && now - incident.lastPagedAt >= remindEvery);
@@ -315,7 +318,7 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
     changes.pages.push({ id: `${incident.id}:remind:${reminded.reminders}`, event: "remind", incident: reminded, at: now });
   }
   if (stale) {
-    const silent = spec.regions.filter((name) => (state.regions[name]?.lastRunAt ?? 0) < now - 3 * spec.every);
+    const silent = spec.regions.filter((name) => (state.regions[name]?.lastRunAt ?? 0) < now - staleAfterMs(spec));
     changes.open("stale", {
       id: incidentId(spec.id, "stale", now), probeId: spec.id, probeName: spec.name, kind: "stale",
       severity: spec.severity, regions: silent.length > 0 ? silent : [...spec.regions], startedAt: iso(now),

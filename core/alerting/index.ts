@@ -1,6 +1,15 @@
 // Alerting: incidents from results across regions, severity routes, pages through SNS / webhooks / logs, maintenance and SLOs.
-export { createAlerting, probeSpecs, alertLogFromLines, AlertingError, PAGE_EXPIRED } from "./create-alerting.ts";
-export type { Alerting, AlertingConfig, AlertingDeps, AlertLog, SloStatus } from "./create-alerting.ts";
+export { createAlerting } from "./create-alerting.ts";
+export type { Alerting, AlertingDeps } from "./create-alerting.ts";
+export { createEvaluator } from "./evaluator.ts";
+export type { Evaluator, EvaluatorDeps } from "./evaluator.ts";
+export { createDeliverer, PAGE_EXPIRED } from "./deliverer.ts";
+export type { Deliverer, DelivererDeps } from "./deliverer.ts";
+export { createAlertReadView } from "./read-view.ts";
+export type { AlertReadView, SloStatus } from "./read-view.ts";
+export { probeSpecs, alertLogFromLines, alertsOf, quorumOf, staleAfterMs, STALE_INTERVALS } from "./rules.ts";
+export type { AlertingConfig, AlertLog } from "./rules.ts";
+export { AlertingError } from "./errors.ts";
 export { createDynamoAlertStore, createMemoryAlertStore } from "./store.ts";
 export type { AlertStore, OutboxItem, OutboxStatus, Effects, StoredState } from "./store.ts";
 export { applyRemoval, applyResult, applyTick, burnEvidence, initialState, REMOVED_FROM_CONFIG } from "./evaluate.ts";

@@ -2,7 +2,12 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
+import { createRequire } from "node:module";
+import type dynaliteType from "dynalite";
+
+// Loaded when started, not when imported: a Lambda bundle that reaches this module through core/store's index (the
+// API, the runners) must not carry dynalite and its native LevelDB, which only `vigie start` and tests use.
+const loadDynalite = () => createRequire(import.meta.url)("dynalite") as typeof dynaliteType;
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -13,7 +18,7 @@ export interface EmbeddedDynamo {
 
 /** Starts dynalite on a free port. With `path`, data survives restarts in that folder. */
 export async function startEmbeddedDynamo(options: { path?: string | undefined; port?: number } = {}): Promise<EmbeddedDynamo> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server: Server = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

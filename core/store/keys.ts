@@ -2,7 +2,9 @@
 const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
-export const runPk = (probeId: string, region: string) => `RUN#${probeId}#${region}`;
+/** Every raw run's partition key starts with this (the evaluator's stream filter matches it). */
+export const RUN_PK_PREFIX = "RUN#";
+export const runPk = (probeId: string, region: string) => `${RUN_PK_PREFIX}${probeId}#${region}`;
 export const runGsiPk = (probeId: string) => `RUN#${probeId}`;
 export const runGsiSk = (startedAt: string, region: string) => `${startedAt}#${region}`;
 export const hourPk = (probeId: string, region: string) => `ROLLUP#H#${probeId}#${region}`;

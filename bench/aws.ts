@@ -1,0 +1,165 @@
+// AWS figures: write units per result, read units per /v1/status, the monthly cost of 50 HTTP probes × 3 regions every
+// minute, the deployed bundles (size, cold init) and one runner invocation of 50 probes against local targets.
+//   npm run bench -- aws        (a few minutes; prints, asserts nothing; BENCH_STATUS_PROBES="50,1000" by default)
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
+import { measureStatusReadUnits, measureWriteUnits } from "./aws-units.ts";
+import { buildPlan, estimateCost, SIZES } from "../core/plan/index.ts";
+import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts";
+import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
+import { runOnce } from "../probes/index.ts";
+import { Config, type Probe } from "../index.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function writeUnits() {
+  console.log("\n-- DynamoDB write units per HTTP result (1 probe × 3 regions × 60 one-minute runs, real write path + evaluator) --");
+  for (const slo of [false, true]) {
+    for (const batched of [true, false]) {
+      const m = await measureWriteUnits({ slo, batched });
+      console.log(`SLOs ${slo ? "on " : "off"}, evaluated ${batched ? "a minute's 3 regions per batch (AWS stream)" : "one by one (vigie start)      "}: ${m.perResult.toFixed(2)} WRU/result (store ${m.store.toFixed(2)}: run + GSI1 + hour rollup + state; evaluator ${m.evaluator.toFixed(2)}) over ${m.results} results`);
+    }
+  }
+}
+
+async function readUnits() {
+  console.log("\n-- DynamoDB read units per uncached /v1/status (3 regions, 24 hours + 89 folded days each, SLO state) --");
+  for (const probes of (process.env.BENCH_STATUS_PROBES ?? "50,1000").split(",").map(Number)) {
+    const started = performance.now();
+    const m = await measureStatusReadUnits(probes);
+    console.log(`${probes} probes × 3 regions: ${m.total.toFixed(0)} RRU a refresh, ${m.perProbeRegion.toFixed(2)} per probe × region (measured in ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+}
+
+function monthlyCost() {
+  console.log("\n-- monthly cost: 50 HTTP probes × 3 regions every minute (core/plan prices and measured units) --");
+  const config = Config.parse({
+    project: "fleet", home: "us-east-1", regions: ["us-east-1", "eu-west-1", "ap-southeast-2"],
+    probes: Array.from({ length: 50 }, (_, i) => ({ id: `api-${i}`, kind: "http", url: `https://api.acme.dev/${i}`, every: "1m" })),
+  });
+  for (const slo of [false, true]) {
+    const cost = estimateCost(buildPlan(config), { slo });
+    const top = [...cost.lines].sort((a, b) => b.usd - a.usd).slice(0, 3).map((l) => `${l.item} $${l.usd.toFixed(2)}`).join(", ");
+    console.log(`SLOs ${slo ? "on " : "off"}: vigie $${cost.totalUsd.toFixed(2)} a month (${top}); CloudWatch Synthetics $${cost.syntheticsUsd.toFixed(0)}; ratio ${(cost.totalUsd / cost.syntheticsUsd * 100).toFixed(2)} %`);
+  }
+}
+
+const FUNCTIONS = [
+  { name: "http-runner", event: { mode: "test", probes: [] } },
+  { name: "browser-runner", event: { mode: "test", probes: [] }, external: ["@sparticuz/chromium", "playwright-core"] },
+  { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false } },
+  { name: "evaluator", event: { Records: [] } },
+  { name: "queue-consumer", event: { Records: [] } },
+  { name: "housekeeping" },
+];
+
+async function bundles() {
+  console.log("\n-- bundles as deployed (esbuild, minified, ESM, node24) and cold init in a fresh Node process (median of 10) --");
+  // Inside node_modules, so the packages a bundle leaves out (Chromium, as `nodejs.install` ships them) resolve.
+  mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+  const dir = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundles-"));
+  try {
+    // A yardstick for this machine's load: importing zod alone (every bundle carries it) in the same kind of process.
+    const yardstick = path.join(dir, "zod-only.mjs");
+    writeFileSync(yardstick, `const t0 = performance.now(); await import("zod"); process.stdout.write(String(performance.now() - t0));`);
+    const zodTimes = Array.from({ length: 10 }, () => Number(spawnSync(process.execPath, [yardstick], { encoding: "utf8" }).stdout));
+    console.log(`(yardstick: importing zod alone takes ${median(zodTimes).toFixed(0)} ms here; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+    for (const fn of FUNCTIONS) {
+      const outfile = path.join(dir, `${fn.name}.mjs`);
+      await build({
+        entryPoints: [path.join(root, "functions", `${fn.name}.ts`)], bundle: true, minify: true, platform: "node", format: "esm", target: "node24",
+        outfile, external: fn.external ?? [], logLevel: "silent",
+        banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+      });
+      const kb = statSync(outfile).size / 1024;
+      // Load the bundle and build the handler (its first call builds the deps; the event touches no AWS service).
+      const probe = path.join(dir, `${fn.name}-init.mjs`);
+      writeFileSync(probe, [
+        `const t0 = performance.now();`,
+        `const m = await import(${JSON.stringify(outfile)});`,
+        `const t1 = performance.now();`,
+        fn.event ? `await m.handler(${JSON.stringify(fn.event)}, { getRemainingTimeInMillis: () => 60000 });` : "",
+        `process.stdout.write(JSON.stringify([performance.now() - t0, t1 - t0]));`,
+      ].join("\n"));
+      const times: number[] = [];
+      const imports: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const run = spawnSync(process.execPath, [probe], { encoding: "utf8", env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
+        if (run.status !== 0) throw new Error(`${fn.name}: ${run.stderr.slice(0, 1500)}`);
+        const [total, imported] = JSON.parse(run.stdout) as [number, number];
+        times.push(total);
+        imports.push(imported);
+      }
+      console.log(`${fn.name.padEnd(15)} ${kb.toFixed(0).padStart(6)} KB   cold init ${median(times).toFixed(0)} ms (import ${median(imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runnerGroup() {
+  console.log("\n-- one HTTP runner invocation: 50 probes against local targets (20–200 ms each), stored on dynalite --");
+  const server = http.createServer((req, res) => {
+    const delay = Number(new URL(req.url ?? "/", "http://x").searchParams.get("ms") ?? 0);
+    setTimeout(() => res.end("ok"), delay);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = Config.parse({
+    project: "bench", regions: ["eu-west-1"],
+    probes: Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, kind: "http", url: `http://127.0.0.1:${port}/?ms=${20 + Math.round((180 * i) / 49)}`, every: "1m" })),
+  });
+  const dynamo = await startEmbeddedDynamo();
+  await ensureTable(dynamo.client, "bench");
+  const vigie = composeVigie({ client: dynamo.client, tableName: "bench", config, env: {}, now: Date.now, log: () => {} });
+  const deps = (probes: Probe[]) => ({
+    probes, kind: "http", region: "eu-west-1", run: (probe: Probe) => runOnce(probe, { region: "eu-west-1", now: Date.now, env: {} }),
+    store: vigie.store, enqueue: async () => {}, secrets: [], inMaintenance: () => false, now: Date.now,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), log: () => {}, spreadMs: 0,
+  });
+  try {
+    const slowest = config.probes.at(-1)!;
+    const alone: number[] = [];
+    const group: number[] = [];
+    const probesOnly: number[] = [];
+    const aloneOnly: number[] = [];
+    const groupDeps = { region: "eu-west-1", run: (probe: Probe) => runOnce(probe, { region: "eu-west-1", now: Date.now, env: {} }), now: Date.now, sleep: async () => {}, deadline: Date.now() + 3_600_000, spreadMs: 0 };
+    for (let round = 0; round < 5; round++) {
+      let t = performance.now();
+      await runInvocation({ mode: "scheduled", every: 60_000 }, deps([slowest]));
+      alone.push(performance.now() - t);
+      t = performance.now();
+      await runInvocation({ mode: "scheduled", every: 60_000 }, deps(config.probes));
+      group.push(performance.now() - t);
+      t = performance.now();
+      await runGroup([slowest], groupDeps);
+      aloneOnly.push(performance.now() - t);
+      t = performance.now();
+      await runGroup(config.probes, groupDeps);
+      probesOnly.push(performance.now() - t);
+    }
+    const gbSeconds = (median(group) / 1000) * (SIZES.http.memoryMb / 1024);
+    console.log(`probes only: slowest alone ${median(aloneOnly).toFixed(0)} ms, the group of 50 ${median(probesOnly).toFixed(0)} ms: ratio ${(median(probesOnly) / median(aloneOnly)).toFixed(2)}× (median of 5)`);
+    console.log(`whole invocation (probes + storing on in-process dynalite): slowest alone ${median(alone).toFixed(0)} ms, the group ${median(group).toFixed(0)} ms: ratio ${(median(group) / median(alone)).toFixed(2)}×`);
+    console.log(`billed: ${gbSeconds.toFixed(4)} GB-s an invocation at ${SIZES.http.memoryMb} MB (plus the 1 s start spread when deployed: ${((median(group) + 1000) / 1000 * SIZES.http.memoryMb / 1024).toFixed(4)} GB-s)`);
+    console.log(`(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+  } finally {
+    server.close();
+    await dynamo.close();
+  }
+}
+
+// BENCH_ONLY=units|cost|reads|bundles|runner runs one part.
+const only = process.env.BENCH_ONLY;
+if (!only || only === "units") await writeUnits();
+if (!only || only === "cost") monthlyCost();
+if (!only || only === "reads") await readUnits();
+if (!only || only === "bundles") await bundles();
+if (!only || only === "runner") await runnerGroup();

@@ -1,0 +1,103 @@
+// The monthly cost of a plan: each line a quantity of billed units times its price (core/plan/prices.ts), from the
+// measured units per result (core/plan/units.ts), and what CloudWatch Synthetics would charge for the same runs.
+import { PRICES, PRICES_AS_OF, type PriceName } from "./prices.ts";
+import { LOG_BYTES_PER_INVOCATION, READ_UNITS_PER_STATUS, RUNNER_OVERHEAD_MS, TYPICAL_RUN_MS, WRITE_UNITS_PER_RESULT, BYTES_PER_RESULT } from "./units.ts";
+import { SIZES, SPREAD_MS, type Plan } from "./plan.ts";
+import { DEFAULT_CONCURRENCY } from "../runtime/run-group.ts";
+
+/** AWS bills a month as 730 hours. */
+export const HOURS_PER_MONTH = 730;
+const MONTH_MS = HOURS_PER_MONTH * 3_600_000;
+const GB = 1024 ** 3;
+
+export interface CostAssumptions {
+  /** Status page / API refreshes a month (the page reloads every 30 s while open; cached 5 s server side). Default one a minute. */
+  statusReadsPerMonth: number;
+  /** Pages sent a month. Default 100. */
+  pagesPerMonth: number;
+  /** Whether probes have SLOs (bigger alert state). Default true. */
+  slo: boolean;
+  /** Raw run retention, days (storage). Default 30. */
+  retentionDays: number;
+  /** Probes a runner runs at once (core/runtime/run-group.ts). Default DEFAULT_CONCURRENCY. */
+  concurrency: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = { statusReadsPerMonth: HOURS_PER_MONTH * 60, pagesPerMonth: 100, slo: true, retentionDays: 30, concurrency: DEFAULT_CONCURRENCY };
+
+export interface CostLine {
+  /** What is billed, e.g. "Lambda requests". */
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+  price: PriceName;
+}
+
+export interface CostEstimate {
+  lines: CostLine[];
+  totalUsd: number;
+  /** Probe runs a month, all regions. */
+  runsPerMonth: number;
+  /** What CloudWatch Synthetics would charge for the same runs ($0.0012 a canary run). */
+  syntheticsUsd: number;
+  pricesAsOf: string;
+  assumptions: CostAssumptions;
+}
+
+const line = (item: string, quantity: number, price: PriceName): CostLine => ({ item, quantity, unit: PRICES[price].unit, usd: quantity * PRICES[price].usd, price });
+
+export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> = {}): CostEstimate {
+  const a = { ...DEFAULT_ASSUMPTIONS, ...assumptions };
+  let runs = 0;
+  let runnerInvocations = 0;
+  const gbSeconds = { arm64: 0, x86_64: 0 };
+  const probeRegions = new Map<string, number>();
+  for (const region of plan.regions) {
+    for (const schedule of region.schedules) {
+      const invocations = MONTH_MS / Math.max(schedule.every * schedule.rounds, 60_000);
+      runnerInvocations += invocations;
+      runs += invocations * schedule.rounds * schedule.probes.length;
+      for (const id of schedule.probes) probeRegions.set(id, (probeRegions.get(id) ?? 0) + 1);
+      // Billed time: the rounds' waits, the spread, the group in waves of `concurrency`, and the overhead.
+      const waves = Math.ceil(schedule.probes.length / (schedule.runner === "browser" ? 2 : a.concurrency));
+      const ms = (schedule.rounds - 1) * schedule.every + schedule.rounds * (SPREAD_MS + waves * TYPICAL_RUN_MS[schedule.runner]) + RUNNER_OVERHEAD_MS;
+      const size = SIZES[schedule.runner];
+      gbSeconds[size.architecture] += invocations * (ms / 1000) * (size.memoryMb / 1024);
+    }
+  }
+  // The evaluator runs about once per runner invocation (the stream batches a group's inserts), ~200 ms each.
+  const evaluatorInvocations = runnerInvocations;
+  const housekeepingInvocations = MONTH_MS / 60_000;
+  const apiInvocations = a.statusReadsPerMonth;
+  const small = SIZES.evaluator.memoryMb / 1024;
+  gbSeconds.arm64 += evaluatorInvocations * 0.2 * small + housekeepingInvocations * 0.3 * small + apiInvocations * 0.3 * (SIZES.api.memoryMb / 1024);
+  const invocations = runnerInvocations + evaluatorInvocations + housekeepingInvocations + apiInvocations;
+
+  const probeCount = probeRegions.size;
+  const probeRegionCount = [...probeRegions.values()].reduce((sum, n) => sum + n, 0);
+  const writeUnits = runs * (a.slo ? WRITE_UNITS_PER_RESULT.withSlo : WRITE_UNITS_PER_RESULT.withoutSlo);
+  // Housekeeping reads each probe's alert state once a minute (a cold container; warm ones keep it), the API its model.
+  const readUnits = a.statusReadsPerMonth * probeRegionCount * READ_UNITS_PER_STATUS.perProbeRegion
+    + housekeepingInvocations * probeCount * 0.5;
+  const runsPerDay = runs / (HOURS_PER_MONTH / 24);
+  const storedGb = runsPerDay * a.retentionDays * BYTES_PER_RESULT / GB;
+  const logGb = (invocations * LOG_BYTES_PER_INVOCATION) / GB;
+  const transitions = 0; // drills: none until the drill engine lands (issue 11)
+
+  const lines = [
+    line("Lambda requests", invocations, "lambdaRequest"),
+    line("Lambda compute (arm64)", gbSeconds.arm64, "lambdaGbSecondArm"),
+    line("Lambda compute (x86_64, browser)", gbSeconds.x86_64, "lambdaGbSecondX86"),
+    line("EventBridge Scheduler", runnerInvocations + housekeepingInvocations, "schedulerInvocation"),
+    line("DynamoDB writes", writeUnits, "dynamoWriteUnit"),
+    line("DynamoDB reads", readUnits, "dynamoReadUnit"),
+    line("DynamoDB storage", storedGb, "dynamoStorageGb"),
+    line("DynamoDB point-in-time recovery", storedGb, "dynamoPitrGb"),
+    line("SNS publishes", a.pagesPerMonth, "snsPublish"),
+    line("Step Functions transitions (drills)", transitions, "stepFunctionsTransition"),
+    line("CloudWatch Logs ingestion", logGb, "logsIngestedGb"),
+  ];
+  const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
+  return { lines, totalUsd, runsPerMonth: runs, syntheticsUsd: runs * PRICES.syntheticsCanaryRun.usd, pricesAsOf: PRICES_AS_OF, assumptions: a };
+}

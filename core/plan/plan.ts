@@ -1,0 +1,187 @@
+// The deployment plan, pure: from the config, what exists in the home region and in each probe region — the
+// functions with their sizes, and one schedule per region × runner × frequency group. `stacks/` wires exactly this.
+import { formatDuration } from "../config/duration.ts";
+import { envRefs } from "../config/secrets.ts";
+import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
+import { DEFAULT_SPREAD_MS } from "../runtime/run-group.ts";
+import { TTL_ATTRIBUTE } from "../store/table.ts";
+import { RUN_INSERT_FILTER } from "../runtime/stream-records.ts";
+
+/** The environment variable names the stack sets on every function and the handlers read (functions/lambda-deps.ts). */
+export const FUNCTION_ENV = {
+  table: "VIGIE_TABLE",
+  queueUrl: "VIGIE_QUEUE_URL",
+  topicArn: "VIGIE_TOPIC_ARN",
+  homeRegion: "VIGIE_HOME_REGION",
+} as const;
+
+/** The parts of the parsed config the plan reads (structural: core does not import the probe registry). */
+export interface PlanConfig {
+  project: string;
+  home: string;
+  probes: ReadonlyArray<{ id: string; kind: string; every: number; timeout: number; retries: { count: number }; regions: readonly string[] }>;
+  drills?: readonly unknown[] | undefined;
+  alerts?: unknown;
+}
+
+export type RunnerKind = "http" | "browser";
+
+export interface FunctionPlan {
+  /** Logical name, unique within its region, e.g. "HttpRunner". */
+  name: string;
+  /** Entry file and export, e.g. "functions/http-runner.handler". */
+  handler: string;
+  memoryMb: number;
+  timeoutS: number;
+  architecture: "arm64" | "x86_64";
+}
+
+export interface SchedulePlan {
+  /** e.g. "http-1m". */
+  name: string;
+  runner: RunnerKind;
+  /** The group's interval, ms; the runner's event is `{ every: "<this as a duration>" }`. */
+  every: number;
+  /** The EventBridge Scheduler expression: its finest rate is one minute. */
+  expression: string;
+  /** Runs of the group each invocation makes: 2 for "30s" (at 0 and 30 s), else 1. */
+  rounds: number;
+  probes: string[];
+}
+
+export interface RegionPlan {
+  region: string;
+  runners: Array<FunctionPlan & { kind: RunnerKind }>;
+  schedules: SchedulePlan[];
+}
+
+export interface HomePlan {
+  region: string;
+  table: { billing: "PAY_PER_REQUEST"; pointInTimeRecovery: true; stream: "NEW_IMAGE"; ttlAttribute: typeof TTL_ATTRIBUTE };
+  functions: FunctionPlan[];
+  /** The filter on the evaluator's stream subscription: inserted raw runs only. */
+  evaluatorFilter: typeof RUN_INSERT_FILTER;
+  /** The housekeeping schedule (stale checks, outbox, day folding). */
+  housekeeping: { expression: string };
+  /** One state machine per drill (issue 11); empty until the drill engine lands. */
+  drills: Array<{ id: string; every: number }>;
+}
+
+export interface PlanProblem {
+  severity: "error" | "warning";
+  path: string;
+  message: string;
+}
+
+export interface Plan {
+  project: string;
+  /**
+   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies) and
+   * alerting (webhook URLs). The stack copies them from the environment of `sst deploy`.
+   */
+  env: { runners: string[]; alerting: string[] };
+  home: HomePlan;
+  regions: RegionPlan[];
+  problems: PlanProblem[];
+}
+
+/** Sizes of the functions: HTTP work is I/O (the smallest useful arm64 size); Chromium wants ≥ 1.6 GB and x86_64. */
+export const SIZES = {
+  http: { memoryMb: 256, architecture: "arm64" },
+  browser: { memoryMb: 2048, architecture: "x86_64" },
+  evaluator: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
+  housekeeping: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
+  queueConsumer: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
+  api: { memoryMb: 512, architecture: "arm64", timeoutS: 15 },
+} as const;
+
+const MINUTE = 60_000;
+/** Lambda's longest timeout. */
+export const MAX_TIMEOUT_S = 900;
+/** The spread window a runner starts its probes over. */
+export const SPREAD_MS = DEFAULT_SPREAD_MS;
+
+const RUNNER_KINDS: readonly RunnerKind[] = ["http", "browser"];
+const RUNNER_NAMES: Record<RunnerKind, { name: string; handler: string }> = {
+  http: { name: "HttpRunner", handler: "functions/http-runner.handler" },
+  browser: { name: "BrowserRunner", handler: "functions/browser-runner.handler" },
+};
+
+/**
+ * A regional runner's function name: the same in every region, so `vigie test --remote` finds it from the config and
+ * the stage alone (Lambda names are regional). At most 64 characters.
+ */
+export function runnerFunctionName(project: string, stage: string, kind: RunnerKind): string {
+  return `${project}-${stage}-${kind}-runner`.slice(0, 64);
+}
+
+/** The Scheduler expression for an interval, and the rounds each invocation makes; undefined when it has none. */
+export function scheduleFor(every: number): { expression: string; rounds: number } | undefined {
+  if (every < MINUTE) return MINUTE % every === 0 ? { expression: "rate(1 minute)", rounds: MINUTE / every } : undefined;
+  if (every % MINUTE !== 0) return undefined;
+  const minutes = every / MINUTE;
+  if (minutes % 1440 === 0) return { expression: `rate(${minutes / 1440} day${minutes === 1440 ? "" : "s"})`, rounds: 1 };
+  if (minutes % 60 === 0) return { expression: `rate(${minutes / 60} hour${minutes === 60 ? "" : "s"})`, rounds: 1 };
+  return { expression: `rate(${minutes} minute${minutes === 1 ? "" : "s"})`, rounds: 1 };
+}
+
+/** The longest one invocation of a group may take: its rounds, the spread, every try of its slowest probe, the store. */
+export function invocationBudgetMs(group: { every: number; rounds: number }, slowestRunMs: number): number {
+  return (group.rounds - 1) * group.every + SPREAD_MS + slowestRunMs + STORE_RESERVE_MS;
+}
+
+export function buildPlan(config: PlanConfig): Plan {
+  const problems: PlanProblem[] = [];
+  const regionNames = [...new Set(config.probes.flatMap((probe) => probe.regions))].sort((a, b) => (a === config.home ? -1 : b === config.home ? 1 : a.localeCompare(b)));
+  config.probes.forEach((probe, index) => {
+    if (!RUNNER_KINDS.includes(probe.kind as RunnerKind)) problems.push({ severity: "error", path: `probes[${index}].kind`, message: `"${probe.kind}" has no runner on AWS` });
+    else if (!scheduleFor(probe.every)) {
+      problems.push({ severity: "error", path: `probes[${index}].every`, message: `${formatDuration(probe.every)} cannot be scheduled on AWS: use a whole number of minutes, or a divisor of 1m (30s, 20s, 15s, 10s…)` });
+    }
+  });
+  const regions = regionNames.map((region): RegionPlan => {
+    const runners: RegionPlan["runners"] = [];
+    const schedules: SchedulePlan[] = [];
+    for (const kind of RUNNER_KINDS) {
+      const probes = config.probes.filter((probe) => probe.kind === kind && probe.regions.includes(region) && scheduleFor(probe.every));
+      if (probes.length === 0) continue;
+      const groups = new Map<number, typeof probes>();
+      for (const probe of probes) groups.set(probe.every, [...(groups.get(probe.every) ?? []), probe]);
+      let timeoutMs = 0;
+      for (const [every, members] of [...groups].sort(([a], [b]) => a - b)) {
+        const { expression, rounds } = scheduleFor(every)!;
+        const slowest = Math.max(...members.map((probe) => probe.timeout * (probe.retries.count + 1)));
+        timeoutMs = Math.max(timeoutMs, invocationBudgetMs({ every, rounds }, slowest));
+        if (rounds > 1) {
+          problems.push({ severity: "warning", path: `regions.${region}.${kind}-${formatDuration(every)}`, message: `EventBridge schedules at most once a minute: this group's runner stays up ${formatDuration((rounds - 1) * every)} of every minute to run it ${rounds} times (billed); "1m" costs far less` });
+        }
+        schedules.push({ name: `${kind}-${formatDuration(every)}`, runner: kind, every, expression, rounds, probes: members.map((probe) => probe.id) });
+      }
+      const timeoutS = Math.ceil(timeoutMs / 1000);
+      if (timeoutS > MAX_TIMEOUT_S) problems.push({ severity: "error", path: `regions.${region}.${kind}`, message: `an invocation may need ${timeoutS}s, over Lambda's ${MAX_TIMEOUT_S}s` });
+      runners.push({ kind, ...RUNNER_NAMES[kind], ...SIZES[kind], timeoutS: Math.min(timeoutS, MAX_TIMEOUT_S) });
+    }
+    return { region, runners, schedules };
+  });
+  const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });
+  const refs = (value: unknown) => [...new Set(envRefs(JSON.stringify(value ?? null)))].sort();
+  return {
+    project: config.project,
+    env: { runners: refs(config.probes), alerting: refs(config.alerts) },
+    home: {
+      region: config.home,
+      table: { billing: "PAY_PER_REQUEST", pointInTimeRecovery: true, stream: "NEW_IMAGE", ttlAttribute: TTL_ATTRIBUTE },
+      functions: [
+        fn("Api", "functions/api.handler", SIZES.api),
+        fn("Evaluator", "functions/evaluator.handler", SIZES.evaluator),
+        fn("Housekeeping", "functions/housekeeping.handler", SIZES.housekeeping),
+        fn("QueueConsumer", "functions/queue-consumer.handler", SIZES.queueConsumer),
+      ],
+      evaluatorFilter: RUN_INSERT_FILTER,
+      housekeeping: { expression: "rate(1 minute)" },
+      drills: [],
+    },
+    regions,
+    problems,
+  };
+}

@@ -1,0 +1,45 @@
+// How a drill run is driven on AWS: Step Functions loops Wait → a drill Lambda that calls the engine's `advance` once.
+// The state machine and the Lambda share this step shape, so each side only has to agree with this file.
+import type { DrillEngine } from "./compose.ts";
+
+/** What the drill Lambda returns to the state machine (and receives back as its next input, minus `next`). */
+export interface DrillStep {
+  /** The run's state as the engine keeps it (opaque here). */
+  run: unknown;
+  next: "wait" | "done";
+  /** Set when next is "wait": how long Step Functions waits before the next step. */
+  waitSeconds?: number;
+}
+
+/** Step Functions waits whole seconds: a wait is rounded up, and at least one second. */
+export const waitSecondsOf = (waitMs: number) => Math.max(1, Math.ceil(waitMs / 1000));
+
+/** One step: the engine advances the run once; its answer becomes the state machine's next move. */
+export async function advanceDrill(engine: DrillEngine, input: { run?: unknown }): Promise<DrillStep> {
+  const { run, next } = await engine.advance(input.run);
+  return next === "done" ? { run, next: "done" } : { run, next: "wait", waitSeconds: waitSecondsOf(next.waitMs) };
+}
+
+/**
+ * The standard state machine of one drill (Amazon States Language): Advance (the drill Lambda, retried on Lambda's
+ * own transient faults) → Done? → Wait `waitSeconds` → Advance … until the engine says done.
+ */
+export function drillStateMachine(functionArn: string): Record<string, unknown> {
+  return {
+    Comment: "vigie drill: advance the run, wait as long as the engine asks, until it is done",
+    StartAt: "Advance",
+    States: {
+      Advance: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: functionArn, "Payload.$": "$" },
+        OutputPath: "$.Payload",
+        Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
+        Next: "Done?",
+      },
+      "Done?": { Type: "Choice", Choices: [{ Variable: "$.next", StringEquals: "done", Next: "Done" }], Default: "Wait" },
+      Wait: { Type: "Wait", SecondsPath: "$.waitSeconds", Next: "Advance" },
+      Done: { Type: "Succeed" },
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// What one invocation of a regional runner does: pick its probes (this kind, this region, this frequency group, or the
+// ones `vigie test --remote` names), run them as a group, and store the results in the home table or queue them.
+import { z } from "zod";
+import { Duration } from "../config/duration.ts";
+import { Id } from "../config/schema.ts";
+import type { ProbeResult } from "../result/probe-result.ts";
+import { sanitizeResult } from "../store/sanitize.ts";
+import type { ResultStore } from "../store/results-store.ts";
+import { runGroup, type GroupProbe } from "./run-group.ts";
+import { storeOrQueue, type EnqueueResults, type SinkOutcome } from "./result-sink.ts";
+
+const ScheduledEvent = z.strictObject({ mode: z.literal("scheduled").default("scheduled"), every: Duration });
+const TestEvent = z.strictObject({ mode: z.literal("test"), probes: z.array(Id).optional() });
+export type RunnerEvent = z.infer<typeof ScheduledEvent> | z.infer<typeof TestEvent>;
+
+/** A runner's input: the schedule's `{ every }` (its frequency group), or `{ mode: "test", probes? }`; else a clear error. */
+export function parseRunnerEvent(event: unknown): RunnerEvent {
+  const schema = (event as { mode?: unknown } | null)?.mode === "test" ? TestEvent : ScheduledEvent;
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
+  throw new Error(`runner event refused: ${problems.join("; ")} (expected { every: "1m" } or { mode: "test", probes?: [...] })`);
+}
+
+export interface RunnerProbe extends GroupProbe {
+  regions: readonly string[];
+}
+
+/** What the Lambda runtime tells a handler about its time. */
+export interface RunnerContext {
+  getRemainingTimeInMillis?: () => number;
+}
+
+export interface InvocationDeps<P extends RunnerProbe> {
+  probes: readonly P[];
+  kind: string;
+  region: string;
+  run(probe: P): Promise<ProbeResult>;
+  store: Pick<ResultStore, "write">;
+  enqueue: EnqueueResults;
+  /** Secret values to scrub from stored results. */
+  secrets: readonly string[];
+  /** Whether a probe is in a maintenance window at an instant: such runs are stored marked. */
+  inMaintenance(probeId: string, at: number): boolean;
+  now: () => number;
+  sleep(ms: number): Promise<void>;
+  log: (line: string) => void;
+  concurrency?: number;
+  spreadMs?: number;
+}
+
+export type InvocationOutcome =
+  | ({ mode: "scheduled"; region: string; ran: number } & SinkOutcome)
+  | { mode: "test"; region: string; results: ProbeResult[] };
+
+/** Time kept at the end of an invocation to store (or queue) the results. */
+export const STORE_RESERVE_MS = 5_000;
+const DEFAULT_REMAINING_MS = 60_000;
+const MINUTE = 60_000;
+
+/** The probes of a group: this kind, running in this region, every `every`. */
+export function groupProbes<P extends RunnerProbe>(probes: readonly P[], kind: string, region: string, every: number): P[] {
+  return probes.filter((probe) => probe.kind === kind && probe.every === every && probe.regions.includes(region));
+}
+
+export async function runInvocation<P extends RunnerProbe>(event: RunnerEvent, deps: InvocationDeps<P>, context?: RunnerContext): Promise<InvocationOutcome> {
+  const start = deps.now();
+  const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
+  const deadline = start + remaining - STORE_RESERVE_MS;
+  const group = { region: deps.region, run: deps.run, now: deps.now, sleep: deps.sleep, deadline, concurrency: deps.concurrency, spreadMs: deps.spreadMs };
+  if (event.mode === "test") {
+    const wanted = event.probes ? new Set(event.probes) : undefined;
+    const unknown = event.probes?.filter((id) => !deps.probes.some((probe) => probe.id === id)) ?? [];
+    if (unknown.length > 0) throw new Error(`no such probe in the deployed config: ${unknown.join(", ")}`);
+    const probes = deps.probes.filter((probe) => probe.kind === deps.kind && (!wanted || wanted.has(probe.id)));
+    const results = await runGroup(probes, { ...group, spreadMs: 0 });
+    return { mode: "test", region: deps.region, results: results.map((result) => sanitizeResult(result, deps.secrets)) };
+  }
+  const probes = groupProbes(deps.probes, deps.kind, deps.region, event.every);
+  // The finest schedule is one minute: a group every 30 s runs twice an invocation, at 0 and 30 s.
+  const rounds = event.every < MINUTE && MINUTE % event.every === 0 ? MINUTE / event.every : 1;
+  const outcome: SinkOutcome = { stored: 0, queued: 0 };
+  let ran = 0;
+  for (let round = 0; round < rounds; round++) {
+    const wait = start + round * event.every - deps.now();
+    if (wait > 0) await deps.sleep(wait);
+    const results = (await runGroup(probes, group)).map((result) => {
+      const marked = deps.inMaintenance(result.probeId, Date.parse(result.startedAt)) ? { ...result, maintenance: true } : result;
+      return sanitizeResult(marked, deps.secrets);
+    });
+    ran += results.length;
+    const timeoutMs = Math.max(1_000, Math.min(STORE_RESERVE_MS, start + remaining - deps.now() - 1_000));
+    const sunk = await storeOrQueue(results, { store: deps.store, enqueue: deps.enqueue, timeoutMs });
+    if (sunk.error) deps.log(JSON.stringify({ level: "warn", msg: "results queued: the table did not take them", queued: sunk.queued, error: sunk.error }));
+    outcome.stored += sunk.stored;
+    outcome.queued += sunk.queued;
+    if (sunk.error) outcome.error = sunk.error;
+  }
+  return { mode: "scheduled", region: deps.region, ran, ...outcome };
+}

@@ -1,0 +1,69 @@
+// What every handler is built from on AWS: the stack's environment, read once per container on first invocation.
+// Tests hand their own deps to each handler's `create…Handler`, so nothing reads process.env before they run.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { Alerts, SnsChannel } from "../core/alerting/index.ts";
+import { FUNCTION_ENV } from "../core/plan/plan.ts";
+import { composeVigie, type ComposeInput, type Vigie } from "../core/runtime/index.ts";
+import type { EnqueueResults } from "../core/runtime/result-sink.ts";
+import { Config } from "../index.ts";
+import rawConfig from "../vigie.config.ts";
+
+/** The environment the stack gives each function (named in core/plan, set by stacks/). */
+const ENV = FUNCTION_ENV;
+
+export interface LambdaDeps {
+  config: Config;
+  vigie: Vigie;
+  /** The region this function runs in: the region results carry. */
+  region: string;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  log: (line: string) => void;
+  /** Sends a message to the overflow queue. */
+  enqueue: EnqueueResults;
+}
+
+/** The stack's SNS topic hears every page (as channel "stack"), besides the channels of the config. */
+export function withStackTopic(config: Config, topicArn: string | undefined): Config {
+  if (!topicArn) return config;
+  const alerts = config.alerts ?? Alerts.parse({});
+  const channels = { ...alerts.channels, stack: SnsChannel.parse({ type: "sns", topicArn }) };
+  // With routes, a channel listed under the mildest severity hears every severity.
+  const routes = alerts.routes ? { ...alerts.routes, low: [...(alerts.routes.low ?? []), "stack"] } : undefined;
+  return { ...config, alerts: { ...alerts, channels, ...(routes ? { routes } : {}) } };
+}
+
+export function lambdaDeps(env: NodeJS.ProcessEnv, overrides: Partial<ComposeInput> = {}): LambdaDeps {
+  const parsed = Config.parse(rawConfig);
+  const config = withStackTopic(parsed, env[ENV.topicArn]);
+  const region = env.AWS_REGION ?? parsed.home;
+  const home = env[ENV.homeRegion] ?? parsed.home;
+  const tableName = env[ENV.table];
+  if (!tableName) throw new Error(`${ENV.table} is not set: the stack names the table in each function's environment`);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const sqs = new SQSClient({ region: home });
+  const queueUrl = env[ENV.queueUrl];
+  const vigie = composeVigie({
+    // SNS clients are built per topic region by the pagers (core/alerting/channels).
+    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log, ...overrides,
+  });
+  return {
+    config, vigie, region, env, now: Date.now, log,
+    enqueue: queueSender(sqs, queueUrl),
+  };
+}
+
+/** Sends results to the overflow queue. */
+export function queueSender(sqs: SQSClient, queueUrl: string | undefined): EnqueueResults {
+  return async (body) => {
+    if (!queueUrl) throw new Error(`${ENV.queueUrl} is not set: results the table refused cannot be queued`);
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  };
+}
+
+/** Builds a value on first call and keeps it for the container's life. */
+export function once<T>(build: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: build() }).v;
+}

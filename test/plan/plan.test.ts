@@ -1,0 +1,71 @@
+// The plan (what exists where) and its monthly cost, on the example config and on 50 probes × 3 regions.
+import { expect, it } from "vitest";
+import { buildPlan, estimateCost, PRICES, scheduleFor, WRITE_UNITS_PER_RESULT } from "../../core/plan/index.ts";
+import { Config } from "../../index.ts";
+import exampleConfig from "../../vigie.config.ts";
+import { main } from "../../cli/main.ts";
+import { memoryIo } from "../fixtures/io.ts";
+
+const fifty = () => Config.parse({
+  project: "fleet", home: "us-east-1", regions: ["us-east-1", "eu-west-1", "ap-southeast-2"],
+  probes: Array.from({ length: 50 }, (_, i) => ({ id: `api-${i}`, kind: "http", url: `https://api.acme.dev/${i}`, every: "1m" })),
+});
+
+it("deploys a runner per probe region and one schedule per region × runner × frequency group", () => {
+  const plan = buildPlan(Config.parse(exampleConfig));
+  expect(plan.regions.map((r) => r.region)).toEqual(["us-east-1", "eu-west-1"]);
+  const east = plan.regions[0]!;
+  expect(east.runners.map((r) => `${r.name}:${r.memoryMb}:${r.architecture}`)).toEqual(["HttpRunner:256:arm64", "BrowserRunner:2048:x86_64"]);
+  expect(east.schedules.map((s) => `${s.name} ${s.expression} ${s.rounds} ${s.probes.join(",")}`)).toEqual([
+    "http-30s rate(1 minute) 2 api-health",
+    "http-1m rate(1 minute) 1 orders-api,search-api",
+    "http-5m rate(5 minutes) 1 login-redirect",
+    "browser-5m rate(5 minutes) 1 storefront",
+  ]);
+  // The HTTP runner's timeout covers its longest invocation: the 30 s group's second round, its 2 tries of 5 s, the spread and the store.
+  expect(east.runners[0]!.timeoutS).toBe(46);
+  expect(plan.home.table).toMatchObject({ pointInTimeRecovery: true, stream: "NEW_IMAGE" });
+  expect(plan.home.drills).toEqual([]);
+  expect(plan.problems.map((p) => p.severity)).toEqual(["warning", "warning"]);
+});
+
+it("refuses an interval EventBridge cannot schedule, naming the probe", () => {
+  const config = Config.parse({ project: "odd", probes: [{ id: "odd", kind: "http", url: "https://a.dev", every: "90s" }] });
+  expect(buildPlan(config).problems).toEqual([{ severity: "error", path: "probes[0].every", message: expect.stringContaining("1.5m cannot be scheduled") }]);
+  expect(scheduleFor(7_000)).toBeUndefined();
+  expect(scheduleFor(3_600_000)).toEqual({ expression: "rate(1 hour)", rounds: 1 });
+  expect(scheduleFor(2 * 86_400_000)).toEqual({ expression: "rate(2 days)", rounds: 1 });
+});
+
+it("prices 50 HTTP probes × 3 regions every minute: every line, a total that adds up, and Synthetics for the same runs", () => {
+  const cost = estimateCost(buildPlan(fifty()), { slo: false });
+  expect(cost.lines.map((l) => l.item)).toEqual([
+    "Lambda requests", "Lambda compute (arm64)", "Lambda compute (x86_64, browser)", "EventBridge Scheduler", "DynamoDB writes", "DynamoDB reads",
+    "DynamoDB storage", "DynamoDB point-in-time recovery", "SNS publishes", "Step Functions transitions (drills)", "CloudWatch Logs ingestion",
+  ]);
+  expect(cost.runsPerMonth).toBe(150 * 730 * 60);
+  const writes = cost.lines.find((l) => l.item === "DynamoDB writes")!;
+  expect(writes.quantity).toBe(cost.runsPerMonth * WRITE_UNITS_PER_RESULT.withoutSlo);
+  for (const line of cost.lines) expect(line.usd).toBeCloseTo(line.quantity * PRICES[line.price].usd, 9);
+  expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((sum, l) => sum + l.usd, 0), 9);
+  expect(cost.syntheticsUsd).toBeCloseTo(cost.runsPerMonth * 0.0012, 6);
+  expect(cost.totalUsd).toBeLessThan(cost.syntheticsUsd / 100);
+});
+
+it("vigie plan prints the functions, schedules and cost lines, or the same as one JSON document", async () => {
+  const table = memoryIo();
+  expect(await main(["plan"], table.io)).toBe(0);
+  expect(table.stdout()).toMatch(/region eu-west-1:\n  HttpRunner/);
+  expect(table.stdout()).toMatch(/schedule http-1m\s+rate\(1 minute\)\s+2 probes: orders-api, search-api/);
+  expect(table.stdout()).toMatch(/DynamoDB writes .*\$/);
+  expect(table.stdout()).toMatch(/CloudWatch Synthetics for the same runs: \$\d+/);
+
+  const json = memoryIo();
+  expect(await main(["plan", "--reporter", "json"], json.io)).toBe(0);
+  const parsed = JSON.parse(json.stdout()) as { plan: { regions: unknown[] }; cost: { totalUsd: number; lines: unknown[] } };
+  expect(parsed.plan.regions).toHaveLength(2);
+  expect(parsed.cost.lines).toHaveLength(11);
+
+  const bad = memoryIo();
+  expect(await main(["plan", "--reporter", "xml"], bad.io)).toBe(2);
+});
