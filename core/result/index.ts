@@ -5,3 +5,4 @@ export {
 } from "./probe-result.ts";
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";
+export { DrillResult, DrillOutcome, DrillError, DrillErrorCategory, DrillStage, DrillResource } from "./drill-result.ts";

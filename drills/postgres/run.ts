@@ -1,0 +1,322 @@
+// The `postgres` drill kind: restore a base backup plus archived WAL into a scratch folder, start it on a free port,
+// check it with SQL, measure how fresh its data is, then stop and delete it.
+import { exec as execCallback } from "node:child_process";
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile, chmod, appendFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import type { AssertionResult } from "../../core/result/index.ts";
+import { compare } from "../../probes/http/assertions.ts";
+import { DrillFault } from "../errors.ts";
+import { resourceName, resourceTags, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
+import type { RunState } from "../run-state.ts";
+import { alive, chownTree, freePort, pgInstall, postmasterPid, runTool, stopServer, type PgInstall } from "./cluster.ts";
+import type { PostgresDrill } from "./schema.ts";
+
+const shell = promisify(execCallback);
+
+/** The file in a copy's folder that carries its tags; cleanup deletes nothing without it. */
+export const TAG_FILE = "vigie-drill.json";
+const ACTUAL_MAX = 200;
+
+interface PgData {
+  dir?: string;
+  pgdata?: string;
+  port?: number;
+  bin?: string;
+  backup?: string;
+  started?: boolean;
+}
+
+export const drillsFolder = (ctx: KindContext) => path.join(ctx.dataDir, "drills");
+const dataOf = (run: RunState) => run.data as PgData;
+const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+function cap(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "string" && value.length > ACTUAL_MAX) return `${value.slice(0, ACTUAL_MAX)}…`;
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+async function connect(drill: PostgresDrill, port: number): Promise<pg.Client> {
+  const client = new pg.Client({ host: "127.0.0.1", port, user: drill.user, database: drill.database, connectionTimeoutMillis: 5_000 });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+async function logTail(dir: string): Promise<string> {
+  try {
+    const lines = (await readFile(path.join(dir, "postgres.log"), "utf8")).trim().split("\n");
+    const important = lines.filter((line) => /FATAL|PANIC|ERROR/.test(line));
+    return (important.length ? important : lines).slice(-3).join(" | ").slice(0, 600);
+  } catch {
+    return "no server log";
+  }
+}
+
+/** The newest base backup: the last sub-folder (by name) holding a backup_label. */
+async function newestBaseBackup(baseDir: string): Promise<string> {
+  let entries: string[];
+  try {
+    entries = (await readdir(baseDir)).sort();
+  } catch (error) {
+    throw new DrillFault("backup", `cannot read the base backup folder ${baseDir}: ${(error as Error).message}`);
+  }
+  for (const name of entries.reverse()) {
+    if (existsSync(path.join(baseDir, name, "backup_label"))) return path.join(baseDir, name);
+  }
+  throw new DrillFault("backup", `no base backup in ${baseDir} (a sub-folder with a backup_label)`);
+}
+
+const TIMESTAMP = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "+00");
+
+async function restore(drill: PostgresDrill, run: RunState, ctx: KindContext): Promise<StepResult> {
+  const data = dataOf(run);
+  if (!data.dir) {
+    // First step: the folder and its tags exist (and are recorded for cleanup) before anything is copied into it.
+    const dir = path.join(drillsFolder(ctx), resourceName(run.drillId, run.runId));
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, TAG_FILE), JSON.stringify(resourceTags(run.drillId, run.runId)));
+    return { status: "wait", ms: 0, data: { dir, pgdata: path.join(dir, "data") }, resources: [{ kind: "directory", id: dir }] };
+  }
+  const install = await pgInstall(drill.bin);
+  const pgdata = data.pgdata!;
+  const t0 = run.t0!;
+  let source: string;
+  if ("baseDir" in drill.backup) {
+    source = await newestBaseBackup(drill.backup.baseDir);
+    await cp(source, pgdata, { recursive: true, errorOnExist: true, force: false });
+  } else {
+    source = "restoreCommand";
+    await mkdir(pgdata, { recursive: true });
+    try {
+      await shell(drill.backup.restoreCommand.replaceAll("%d", shellQuote(pgdata)), { timeout: Math.max(1_000, run.deadline - ctx.now()) });
+    } catch (error) {
+      throw new DrillFault("backup", `restoreCommand failed: ${((error as { stderr?: string }).stderr || (error as Error).message).trim().slice(0, 400)}`);
+    }
+  }
+  for (const needed of ["PG_VERSION", "global/pg_control", "backup_label"]) {
+    if (!existsSync(path.join(pgdata, needed))) throw new DrillFault("backup", `the base backup ${source} has no ${needed}: it is incomplete or corrupt`);
+  }
+  // What the source had running or half-written is not part of a backup; WAL comes only from the archive.
+  for (const stale of ["postmaster.pid", "postmaster.opts", "standby.signal"]) await rm(path.join(pgdata, stale), { force: true });
+  await rm(path.join(pgdata, "pg_wal"), { recursive: true, force: true });
+  await mkdir(path.join(pgdata, "pg_wal", "archive_status"), { recursive: true });
+
+  // The primary is lost at T0: WAL archived after it is not used, so the copy holds what a real restore would.
+  let restoreCommand: string;
+  if ("walDir" in drill.backup) {
+    const script = path.join(data.dir!, "restore-wal.sh");
+    await writeFile(script, [
+      "#!/bin/sh",
+      `f=${shellQuote(drill.backup.walDir)}/"$1"`,
+      '[ -f "$f" ] || exit 1',
+      `[ "$(stat -c %Y "$f")" -le ${Math.ceil(t0 / 1000)} ] || exit 1`,
+      'exec cp "$f" "$2"',
+      "",
+    ].join("\n"));
+    await chmod(script, 0o755);
+    restoreCommand = `${shellQuote(script)} %f %p`;
+  } else {
+    restoreCommand = drill.backup.walCommand;
+  }
+  const port = await freePort();
+  const target = drill.restoreTo === "latest" ? undefined : t0 - drill.restoreTo;
+  // Last settings win: the copy listens on 127.0.0.1 only, never archives (it would fork a timeline into the
+  // source's archive), accepts no connection before recovery ends (hot_standby off), then promotes.
+  await appendFile(path.join(pgdata, "postgresql.auto.conf"), [
+    "", "# vigie drill copy",
+    `port = ${port}`, "listen_addresses = '127.0.0.1'", "unix_socket_directories = ''",
+    "archive_mode = off", "archive_command = ''", "primary_conninfo = ''", "synchronous_standby_names = ''",
+    "hot_standby = off", "logging_collector = off", "shared_preload_libraries = ''",
+    `restore_command = ${quote(restoreCommand)}`,
+    ...(target !== undefined ? [`recovery_target_time = ${quote(TIMESTAMP(target))}`, "recovery_target_action = 'promote'"] : []),
+    "",
+  ].join("\n"));
+  await writeFile(path.join(pgdata, "pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
+  await writeFile(path.join(pgdata, "recovery.signal"), "");
+  await chmod(pgdata, 0o700);
+  await chownTree(install, data.dir!);
+  const size = await folderBytes(pgdata);
+  return {
+    status: "done", data: { port, bin: install.bin, backup: source },
+    ...(target !== undefined ? { rpoFrom: target } : {}),
+    detail: `${path.basename(source)} (${(size / 1_048_576).toFixed(1)} MB) on port ${port}${target !== undefined ? `, target ${new Date(target).toISOString()}` : ""}`,
+  };
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(entry.parentPath ?? dir, entry.name);
+    total += entry.isDirectory() ? await folderBytes(p) : (await stat(p)).size;
+  }
+  return total;
+}
+
+async function recover(drill: PostgresDrill, run: RunState): Promise<StepResult> {
+  const data = dataOf(run);
+  const install = await pgInstall(drill.bin);
+  if (!data.started) {
+    const started = await runTool(install, "pg_ctl", ["start", "-W", "-D", data.pgdata!, "-l", path.join(data.dir!, "postgres.log")], { cwd: data.dir!, timeoutMs: 30_000 });
+    if (started.code !== 0) throw new DrillFault("recover", `pg_ctl start failed: ${(started.stderr || started.stdout).trim().slice(0, 400)}`);
+    return { status: "wait", ms: 50, data: { started: true } };
+  }
+  try {
+    const client = await connect(drill, data.port!);
+    await client.end().catch(() => {});
+    return { status: "done", detail: "recovery ended, the copy accepts connections" };
+  } catch (error) {
+    const pid = postmasterPid(data.pgdata!);
+    if (pid === undefined || !alive(pid)) {
+      // Gone: give it a moment to have written its last words, then report them.
+      throw new DrillFault("recover", `the copy stopped during recovery: ${await logTail(data.dir!)}`);
+    }
+    const message = (error as Error).message;
+    if (/does not exist|password authentication|no pg_hba/.test(message)) throw new DrillFault("recover", message);
+    return { status: "wait", ms: 100 };
+  }
+}
+
+async function validate(drill: PostgresDrill, run: RunState, ctx: KindContext): Promise<StepResult> {
+  const client = await connect(drill, dataOf(run).port!).catch((error: unknown) => {
+    throw new DrillFault("validate", `cannot connect to the copy: ${(error as Error).message}`);
+  });
+  try {
+    const verdicts: AssertionResult[] = [];
+    for (const check of drill.validate) {
+      const description = `${check.sql} ${check.expect.op}${check.expect.op === "exists" ? "" : ` ${JSON.stringify(check.expect.target)}`}`;
+      try {
+        const result = await client.query({ text: check.sql, rowMode: "array" });
+        const row = result.rows[0] as unknown[] | undefined;
+        const actual = row === undefined ? undefined : row[0] === null ? null : cap(row[0]);
+        verdicts.push({ description, passed: compare(check.expect.op, actual, check.expect.target), actual: actual === undefined ? "no rows" : actual });
+      } catch (error) {
+        verdicts.push({ description, passed: false, actual: cap(`query failed: ${(error as Error).message}`) });
+      }
+    }
+    const readyAt = ctx.now();
+    const failed = verdicts.filter((v) => !v.passed).length;
+    if (failed > 0) {
+      return { status: "failed", fatal: false, validation: verdicts, fault: new DrillFault("validate", `${failed} of ${verdicts.length} checks failed`) };
+    }
+    return { status: "done", validation: verdicts, readyAt, detail: `${verdicts.length} check${verdicts.length === 1 ? "" : "s"} passed` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function measure(drill: PostgresDrill, run: RunState): Promise<StepResult> {
+  const client = await connect(drill, dataOf(run).port!).catch((error: unknown) => {
+    throw new DrillFault("validate", `cannot connect to the copy: ${(error as Error).message}`);
+  });
+  try {
+    const replay = await client.query<{ at: Date | null }>("select pg_last_xact_replay_timestamp() as at");
+    const restorePoint = replay.rows[0]?.at ? replay.rows[0].at.toISOString() : null;
+    if (!drill.freshness) {
+      return { status: "done", restorePoint, newestData: restorePoint, detail: `restore point ${restorePoint ?? "unknown"} (no freshness query: used as newest data)` };
+    }
+    let value: unknown;
+    try {
+      value = ((await client.query({ text: drill.freshness.sql, rowMode: "array" })).rows[0] as unknown[] | undefined)?.[0];
+    } catch (error) {
+      return { status: "failed", fatal: false, restorePoint, fault: new DrillFault("validate", `freshness query failed: ${(error as Error).message}`) };
+    }
+    const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
+    if (Number.isNaN(ms)) {
+      return { status: "failed", fatal: false, restorePoint, fault: new DrillFault("validate", `freshness query returned ${JSON.stringify(cap(value ?? null))}, not a timestamp`) };
+    }
+    const newestData = new Date(ms).toISOString();
+    return { status: "done", restorePoint, newestData, detail: `newest data ${newestData}, restore point ${restorePoint ?? "unknown"}` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Why a folder must not be deleted as this run's copy, or undefined when its name, place and tags all match. */
+async function refusal(ctx: KindContext, dir: string, drillId: string, runId: string): Promise<string | undefined> {
+  const expected = path.join(drillsFolder(ctx), resourceName(drillId, runId));
+  if (path.resolve(dir) !== expected) return `${dir} is not ${expected}`;
+  try {
+    const tags = JSON.parse(await readFile(path.join(dir, TAG_FILE), "utf8")) as Record<string, unknown>;
+    const want = resourceTags(drillId, runId);
+    if (tags["vigie:drill"] !== want["vigie:drill"] || tags["vigie:run"] !== want["vigie:run"]) return `its tags ${JSON.stringify(tags)} are not ${JSON.stringify(want)}`;
+  } catch {
+    return `it has no readable ${TAG_FILE}`;
+  }
+  return undefined;
+}
+
+async function removeCopy(install: PgInstall | undefined, dir: string): Promise<void> {
+  if (install) await stopServer(install, path.join(dir, "data"));
+  await rm(dir, { recursive: true, force: true });
+}
+
+export const postgresKind: DrillKind<PostgresDrill> = {
+  stages: ["restore", "recover", "validate", "measure"],
+  step(stage, drill, run, ctx) {
+    switch (stage) {
+      case "restore": return restore(drill, run, ctx);
+      case "recover": return recover(drill, run);
+      case "validate": return validate(drill, run, ctx);
+      case "measure": return measure(drill, run);
+      default: throw new DrillFault("internal", `no stage "${stage}" in the postgres kind`);
+    }
+  },
+  async cleanup(drill, run, ctx) {
+    const data = dataOf(run);
+    const left: string[] = [];
+    for (const resource of run.resources) {
+      if (resource.kind !== "directory") continue;
+      if (!existsSync(resource.id)) continue;
+      const why = await refusal(ctx, resource.id, run.drillId, run.runId);
+      if (why) {
+        left.push(`${resource.id} (refused to delete: ${why})`);
+        continue;
+      }
+      try {
+        const install = await pgInstall(data.bin ?? drill?.bin).catch(() => undefined);
+        await removeCopy(install, resource.id);
+      } catch (error) {
+        left.push(`${resource.id} (${(error as Error).message})`);
+      }
+    }
+    return left.length === 0 ? { ok: true } : { ok: false, message: left.join("; ") };
+  },
+  async sweep(ctx, live) {
+    const report: SweepReport = { removed: [], refused: [] };
+    const folder = drillsFolder(ctx);
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch {
+      return report;
+    }
+    for (const name of names) {
+      if (live.has(name)) continue;
+      const dir = path.join(folder, name);
+      let tags: Record<string, unknown> | undefined;
+      try {
+        tags = JSON.parse(await readFile(path.join(dir, TAG_FILE), "utf8")) as Record<string, unknown>;
+      } catch {
+        report.refused.push({ id: dir, why: `no readable ${TAG_FILE}: not a drill copy vigie made` });
+        continue;
+      }
+      const drillId = String(tags["vigie:drill"]);
+      const runId = String(tags["vigie:run"]);
+      const why = await refusal(ctx, dir, drillId, runId);
+      if (why) {
+        report.refused.push({ id: dir, why });
+        continue;
+      }
+      const install = await pgInstall().catch(() => undefined);
+      await removeCopy(install, dir);
+      report.removed.push(dir);
+    }
+    return report;
+  },
+};
