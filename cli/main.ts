@@ -4,6 +4,7 @@ import { processIo, type CliIo } from "./io.ts";
 import { validate } from "./commands/validate.ts";
 import { test } from "./commands/test.ts";
 import { start } from "./commands/start.ts";
+import { drill } from "./commands/drill.ts";
 
 const USAGE = `usage: vigie <command> [options]
 
@@ -12,11 +13,13 @@ commands:
   test [--config F] [--probe ID]... [--region NAME] [--reporter table|json] [--concurrency N]
                                              run each selected probe once, now; exit 1 when one failed
   start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
+  drill ID [--config F] [--data DIR] [--reporter table|json]
+                                             run one DR drill now; exit 1 when an objective was missed or it failed
 
 options:
   --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
   --port N       start: the API and status page port (default 8787; 0 picks a free one)
-  --data DIR     start: where results are kept (default .vigie)
+  --data DIR     start, drill: where results (and drill copies) are kept (default .vigie)
   -h, --help     this text
 `;
 
@@ -44,6 +47,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (values.help || !command) {
     (values.help ? io.stdout : io.stderr).write(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (command === "drill") {
+    if (rest.length !== 1) {
+      io.stderr.write(`drill: give exactly one drill id\n\n${USAGE}`);
+      return 2;
+    }
+    return drill({ id: rest[0]!, config: values.config, data: values.data, reporter: values.reporter }, io);
   }
   if (rest.length > 0) {
     io.stderr.write(`unexpected argument "${rest[0]}"\n\n${USAGE}`);

@@ -51,11 +51,12 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
 
 export { PostgresDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
-export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine } from "./engine.ts";
+export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";
 export { createDrillStore, DRILL_RESULT_VERSION } from "./store.ts";
 export type { DrillStore, DrillRunPage } from "./store.ts";
 export { RunState } from "./run-state.ts";
+export type { RunState as DrillRunState } from "./run-state.ts";
 export { resourceName, resourceTags } from "./kind.ts";
 export type { DrillKind, KindContext, StepResult, SweepReport, CleanupReport } from "./kind.ts";
 export { DrillFault, DrillLockedError, UnknownDrillError, DrillRecordError } from "./errors.ts";

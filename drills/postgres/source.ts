@@ -101,6 +101,8 @@ export async function startSourceCluster(options: SourceOptions): Promise<Source
       }
     },
     async switchWal() {
+      // A switch with nothing written since the last one is a no-op: write a record first so there is one.
+      await client.query("select pg_logical_emit_message(false, 'vigie', 'switch')");
       const { rows } = await client.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
       await waitArchived(rows[0]!.name);
     },

@@ -1,0 +1,95 @@
+// `vigie drill` and `vigie validate` on drills, in-process, against a real PostgreSQL source.
+import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/main.ts";
+import type { CliIo } from "../../cli/io.ts";
+import { DrillResult } from "../../core/result/index.ts";
+import { startSourceCluster, type SourceCluster } from "../../drills/index.ts";
+
+let dir: string;
+let source: SourceCluster;
+
+async function cli(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: dir, now: Date.now };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+async function writeConfig(name: string, drill: Record<string, unknown>) {
+  const file = path.join(dir, name);
+  await writeFile(file, JSON.stringify({
+    project: "acme",
+    drills: [{
+      id: "orders-db", kind: "postgres", timeout: "5m",
+      backup: { baseDir: source.baseDir, walDir: source.walDir },
+      validate: [{ sql: "select count(*) from orders", expect: { op: "gte", target: 1 } }],
+      freshness: { sql: "select max(created_at) from orders" },
+      objectives: { rto: "10m", rpo: "1h" },
+      ...drill,
+    }],
+  }));
+  return file;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "vigie-drill-cli-"));
+  await chmod(dir, 0o755);
+  source = await startSourceCluster({ root: path.join(dir, "source") });
+  await source.client.query("create table orders (id serial primary key, created_at timestamptz not null default clock_timestamp())");
+  await source.client.query("insert into orders default values");
+  await source.baseBackup("0001");
+  await source.switchWal();
+}, 120_000);
+
+afterAll(async () => {
+  await source?.stop();
+  await rm(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe("vigie drill", () => {
+  it("prints exactly one DrillResult JSON line and exits 0 when the objectives are met", async () => {
+    const config = await writeConfig("good.json", {});
+    const { code, stdout } = await cli(["drill", "orders-db", "--config", config, "--data", path.join(dir, "data"), "--reporter", "json"]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const result = DrillResult.parse(JSON.parse(lines[0]!));
+    expect(result).toMatchObject({ drillId: "orders-db", kind: "postgres", outcome: "pass", cleanup: { outcome: "done" } });
+    expect(await readdir(path.join(dir, "data", "drills"))).toEqual([]);
+  }, 120_000);
+
+  it("shows each stage and the verdict as plain lines when piped, and exits 1 on a missed objective", async () => {
+    const config = await writeConfig("strict.json", { objectives: { rto: "1ms", rpo: "1h" } });
+    const { code, stdout } = await cli(["drill", "orders-db", "--config", config, "--data", path.join(dir, "data")]);
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("\x1b");
+    for (const stage of ["restore", "recover", "validate", "measure", "cleanup"]) expect(stdout).toMatch(new RegExp(`^  ✓ ${stage} `, "m"));
+    expect(stdout).toMatch(/^RTO .* \(objective 1 ms\) ✗ · RPO .* \(objective 1.00h|RPO .* \(objective 1h\) ✓/m);
+    expect(stdout).toMatch(/^fail orders-db run \w+: validate: RTO .* over its objective of 1 ms$/m);
+  }, 120_000);
+
+  it("exits 2 for a drill not in the config, and for an invalid drill, naming every problem with its path", async () => {
+    const config = await writeConfig("good2.json", {});
+    const unknown = await cli(["drill", "nope", "--config", config, "--data", path.join(dir, "data")]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('drill: no drill "nope" in the config (drills: orders-db)\n');
+
+    const bad = await writeConfig("bad.json", {
+      backup: { baseDir: "relative/base", walDir: source.walDir }, restoreTo: "soon", objectives: { rto: "10m" },
+      validate: [{ sql: "select 1", expect: { op: "gt" } }], timout: "1m",
+    });
+    for (const args of [["drill", "orders-db", "--config", bad], ["validate", "--config", bad]]) {
+      const { code, stderr } = await cli(args);
+      expect(code).toBe(2);
+      expect(stderr).toContain("drills[0].backup.baseDir: must be an absolute path");
+      expect(stderr).toContain('drills[0].restoreTo: ');
+      expect(stderr).toContain("drills[0].objectives.rpo: ");
+      expect(stderr).toContain("drills[0].validate[0].expect.target: target is required for every op but exists");
+      expect(stderr).toContain('drills[0].timout: unknown field (did you mean "timeout"?)');
+    }
+  });
+});
