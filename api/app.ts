@@ -4,7 +4,7 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { z } from "zod";
-import type { IncidentReader } from "../core/result/index.ts";
+import type { DrillRunReader, IncidentReader } from "../core/result/index.ts";
 import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -14,8 +14,10 @@ import { renderStatusPage } from "./status-page.tsx";
 export interface ApiDeps {
   store: ResultStore;
   probes: readonly StatusProbe[];
-  /** Configured drill ids (none yet: drills arrive later). */
+  /** Configured drill ids. */
   drills?: readonly string[];
+  /** Where drill results come from (the drill engine's store); without it a drill lists no runs. */
+  drillRuns?: DrillRunReader | undefined;
   /** Where incidents come from; without it the API lists none. */
   incidents?: IncidentReader | undefined;
   /**
@@ -63,6 +65,10 @@ const ResultsQuery = z.strictObject({
   from: Iso.optional(),
   to: Iso.optional(),
   limit: Limit(500, 50),
+  cursor: z.string().max(2000).optional(),
+});
+const DrillRunsQuery = z.strictObject({
+  limit: Limit(100, 20),
   cursor: z.string().max(2000).optional(),
 });
 const IncidentsQuery = z.strictObject({
@@ -190,10 +196,14 @@ export function createApp(deps: ApiDeps): Hono {
     return c.json({ items: page.items.map((result) => sanitizeResult(result, secrets)), ...(page.cursor ? { cursor: page.cursor } : {}) });
   });
 
-  app.get("/v1/drills/:id/runs", privately, (c) => {
+  app.get("/v1/drills/:id/runs", privately, async (c) => {
     const id = c.req.param("id") ?? "";
     if (!(deps.drills ?? []).includes(id)) return fail(c, 404, "not_found", `no drill "${id}"`);
-    return c.json({ items: [] });
+    const query = DrillRunsQuery.safeParse(c.req.query());
+    if (!query.success) return invalid(c, query.error);
+    if (!deps.drillRuns) return c.json({ items: [] });
+    const page = await deps.drillRuns.listResults({ drillId: id, limit: query.data.limit, cursor: query.data.cursor });
+    return c.json(sanitize(page, secrets));
   });
 
   return app;

@@ -99,10 +99,10 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/v1/drills/{id}/runs": {
         get: {
-          summary: "A drill's runs (drills are not available yet: empty for a configured drill)",
+          summary: "A drill's runs (DrillResults), newest first, cursor-paged",
           security: [{ bearer: [] }, { apiKey: [] }],
-          parameters: [param("id", "path", "The drill id", { type: "string" })],
-          responses: { 200: ok("A page", { type: "object", properties: { items: { type: "array" } } }), 401: error, 404: error },
+          parameters: [param("id", "path", "The drill id", { type: "string" }), param("limit", "query", "1..100, default 20", { type: "integer" }), param("cursor", "query", "From the previous page", { type: "string" })],
+          responses: { 200: ok("A page", { type: "object", properties: { items: { type: "array", items: { type: "object" } }, cursor: { type: "string" } } }), 400: error, 401: error, 404: error },
         },
       },
     },

@@ -49,3 +49,9 @@ export const DrillResult = z.object({
   error: DrillError.optional(),
 });
 export type DrillResult = z.infer<typeof DrillResult>;
+
+/** How the API and status page read drill results, whoever stores them. */
+export interface DrillRunReader {
+  listResults(query: { drillId: string; limit: number; cursor?: string | undefined }): Promise<{ items: DrillResult[]; cursor?: string }>;
+  lastResult(drillId: string): Promise<DrillResult | undefined>;
+}

@@ -6,3 +6,4 @@ export {
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";
 export { DrillResult, DrillOutcome, DrillError, DrillErrorCategory, DrillStage, DrillResource } from "./drill-result.ts";
+export type { DrillRunReader } from "./drill-result.ts";
