@@ -61,3 +61,4 @@ export { resourceName, resourceTags } from "./kind.ts";
 export type { DrillKind, KindContext, StepResult, SweepReport, CleanupReport } from "./kind.ts";
 export { DrillFault, DrillLockedError, UnknownDrillError, DrillRecordError } from "./errors.ts";
 export { SqlCheck, DrillBase } from "./schema.ts";
+export { drillAlertSubjects, drillAlertResults, cleanupSubject } from "./alerting.ts";
