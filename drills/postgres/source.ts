@@ -1,6 +1,6 @@
 // A PostgreSQL cluster to drill against (the demo, the tests, the bench): WAL archived to a folder, and base
 // backups taken with pg_backup_start()/pg_backup_stop() and a file copy (the npm binaries have no pg_basebackup).
-import { cp, mkdir, readdir, rm, writeFile, chmod } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile, chmod } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -20,6 +20,8 @@ export interface SourceCluster {
   baseBackup(name?: string): Promise<string>;
   /** Switches to a new WAL segment and waits until the finished one is in the archive. */
   switchWal(): Promise<void>;
+  /** Keeps the newest `keep` base backups and the WAL they need; deletes older ones. */
+  prune(keep: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface SourceOptions {
   archiveTimeoutS?: number;
   /** Faster, unsafe on power loss: for tests and demos. Default true. */
   fsyncOff?: boolean;
+  /** WAL segment size in MB, set when the cluster is created (a power of 2). Default 16; a demo uses 1 to archive less. */
+  walSegmentMb?: number;
 }
 
 /** What a base backup copy leaves out, as pg_basebackup does. */
@@ -52,7 +56,7 @@ export async function startSourceCluster(options: SourceOptions): Promise<Source
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     await mkdir(dataDir, { recursive: true });
     await chownTree(install, dataDir);
-    const init = await runTool(install, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], { timeoutMs: 120_000 });
+    const init = await runTool(install, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions", ...(options.walSegmentMb ? [`--wal-segsize=${options.walSegmentMb}`] : [])], { timeoutMs: 120_000 });
     if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr.trim()}`);
   }
   await writeFile(path.join(dataDir, "postgresql.auto.conf"), [
@@ -105,6 +109,17 @@ export async function startSourceCluster(options: SourceOptions): Promise<Source
       await client.query("select pg_logical_emit_message(false, 'vigie', 'switch')");
       const { rows } = await client.query<{ name: string }>("select pg_walfile_name(pg_switch_wal()) as name");
       await waitArchived(rows[0]!.name);
+    },
+    async prune(keep) {
+      const backups = (await readdir(baseDir)).filter((name) => existsSync(path.join(baseDir, name, "backup_label"))).sort();
+      const kept = backups.slice(-keep);
+      if (kept.length === 0) return;
+      for (const old of backups.slice(0, -keep)) await rm(path.join(baseDir, old), { recursive: true, force: true });
+      const label = await readFile(path.join(baseDir, kept[0]!, "backup_label"), "utf8");
+      const first = /\(file ([0-9A-F]{24})\)/.exec(label)?.[1];
+      if (!first) return;
+      // Segment names sort by timeline then position: everything before the oldest kept backup's start is unneeded.
+      for (const name of await readdir(walDir)) if (/^[0-9A-F]{24}$/.test(name) && name < first) await rm(path.join(walDir, name), { force: true });
     },
     async stop() {
       await client.end().catch(() => {});
