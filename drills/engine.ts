@@ -170,8 +170,8 @@ export async function advance<D extends DrillCommon>(run: RunState, deps: Advanc
 
 export interface DriveOptions {
   signal?: AbortSignal | undefined;
-  /** Called with the state after every step (the CLI draws stages from it). */
-  onProgress?: ((run: RunState) => void) | undefined;
+  /** Called with the state after every step (the CLI draws stages from it); a promise it returns is awaited. */
+  onProgress?: ((run: RunState) => void | Promise<void>) | undefined;
 }
 
 export interface EngineDeps<D extends DrillCommon> {
@@ -229,12 +229,12 @@ export function createEngine<D extends DrillCommon>(deps: EngineDeps<D>): DrillE
         const why = String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? "aborted");
         run = stopRun(run, kind.stages, ctx.now(), "interrupted", new DrillFault("internal", `interrupted (${why})`));
         await store.putRun(run);
-        options.onProgress?.(run);
+        await options.onProgress?.(run);
       }
       const { run: next, next: then } = await advance(run, { kind, drill, ctx });
       run = next;
       await store.putRun(run);
-      options.onProgress?.(run);
+      await options.onProgress?.(run);
       if ("done" in then) {
         await store.putResult(then.done);
         await store.deleteRun(run);
