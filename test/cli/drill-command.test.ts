@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.ts";
+import { drill } from "../../cli/commands/drill.ts";
 import type { CliIo } from "../../cli/io.ts";
 import { DrillResult } from "../../core/result/index.ts";
 import { startSourceCluster, type SourceCluster } from "../../drills/index.ts";
@@ -70,6 +71,28 @@ describe("vigie drill", () => {
     for (const stage of ["restore", "recover", "validate", "measure", "cleanup"]) expect(stdout).toMatch(new RegExp(`^  ✓ ${stage} `, "m"));
     expect(stdout).toMatch(/^RTO .* \(objective 1 ms\) ✗ · RPO .* \(objective 1.00h|RPO .* \(objective 1h\) ✓/m);
     expect(stdout).toMatch(/^fail orders-db run \w+: validate: RTO .* over its objective of 1 ms$/m);
+  }, 120_000);
+
+  it("cleans up and says so when stopped mid-run (Ctrl-C), exiting 1 with an interrupted result", async () => {
+    const config = await writeConfig("stop.json", {});
+    const data = path.join(dir, "stopped");
+    const abort = new AbortController();
+    let stdout = "";
+    let stderr = "";
+    const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: dir, now: Date.now };
+    const running = drill({ id: "orders-db", config, data, reporter: "json" }, io, { signal: abort.signal });
+    // Stop as soon as the copy's folder exists: the restore has begun.
+    for (let i = 0; i < 2_000; i++) {
+      if ((await readdir(path.join(data, "drills")).catch(() => [])).length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    abort.abort();
+    expect(await running).toBe(1);
+    expect(stderr).toContain("drill: abort: stopping and cleaning up");
+    expect(stderr).toContain("drill: interrupted; cleanup done");
+    const result = DrillResult.parse(JSON.parse(stdout));
+    expect(result.outcome).toBe("interrupted");
+    expect(await readdir(path.join(data, "drills"))).toEqual([]);
   }, 120_000);
 
   it("exits 2 for a drill not in the config, and for an invalid drill, naming every problem with its path", async () => {
