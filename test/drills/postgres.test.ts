@@ -90,6 +90,26 @@ describe("postgres drill", () => {
     expect(next.items[0]).toEqual(first);
   }, 120_000);
 
+  it("restores to a past instant with restoreTo, measuring RPO from that instant", async () => {
+    const before = await insertRow();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const after = await insertRow();
+    await source.switchWal();
+    // The target falls a second after the first row, a second before the second.
+    const ago = Date.now() - (Date.parse(before) + 1_000);
+    const drill = drillConfig({
+      restoreTo: `${ago}ms`,
+      validate: [{ sql: `select count(*) from orders where created_at >= '${after}'`, expect: { op: "eq", target: 0 } }],
+    });
+    const result = await engineFor(drill, path.join(root, "pitr")).run("orders-db");
+    expect(result.outcome).toBe("pass");
+    expect(result.achieved.newestData).toBe(before);
+    const target = Date.parse(result.startedAt) - ago;
+    expect(result.achieved.rpoMs).toBe(target - Date.parse(before));
+    expect(Date.parse(result.achieved.restorePoint!)).toBeLessThanOrEqual(target);
+    expect(result.stages[0]!.detail).toContain(`target ${new Date(target).toISOString()}`);
+  }, 120_000);
+
   it("fails with every verdict and its actual value when a check does not hold, still measuring RPO", async () => {
     const drill = drillConfig({
       validate: [
