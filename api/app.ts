@@ -142,7 +142,7 @@ export function createApp(deps: ApiDeps): Hono {
       state: model.state,
       probes: model.probes.map(({ days: _days, ...probe }) => probe),
       incidents: { open: model.openIncidents },
-      drills: model.drills,
+      drills: model.drills.map(({ recent: _recent, ...drill }) => drill),
     });
     rendered.jsonTag ??= entityTag(rendered.json);
     c.header("Cache-Control", PUBLIC_CACHE);

@@ -116,6 +116,8 @@ export interface DrillStatus {
     achieved: { rtoMs: number | null; rpoMs: number | null };
     errorCategory: string | null;
   } | null;
+  /** The last 30 runs, oldest first, for the status page's chart (left out of /v1/status). */
+  recent?: Array<{ startedAt: string; outcome: string; rtoMs: number | null; rpoMs: number | null }>;
 }
 
 export interface StatusModel {
@@ -292,8 +294,10 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
       };
     })),
     Promise.all((deps.drills ?? []).map(async (id): Promise<DrillStatus> => {
-      const last = await deps.drillRuns?.lastResult(id);
+      const runs = deps.drillRuns ? (await deps.drillRuns.listResults({ drillId: id, limit: 30 })).items : [];
+      const last = runs[0];
       return {
+        recent: runs.map((r) => ({ startedAt: r.startedAt, outcome: r.outcome, rtoMs: r.achieved.rtoMs, rpoMs: r.achieved.rpoMs })).reverse(),
         id,
         lastRun: last ? {
           runId: last.runId, startedAt: last.startedAt, finishedAt: last.finishedAt, outcome: last.outcome, objectives: last.objectives,

@@ -1,6 +1,7 @@
 // The status page: server-rendered HTML with inline CSS and SVG, no script, no external asset; it refreshes itself.
 import type { FC } from "hono/jsx";
 import type { Incident } from "../core/result/index.ts";
+import { DrillCharts } from "./drill-chart.tsx";
 import type { DayBucket, ProbeState, ProbeStatus, RegionProbeState, SloView, StatusModel } from "./status-model.ts";
 
 /** Each state is told by a word and an icon; colour only repeats it. */
@@ -198,6 +199,7 @@ export const StatusPage: FC<{ model: StatusModel; title: string; refreshSeconds:
                   ))}
                 </tbody>
               </table>
+              <DrillCharts drills={model.drills} />
             </section>
           ) : null}
         </main>

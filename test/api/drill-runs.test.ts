@@ -71,6 +71,13 @@ describe("drill runs in the API", () => {
     ]);
   });
 
+  it("charts achieved RTO and RPO of the last runs against the objectives on the status page", async () => {
+    const html = await (await app.request("/")).text();
+    expect(html).toContain("RTO: objective 10.0 min, met in 3 of 3 runs");
+    expect(html).toContain("RPO: objective 1.0 min, met in 2 of 3 runs");
+    expect(html).toContain("<title>2026-01-02T00:00:00.000Z: 1.5 min (missed)</title>");
+  });
+
   it("refuses a stored result of another version with a clear error", async () => {
     await dynamo.doc.send(new PutCommand({ TableName: dynamo.tableName, Item: { pk: "DRILLRESULT#old", sk: "2026-01-01T00:00:00.000Z#x", v: 99, data: "{}" } }));
     await expect(drills.lastResult("old")).rejects.toThrow(DrillRecordError);
