@@ -17,8 +17,10 @@ export type SqlCheck = z.infer<typeof SqlCheck>;
 
 /** Fields every drill kind has. Kinds extend this with `.extend({ kind: z.literal(...), ... })`. */
 export const DrillBase = z.strictObject({
-  /** Unique id (among probes and drills), e.g. "orders-db". Names everything a run creates. */
-  id: Id.max(40, { error: "a drill id must be at most 40 characters (it names what a run creates)" }),
+  /** Unique id (among probes and drills), e.g. "orders-db"; at most 36 characters. Names everything a run creates. */
+  // vigie-drill-<id>-<run> must be a valid RDS identifier: at most 63 characters, no "--", no trailing "-".
+  id: Id.max(36, { error: "a drill id must be at most 36 characters (it names what a run creates)" })
+    .refine((id) => !id.includes("--") && !id.endsWith("-"), { error: "a drill id may not hold \"--\" or end with \"-\" (it names cloud resources)" }),
   /** A person's name for the drill, shown on the status page. Default: the id. */
   name: z.string().min(1).max(120).optional(),
   /** How often `vigie start` runs it. Default "1d". Example: "6h". */

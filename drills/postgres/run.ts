@@ -5,10 +5,8 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile, chmod, appendFile } 
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
-import type { AssertionResult } from "../../core/result/index.ts";
-import { compare } from "../../probes/http/assertions.ts";
 import { DrillFault } from "../errors.ts";
+import { connectCopy, measureStage, validateStage } from "../sql.ts";
 import { resourceName, resourceTags, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { alive, chownTree, freePort, pgInstall, postmasterPid, runTool, stopServer, type PgInstall } from "./cluster.ts";
@@ -18,7 +16,6 @@ const shell = promisify(execCallback);
 
 /** The file in a copy's folder that carries its tags; cleanup deletes nothing without it. */
 export const TAG_FILE = "vigie-drill.json";
-const ACTUAL_MAX = 200;
 
 interface PgData {
   dir?: string;
@@ -34,19 +31,8 @@ const dataOf = (run: RunState) => run.data as PgData;
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-function cap(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "string" && value.length > ACTUAL_MAX) return `${value.slice(0, ACTUAL_MAX)}…`;
-  if (typeof value === "bigint") return value.toString();
-  return value;
-}
-
-async function connect(drill: PostgresDrill, port: number): Promise<pg.Client> {
-  const client = new pg.Client({ host: "127.0.0.1", port, user: drill.user, database: drill.database, connectionTimeoutMillis: 5_000 });
-  client.on("error", () => {});
-  await client.connect();
-  return client;
-}
+const connect = (drill: PostgresDrill, port: number) => connectCopy(copyConnection(drill, port));
+const copyConnection = (drill: PostgresDrill, port: number) => ({ host: "127.0.0.1", port, user: drill.user, database: drill.database });
 
 async function logTail(dir: string): Promise<string> {
   try {
@@ -182,61 +168,6 @@ async function recover(drill: PostgresDrill, run: RunState): Promise<StepResult>
   }
 }
 
-async function validate(drill: PostgresDrill, run: RunState, ctx: KindContext): Promise<StepResult> {
-  const client = await connect(drill, dataOf(run).port!).catch((error: unknown) => {
-    throw new DrillFault("validate", `cannot connect to the copy: ${(error as Error).message}`);
-  });
-  try {
-    const verdicts: AssertionResult[] = [];
-    for (const check of drill.validate) {
-      const description = `${check.sql} ${check.expect.op}${check.expect.op === "exists" ? "" : ` ${JSON.stringify(check.expect.target)}`}`;
-      try {
-        const result = await client.query({ text: check.sql, rowMode: "array" });
-        const row = result.rows[0] as unknown[] | undefined;
-        const actual = row === undefined ? undefined : row[0] === null ? null : cap(row[0]);
-        verdicts.push({ description, passed: compare(check.expect.op, actual, check.expect.target), actual: actual === undefined ? "no rows" : actual });
-      } catch (error) {
-        verdicts.push({ description, passed: false, actual: cap(`query failed: ${(error as Error).message}`) });
-      }
-    }
-    const readyAt = ctx.now();
-    const failed = verdicts.filter((v) => !v.passed).length;
-    if (failed > 0) {
-      return { status: "failed", fatal: false, validation: verdicts, fault: new DrillFault("validate", `${failed} of ${verdicts.length} checks failed`) };
-    }
-    return { status: "done", validation: verdicts, readyAt, detail: `${verdicts.length} check${verdicts.length === 1 ? "" : "s"} passed` };
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function measure(drill: PostgresDrill, run: RunState): Promise<StepResult> {
-  const client = await connect(drill, dataOf(run).port!).catch((error: unknown) => {
-    throw new DrillFault("validate", `cannot connect to the copy: ${(error as Error).message}`);
-  });
-  try {
-    const replay = await client.query<{ at: Date | null }>("select pg_last_xact_replay_timestamp() as at");
-    const restorePoint = replay.rows[0]?.at ? replay.rows[0].at.toISOString() : null;
-    if (!drill.freshness) {
-      return { status: "done", restorePoint, newestData: restorePoint, detail: `restore point ${restorePoint ?? "unknown"} (no freshness query: used as newest data)` };
-    }
-    let value: unknown;
-    try {
-      value = ((await client.query({ text: drill.freshness.sql, rowMode: "array" })).rows[0] as unknown[] | undefined)?.[0];
-    } catch (error) {
-      return { status: "failed", fatal: false, restorePoint, fault: new DrillFault("validate", `freshness query failed: ${(error as Error).message}`) };
-    }
-    const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : NaN;
-    if (Number.isNaN(ms)) {
-      return { status: "failed", fatal: false, restorePoint, fault: new DrillFault("validate", `freshness query returned ${JSON.stringify(cap(value ?? null))}, not a timestamp`) };
-    }
-    const newestData = new Date(ms).toISOString();
-    return { status: "done", restorePoint, newestData, detail: `newest data ${newestData}, restore point ${restorePoint ?? "unknown"}` };
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /** Why a folder must not be deleted as this run's copy, or undefined when its name, place and tags all match. */
 async function refusal(ctx: KindContext, dir: string, drillId: string, runId: string): Promise<string | undefined> {
   const expected = path.join(drillsFolder(ctx), resourceName(drillId, runId));
@@ -262,8 +193,8 @@ export const postgresKind: DrillKind<PostgresDrill> = {
     switch (stage) {
       case "restore": return restore(drill, run, ctx);
       case "recover": return recover(drill, run);
-      case "validate": return validate(drill, run, ctx);
-      case "measure": return measure(drill, run);
+      case "validate": return validateStage(copyConnection(drill, dataOf(run).port!), drill.validate, ctx.now);
+      case "measure": return measureStage(copyConnection(drill, dataOf(run).port!), drill.freshness);
       default: throw new DrillFault("internal", `no stage "${stage}" in the postgres kind`);
     }
   },
