@@ -278,7 +278,8 @@ export function createEngine<D extends DrillCommon>(deps: EngineDeps<D>): DrillE
     async sweep() {
       const live = new Set((await store.activeRuns()).map((run) => resourceName(run.drillId, run.runId)));
       const report: SweepReport = { removed: [], refused: [] };
-      for (const kind of new Set(Object.values(deps.kinds))) {
+      // Only the kinds in use: a postgres-only config never reaches for AWS credentials.
+      for (const kind of new Set(deps.drills.map((drill) => deps.kinds[drill.kind]).filter((k) => k !== undefined))) {
         const swept = await kind.sweep?.(ctx, live);
         report.removed.push(...(swept?.removed ?? []));
         report.refused.push(...(swept?.refused ?? []));

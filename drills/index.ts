@@ -8,14 +8,32 @@ import { PostgresDrill, postgresKind, startSourceCluster } from "./postgres/inde
 import { createEngine, type DrillEngine } from "./engine.ts";
 import type { DrillKind } from "./kind.ts";
 import { createDrillStore, type DrillStore } from "./store.ts";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { RdsPitrDrill, RdsSnapshotDrill, rdsKind } from "./rds/index.ts";
 
-export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill]);
+export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill]);
 export type DrillConfig = z.infer<typeof DrillConfig>;
 export type DrillKindName = DrillConfig["kind"];
 
-export const kinds: { [K in DrillKindName]: DrillKind<Extract<DrillConfig, { kind: K }>> } = {
-  postgres: postgresKind,
-};
+/** AWS clients the cloud kinds use; each is built (default credentials and region) only when a drill needs it. */
+export interface DrillClients {
+  rds?: RDSClient;
+  /** Region for clients built here. Default: the AWS SDK's (AWS_REGION). */
+  region?: string;
+}
+
+export type DrillKinds = { [K in DrillKindName]: DrillKind<Extract<DrillConfig, { kind: K }>> };
+
+/** The kind of each name, over the given clients. */
+export function drillKinds(clients: DrillClients = {}): DrillKinds {
+  let rds = clients.rds;
+  const rdsClient = () => (rds ??= new RDSClient(clients.region ? { region: clients.region } : {}));
+  const rdsKinds = rdsKind(rdsClient);
+  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds };
+}
+
+/** The kinds with default clients (stage names, the postgres kind). */
+export const kinds: DrillKinds = drillKinds();
 
 export interface DrillEngineDeps {
   /** A DynamoDB client (or a document client) on the shared table. */
@@ -32,6 +50,8 @@ export interface DrillEngineDeps {
   onResult?: (result: DrillResult) => Promise<void>;
   owner?: { host: string; pid: number };
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** AWS clients for the cloud kinds (tests pass mocked ones). */
+  clients?: DrillClients;
 }
 
 /** The drill engine on the shared table, from plain deps (the composition root and `vigie drill` build it so). */
@@ -41,7 +61,7 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
   return createEngine<DrillConfig>({
     store: createDrillStore({ doc, tableName: deps.tableName }),
     drills: deps.config.drills,
-    kinds: kinds as Record<string, DrillKind<DrillConfig>>,
+    kinds: drillKinds(deps.clients) as Record<string, DrillKind<DrillConfig>>,
     ctx: { now: deps.now ?? Date.now, dataDir: path.resolve(deps.dataDir), env: deps.env ?? process.env, log: deps.log ?? (() => {}) },
     onResult: deps.onResult,
     owner: deps.owner,
@@ -49,7 +69,7 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
   });
 }
 
-export { PostgresDrill, startSourceCluster };
+export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
 export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";
