@@ -2,7 +2,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DrillResult } from "../core/result/index.ts";
 import { PostgresDrill, postgresKind, startSourceCluster } from "./postgres/index.ts";
 import { createEngine, type DrillEngine } from "./engine.ts";
@@ -10,14 +10,16 @@ import type { DrillKind } from "./kind.ts";
 import { createDrillStore, type DrillStore } from "./store.ts";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { RdsPitrDrill, RdsSnapshotDrill, rdsKind } from "./rds/index.ts";
+import { DynamoDbPitrDrill, dynamoDbKind } from "./dynamodb/index.ts";
 
-export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill]);
+export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, DynamoDbPitrDrill]);
 export type DrillConfig = z.infer<typeof DrillConfig>;
 export type DrillKindName = DrillConfig["kind"];
 
 /** AWS clients the cloud kinds use; each is built (default credentials and region) only when a drill needs it. */
 export interface DrillClients {
   rds?: RDSClient;
+  dynamodb?: DynamoDBClient;
   /** Region for clients built here. Default: the AWS SDK's (AWS_REGION). */
   region?: string;
 }
@@ -26,10 +28,21 @@ export type DrillKinds = { [K in DrillKindName]: DrillKind<Extract<DrillConfig, 
 
 /** The kind of each name, over the given clients. */
 export function drillKinds(clients: DrillClients = {}): DrillKinds {
-  let rds = clients.rds;
-  const rdsClient = () => (rds ??= new RDSClient(clients.region ? { region: clients.region } : {}));
+  // One client per region a drill names (the given client serves every region: tests hand in a mocked one).
+  const cache = new Map<string, RDSClient | DynamoDBClient>();
+  const regionOf = (region?: string) => region ?? clients.region;
+  const rdsClient = (region?: string) => clients.rds ?? (cache.get(`rds:${regionOf(region)}`) as RDSClient | undefined) ?? (() => {
+    const made = new RDSClient(regionOf(region) ? { region: regionOf(region) } : {});
+    cache.set(`rds:${regionOf(region)}`, made);
+    return made;
+  })();
+  const dynamoClient = (region?: string) => clients.dynamodb ?? (cache.get(`ddb:${regionOf(region)}`) as DynamoDBClient | undefined) ?? (() => {
+    const made = new DynamoDBClient(regionOf(region) ? { region: regionOf(region) } : {});
+    cache.set(`ddb:${regionOf(region)}`, made);
+    return made;
+  })();
   const rdsKinds = rdsKind(rdsClient);
-  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds };
+  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds, "dynamodb-pitr": dynamoDbKind(dynamoClient) };
 }
 
 /** The kinds with default clients (stage names, the postgres kind). */
@@ -69,7 +82,7 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
   });
 }
 
-export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, startSourceCluster };
+export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, DynamoDbPitrDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
 export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";

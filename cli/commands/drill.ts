@@ -44,7 +44,7 @@ export async function drill(options: DrillOptions, io: CliIo, extra: { signal?: 
     return 1;
   }
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  const engine = createDrillEngine({ client: dynamo.client, tableName: TABLE_NAME, config, dataDir, env: io.env, now: io.now, log });
+  const engine = createDrillEngine({ client: dynamo.client, tableName: TABLE_NAME, config, dataDir, env: io.env, now: io.now, log, clients: { region: config.home } });
   const paint = painter(io.stdout, io.env);
   const view = reporter === "table" ? drillView(io.stdout, paint, kinds[chosen.kind].stages, io.now) : undefined;
 

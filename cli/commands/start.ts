@@ -136,7 +136,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   // Drills: one run at a time per drill (the engine's lock), on their `every`; stopping interrupts them, cleaned up.
   const drillStop = new AbortController();
   const drills = config.drills.length === 0 ? undefined : createDrillEngine({
-    client: dynamo.client, tableName: TABLE_NAME, config, dataDir, env: options.env, now, log,
+    client: dynamo.client, tableName: TABLE_NAME, config, dataDir, env: options.env, now, log, clients: { region: config.home },
     onResult: async (result) => {
       for (const hook of hooks.onDrillResult ?? []) await hook(result).catch((error: unknown) => log(`hook: drill result failed: ${(error as Error).message}`));
     },

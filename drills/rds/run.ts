@@ -123,13 +123,13 @@ async function cleanup(rds: RDSClient, run: RunState): Promise<{ ok: boolean; me
 }
 
 /** The RDS kinds over one client (built by the caller: a region's client, or a mock in tests). */
-export function rdsKind(client: () => RDSClient): DrillKind<RdsDrill> {
+export function rdsKind(client: (region?: string) => RDSClient): DrillKind<RdsDrill> {
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {
       switch (stage) {
-        case "restore": return restore(client(), drill, run, ctx);
-        case "recover": return recover(client(), run);
+        case "restore": return restore(client(drill?.region), drill, run, ctx);
+        case "recover": return recover(client(drill?.region), run);
         case "validate":
           // Nothing to run: ready is when RDS reports the copy available.
           if (drill.validate.length === 0) return Promise.resolve({ status: "done", readyAt: ctx.now(), detail: "no checks: ready when RDS reported it available" });
@@ -142,6 +142,6 @@ export function rdsKind(client: () => RDSClient): DrillKind<RdsDrill> {
         default: throw new DrillFault("internal", `no stage "${stage}" in the RDS kinds`);
       }
     },
-    cleanup: (_drill, run) => cleanup(client(), run),
+    cleanup: (drill, run) => cleanup(client(drill?.region), run),
   };
 }
