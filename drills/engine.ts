@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { formatDuration } from "../core/config/index.ts";
 import type { DrillResult, DrillStage } from "../core/result/index.ts";
 import { DrillFault, UnknownDrillError } from "./errors.ts";
-import type { DrillKind, KindContext, StepResult, SweepReport } from "./kind.ts";
+import type { CleanupReport, DrillKind, KindContext, StepResult, SweepReport } from "./kind.ts";
 import { resourceName } from "./kind.ts";
 import { RUN_STATE_VERSION, type RunState } from "./run-state.ts";
 import type { DrillStore } from "./store.ts";
@@ -27,6 +27,9 @@ export interface AdvanceDeps<D extends DrillCommon> {
 }
 
 export type Next = { wait: number } | { done: DrillResult };
+
+/** How long past its deadline a cleanup that is still deleting things may keep going before it counts as failed. */
+export const CLEANUP_GRACE_MS = 15 * 60_000;
 
 /** Time kept back from a run's deadline for its cleanup: a tenth of the timeout, at most a minute. */
 export const cleanupReserve = (timeoutMs: number) => Math.min(timeoutMs / 10, 60_000);
@@ -151,17 +154,24 @@ export async function advance<D extends DrillCommon>(run: RunState, deps: Advanc
     };
     return { run: current, next: { wait: 0 } };
   }
-  // Cleanup: always, whatever happened before; its time is not part of RTO.
-  let report;
+  // Cleanup: always, whatever happened before; its time is not part of RTO. It may take several steps (a
+  // cluster can only go once its instance has), up to CLEANUP_GRACE_MS past the deadline.
+  const cleanupStart = run.stageStartedAt ?? at;
+  let report: CleanupReport;
   try {
     report = await kind.cleanup(drill, run, ctx);
   } catch (error) {
     report = { ok: false, message: (error as Error).message };
   }
   const finishedAt = ctx.now();
+  if (report.retryAfterMs !== undefined) {
+    if (finishedAt < run.deadline + CLEANUP_GRACE_MS) return { run: { ...run, stageStartedAt: cleanupStart }, next: { wait: report.retryAfterMs } };
+    report = { ok: false, message: `still being deleted ${formatDuration(CLEANUP_GRACE_MS)} past the deadline: ${report.message ?? "?"}` };
+  }
   const cleaned: RunState = {
     ...run,
-    stages: [...run.stages, stageRecord("cleanup", at, finishedAt, report.ok ? "pass" : "fail", report.ok ? undefined : report.message)],
+    stageStartedAt: null,
+    stages: [...run.stages, stageRecord("cleanup", cleanupStart, finishedAt, report.ok ? "pass" : "fail", report.ok ? undefined : report.message)],
     cleanup: report.ok ? { outcome: "done" } : { outcome: "failed", message: report.message ?? "unknown" },
   };
   const result = resultOf(cleaned, drill, finishedAt);

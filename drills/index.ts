@@ -9,10 +9,10 @@ import { createEngine, type DrillEngine } from "./engine.ts";
 import type { DrillKind } from "./kind.ts";
 import { createDrillStore, type DrillStore } from "./store.ts";
 import { RDSClient } from "@aws-sdk/client-rds";
-import { RdsPitrDrill, RdsSnapshotDrill, rdsKind } from "./rds/index.ts";
+import { AuroraPitrDrill, RdsPitrDrill, RdsSnapshotDrill, auroraKind, rdsKind } from "./rds/index.ts";
 import { DynamoDbPitrDrill, dynamoDbKind } from "./dynamodb/index.ts";
 
-export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, DynamoDbPitrDrill]);
+export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill]);
 export type DrillConfig = z.infer<typeof DrillConfig>;
 export type DrillKindName = DrillConfig["kind"];
 
@@ -42,7 +42,7 @@ export function drillKinds(clients: DrillClients = {}): DrillKinds {
     return made;
   })();
   const rdsKinds = rdsKind(rdsClient);
-  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds, "dynamodb-pitr": dynamoDbKind(dynamoClient) };
+  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds, "aurora-pitr": auroraKind(rdsClient), "dynamodb-pitr": dynamoDbKind(dynamoClient) };
 }
 
 /** The kinds with default clients (stage names, the postgres kind). */
@@ -82,7 +82,7 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
   });
 }
 
-export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, DynamoDbPitrDrill, startSourceCluster };
+export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
 export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";

@@ -34,8 +34,10 @@ export type StepResult = {
 
 export interface CleanupReport {
   ok: boolean;
-  /** What was left behind and why, when not ok. */
+  /** What was left behind and why, when not ok; what is still going, with retryAfterMs. */
   message?: string;
+  /** Deletion is under way and must be looked at again after this long (e.g. a cluster waits for its instance). */
+  retryAfterMs?: number;
 }
 
 export interface SweepReport {

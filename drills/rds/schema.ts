@@ -53,3 +53,12 @@ export const RdsSnapshotDrill = RdsCommon.extend({
 export type RdsSnapshotDrill = z.infer<typeof RdsSnapshotDrill>;
 
 export type RdsDrill = RdsPitrDrill | RdsSnapshotDrill;
+
+export const AuroraPitrDrill = RdsCommon.extend({
+  kind: z.literal("aurora-pitr"),
+  /** The Aurora cluster to restore (then one instance is added to the copy). */
+  source: z.strictObject({ cluster: z.string().min(1) }),
+  /** "latest" (LatestRestorableTime) or a duration before T0. Default "latest". */
+  restoreTo: RestoreTo.default("latest"),
+});
+export type AuroraPitrDrill = z.infer<typeof AuroraPitrDrill>;
