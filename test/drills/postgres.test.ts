@@ -9,7 +9,7 @@ import { Config } from "../../index.ts";
 import {
   advance, createDrillEngine, DrillLockedError, kinds, newRun, resourceName, startSourceCluster, type DrillConfig, type SourceCluster,
 } from "../../drills/index.ts";
-import { postgresKind } from "../../drills/postgres/index.ts";
+import { postgresKind, type PostgresDrill } from "../../drills/postgres/index.ts";
 import { postmasterPid } from "../../drills/postgres/cluster.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
 
@@ -17,7 +17,7 @@ let root: string;
 let source: SourceCluster;
 let dynamo: TestDynamo;
 
-const drillConfig = (overrides: Record<string, unknown> = {}): DrillConfig => {
+const drillConfig = (overrides: Record<string, unknown> = {}): PostgresDrill => {
   const config = Config.parse({
     project: "acme",
     drills: [{
@@ -29,7 +29,7 @@ const drillConfig = (overrides: Record<string, unknown> = {}): DrillConfig => {
       ...overrides,
     }],
   });
-  return config.drills[0]!;
+  return config.drills[0] as PostgresDrill;
 };
 
 const engineFor = (drill: DrillConfig, dataDir: string, extra: Partial<Parameters<typeof createDrillEngine>[0]> = {}) =>
