@@ -2,47 +2,44 @@
 import path from "node:path";
 import { z } from "zod";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DrillResult } from "../core/result/index.ts";
 import { PostgresDrill, postgresKind, startSourceCluster } from "./postgres/index.ts";
 import { createEngine, type DrillEngine } from "./engine.ts";
 import type { DrillKind } from "./kind.ts";
 import { createDrillStore, type DrillStore } from "./store.ts";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { AuroraPitrDrill, RdsPitrDrill, RdsSnapshotDrill, auroraKind, rdsKind } from "./rds/index.ts";
-import { DynamoDbPitrDrill, dynamoDbKind } from "./dynamodb/index.ts";
+import { AuroraPitrDrill, RdsPitrDrill, RdsSnapshotDrill } from "./rds/schema.ts";
+import { DynamoDbPitrDrill } from "./dynamodb/schema.ts";
+import type { DrillClients } from "./clients.ts";
 
 export const DrillConfig = z.discriminatedUnion("kind", [PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill]);
 export type DrillConfig = z.infer<typeof DrillConfig>;
 export type DrillKindName = DrillConfig["kind"];
 
-/** AWS clients the cloud kinds use; each is built (default credentials and region) only when a drill needs it. */
-export interface DrillClients {
-  rds?: RDSClient;
-  dynamodb?: DynamoDBClient;
-  /** Region for clients built here. Default: the AWS SDK's (AWS_REGION). */
-  region?: string;
-}
-
 export type DrillKinds = { [K in DrillKindName]: DrillKind<Extract<DrillConfig, { kind: K }>> };
+
+const STAGES = ["restore", "recover", "validate", "measure"] as const;
+
+/** A kind whose code (and AWS SDK) is loaded on its first step, so loading a config stays light. */
+function lazyKind<D>(load: () => Promise<DrillKind<D>>): DrillKind<D> {
+  let loaded: Promise<DrillKind<D>> | undefined;
+  const kind = () => (loaded ??= load());
+  return {
+    stages: STAGES,
+    step: async (stage, drill, run, ctx) => (await kind()).step(stage, drill, run, ctx),
+    cleanup: async (drill, run, ctx) => (await kind()).cleanup(drill, run, ctx),
+  };
+}
 
 /** The kind of each name, over the given clients. */
 export function drillKinds(clients: DrillClients = {}): DrillKinds {
-  // One client per region a drill names (the given client serves every region: tests hand in a mocked one).
-  const cache = new Map<string, RDSClient | DynamoDBClient>();
-  const regionOf = (region?: string) => region ?? clients.region;
-  const rdsClient = (region?: string) => clients.rds ?? (cache.get(`rds:${regionOf(region)}`) as RDSClient | undefined) ?? (() => {
-    const made = new RDSClient(regionOf(region) ? { region: regionOf(region) } : {});
-    cache.set(`rds:${regionOf(region)}`, made);
-    return made;
-  })();
-  const dynamoClient = (region?: string) => clients.dynamodb ?? (cache.get(`ddb:${regionOf(region)}`) as DynamoDBClient | undefined) ?? (() => {
-    const made = new DynamoDBClient(regionOf(region) ? { region: regionOf(region) } : {});
-    cache.set(`ddb:${regionOf(region)}`, made);
-    return made;
-  })();
-  const rdsKinds = rdsKind(rdsClient);
-  return { postgres: postgresKind, "rds-pitr": rdsKinds, "rds-snapshot": rdsKinds, "aurora-pitr": auroraKind(rdsClient), "dynamodb-pitr": dynamoDbKind(dynamoClient) };
+  return {
+    postgres: postgresKind,
+    "rds-pitr": lazyKind(async () => (await import("./rds/run.ts")).rdsKind(clients)),
+    "rds-snapshot": lazyKind(async () => (await import("./rds/run.ts")).rdsKind(clients)),
+    "aurora-pitr": lazyKind(async () => (await import("./rds/aurora.ts")).auroraKind(clients)),
+    "dynamodb-pitr": lazyKind(async () => (await import("./dynamodb/run.ts")).dynamoDbKind(clients)),
+  };
 }
 
 /** The kinds with default clients (stage names, the postgres kind). */
@@ -95,3 +92,4 @@ export type { DrillKind, KindContext, StepResult, SweepReport, CleanupReport } f
 export { DrillFault, DrillLockedError, UnknownDrillError, DrillRecordError } from "./errors.ts";
 export { SqlCheck, DrillBase } from "./schema.ts";
 export { drillAlertSubjects, drillAlertResults, cleanupSubject } from "./alerting.ts";
+export type { DrillClients } from "./clients.ts";

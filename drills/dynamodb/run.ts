@@ -2,13 +2,15 @@
 // check items with GetItem, then delete it — only after its tags are checked.
 import {
   DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, GetItemCommand, ListTagsOfResourceCommand,
-  RestoreTableToPointInTimeCommand, TagResourceCommand, type DynamoDBClient,
+  RestoreTableToPointInTimeCommand, TagResourceCommand,
+  DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssertionResult } from "../../core/result/index.ts";
 import { compare } from "../../probes/http/assertions.ts";
 import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
+import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { capActual } from "../sql.ts";
@@ -104,7 +106,8 @@ async function cleanup(db: DynamoDBClient, run: RunState): Promise<{ ok: boolean
   return left.length === 0 ? { ok: true } : { ok: false, message: left.join("; ") };
 }
 
-export function dynamoDbKind(client: (region?: string) => DynamoDBClient): DrillKind<DynamoDbPitrDrill> {
+export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill> {
+  const client = perRegion(clients.dynamodb, clients.region, (region) => new DynamoDBClient(region ? { region } : {}));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {

@@ -3,11 +3,13 @@
 // only after its tags are checked, both with SkipFinalSnapshot.
 import {
   CreateDBInstanceCommand, DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand,
-  RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBInstance, type RDSClient,
+  RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBInstance,
+  RDSClient,
 } from "@aws-sdk/client-rds";
 import { resolveEnv } from "../../core/config/index.ts";
 import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
+import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { measureStage, validateStage } from "../sql.ts";
@@ -117,7 +119,8 @@ function connection(drill: AuroraPitrDrill, run: RunState, ctx: KindContext) {
   return { host: dataOf(run).address!, port: dataOf(run).port!, user: drill.connect.user, password: password.value, database: drill.connect.database, ssl: { rejectUnauthorized: false } };
 }
 
-export function auroraKind(client: (region?: string) => RDSClient): DrillKind<AuroraPitrDrill> {
+export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
+  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {

@@ -3,11 +3,13 @@
 // with SkipFinalSnapshot — only after its tags are checked.
 import {
   DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand, type DBInstance, type RDSClient,
+  RestoreDBInstanceToPointInTimeCommand, type DBInstance,
+  RDSClient,
 } from "@aws-sdk/client-rds";
 import { resolveEnv } from "../../core/config/index.ts";
 import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
+import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { measureStage, validateStage } from "../sql.ts";
@@ -123,7 +125,8 @@ async function cleanup(rds: RDSClient, run: RunState): Promise<{ ok: boolean; me
 }
 
 /** The RDS kinds over one client (built by the caller: a region's client, or a mock in tests). */
-export function rdsKind(client: (region?: string) => RDSClient): DrillKind<RdsDrill> {
+export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
+  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {
