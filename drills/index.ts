@@ -4,7 +4,7 @@ import { z } from "zod";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DrillResult } from "../core/result/index.ts";
-import { PostgresDrill, postgresKind, startSourceCluster } from "./postgres/index.ts";
+import { PostgresDrill, postgresKind, startHeartbeats, startSourceCluster } from "./postgres/index.ts";
 import { createEngine, type DrillEngine } from "./engine.ts";
 import type { DrillKind } from "./kind.ts";
 import { createDrillStore, type DrillStore } from "./store.ts";
@@ -79,6 +79,8 @@ export function createDrillEngine(deps: DrillEngineDeps): DrillEngine {
   });
 }
 
+export { startHeartbeats };
+export type { Heartbeats } from "./postgres/index.ts";
 export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
 export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createApp, apiKeysFrom, type AlertingView } from "../../api/index.ts";
 import type { DrillResult, IncidentReader, ProbeResult } from "../../core/result/index.ts";
-import { createDrillEngine, DrillLockedError, drillAlertResults, drillAlertSubjects, type DrillEngine } from "../../drills/index.ts";
+import { createDrillEngine, DrillLockedError, startHeartbeats, drillAlertResults, drillAlertSubjects, type DrillEngine } from "../../drills/index.ts";
 import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
 import {
   createDurableWriter, createResultStore, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
@@ -153,6 +153,8 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     log(`drill ${id}: ${result.outcome} (RTO ${result.achieved.rtoMs ?? "–"} ms, RPO ${result.achieved.rpoMs ?? "–"} ms)${result.error ? `: ${result.error.category}: ${result.error.message}` : ""}`);
   };
   for (const drill of config.drills) jobs.push({ key: `drill:${drill.id}`, everyMs: drill.every, run: () => runDrill(drill.id) });
+  // Drills that measure freshness by heartbeat get theirs written into their source.
+  const heartbeats = startHeartbeats(config.drills.filter((d) => d.kind === "postgres"), { env: options.env, log });
   const catchUps = new Set<Promise<void>>();
   const catchUpTimers: ReturnType<typeof setTimeout>[] = [];
   // Day rollups are folded from hour rollups once a day has closed (see core/store/results-store.ts).
@@ -218,6 +220,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
       stopping ??= (async () => {
         for (const timer of catchUpTimers) clearTimeout(timer);
         drillStop.abort(new Error("vigie is stopping"));
+        await heartbeats.stop();
         await Promise.all([...catchUps]);
         await scheduler.stop();
         await browser?.close().catch(() => {});

@@ -6,3 +6,5 @@ export { pgInstall, runTool, chownTree, freePort, stopServer, postmasterPid, PG_
 export type { PgInstall, ToolResult } from "./cluster.ts";
 export { startSourceCluster } from "./source.ts";
 export type { SourceCluster, SourceOptions } from "./source.ts";
+export { startHeartbeats, HEARTBEAT_TABLE } from "./heartbeat.ts";
+export type { Heartbeats } from "./heartbeat.ts";

@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DrillFault } from "../errors.ts";
 import { connectCopy, measureStage, validateStage } from "../sql.ts";
+import { heartbeatSql } from "./heartbeat.ts";
 import { resourceName, resourceTags, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { alive, chownTree, freePort, pgInstall, postmasterPid, runTool, stopServer, type PgInstall } from "./cluster.ts";
@@ -194,7 +195,10 @@ export const postgresKind: DrillKind<PostgresDrill> = {
       case "restore": return restore(drill, run, ctx);
       case "recover": return recover(drill, run);
       case "validate": return validateStage(copyConnection(drill, dataOf(run).port!), drill.validate, ctx.now);
-      case "measure": return measureStage(copyConnection(drill, dataOf(run).port!), drill.freshness);
+      case "measure": {
+        const freshness = drill.freshness && "heartbeat" in drill.freshness ? heartbeatSql(drill.id) : drill.freshness;
+        return measureStage(copyConnection(drill, dataOf(run).port!), freshness);
+      }
       default: throw new DrillFault("internal", `no stage "${stage}" in the postgres kind`);
     }
   },

@@ -1,7 +1,7 @@
 // The `postgres` drill kind's config: where the backups are, where to restore to, what to check and measure.
 import path from "node:path";
 import { z } from "zod";
-import { parseDuration } from "../../core/config/index.ts";
+import { Duration, parseDuration } from "../../core/config/index.ts";
 import { DrillBase, SqlCheck } from "../schema.ts";
 
 const AbsolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), { error: "must be an absolute path" });
@@ -44,8 +44,22 @@ export const PostgresDrill = DrillBase.extend({
   user: z.string().min(1).default("postgres"),
   /** Checks on the copy; RTO counts until all pass. Default []. */
   validate: z.array(SqlCheck).default([]),
-  /** How the newest committed data is found: a query returning a timestamp. Without it, the restore point is used. Example: { sql: "select max(created_at) from orders" }. */
-  freshness: z.strictObject({ sql: z.string().min(1) }).optional(),
+  /**
+   * How the newest committed data is found: a query returning a timestamp, or a heartbeat vigie writes into the
+   * source (`vigie start` upserts the time into table vigie_heartbeat every `every`). Without it, the restore point.
+   * Example: { sql: "select max(created_at) from orders" } or { heartbeat: { url: "postgres://vigie:${env:PW}@db:5432/orders", every: "5s" } }.
+   */
+  freshness: z.union([
+    z.strictObject({ sql: z.string().min(1) }),
+    z.strictObject({
+      heartbeat: z.strictObject({
+        /** The source's connection URL; ${env:NAME} allowed (resolved at run time, never stored). */
+        url: z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// URL" }),
+        /** Default "5s". */
+        every: Duration.prefault("5s"),
+      }),
+    }),
+  ]).optional(),
 });
 export type PostgresDrill = z.infer<typeof PostgresDrill>;
 export type PostgresDrillInput = z.input<typeof PostgresDrill>;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../index.ts";
 import {
-  advance, createDrillEngine, DrillLockedError, kinds, newRun, resourceName, startSourceCluster, type DrillConfig, type SourceCluster,
+  advance, createDrillEngine, DrillLockedError, kinds, newRun, resourceName, startHeartbeats, startSourceCluster, type DrillConfig, type SourceCluster,
 } from "../../drills/index.ts";
 import { postgresKind, type PostgresDrill } from "../../drills/postgres/index.ts";
 import { postmasterPid } from "../../drills/postgres/cluster.ts";
@@ -110,6 +110,18 @@ describe("postgres drill", () => {
     expect(result.stages[0]!.detail).toContain(`target ${new Date(target).toISOString()}`);
   }, 120_000);
 
+  it("measures RPO from the heartbeat vigie writes into the source, when asked to", async () => {
+    const drill = drillConfig({ freshness: { heartbeat: { url: `postgres://postgres@127.0.0.1:${source.port}/postgres`, every: "5s" } } });
+    const heartbeats = startHeartbeats([drill], { env: {}, log: () => {}, timers: false });
+    await heartbeats.beat();
+    const { rows } = await source.client.query<{ at: Date }>("select at from vigie_heartbeat where drill = 'orders-db'");
+    await source.switchWal();
+    await heartbeats.stop();
+    const result = await engineFor(drill, path.join(root, "heartbeat")).run("orders-db");
+    expect(result.achieved.newestData).toBe(rows[0]!.at.toISOString());
+    expect(result.achieved.rpoMs).toBe(Date.parse(result.startedAt) - rows[0]!.at.getTime());
+  }, 120_000);
+
   it("fails with every verdict and its actual value when a check does not hold, still measuring RPO", async () => {
     const drill = drillConfig({
       validate: [
@@ -190,7 +202,7 @@ describe("postgres drill", () => {
       await store.putRun(run);
     }
     const pgdata = (run.data as { pgdata: string }).pgdata;
-    for (let i = 0; i < 100 && postmasterPid(pgdata) === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && postmasterPid(pgdata) === undefined; i++) await new Promise((r) => setTimeout(r, 50));
     expect(postmasterPid(pgdata)).toBeDefined();
 
     const [result] = await engineFor(drill, dataDir).recover();
