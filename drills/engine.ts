@@ -270,8 +270,19 @@ export function createEngine<D extends DrillCommon>(deps: EngineDeps<D>): DrillE
       const run = newRun(drill, at, owner);
       // The lock outlives the deadline a little, so a crashed run's lock frees itself even if no one recovers it.
       await store.lock(drill.id, run.runId, at, run.deadline + 60_000);
-      await store.putRun(run);
-      return drive(run, options);
+      let latest = run;
+      try {
+        await store.putRun(run);
+        return await drive(run, { ...options, onProgress: (state) => { latest = state; return options.onProgress?.(state); } });
+      } catch (error) {
+        // Our own fault (the store failed, say): what the run made is still deleted, and the lock freed if we can.
+        if (latest.phase !== "finished") {
+          const report = await kindOf(drill.kind).cleanup(drill, latest, ctx).catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
+          ctx.log(`drill ${drill.id}: run ${run.runId} failed (${(error as Error).message}); cleanup ${report.ok ? "done" : `failed: ${report.message ?? "?"}`}`);
+        }
+        await store.unlock(drill.id, run.runId).catch(() => {});
+        throw error;
+      }
     },
     async recover() {
       const at = ctx.now();

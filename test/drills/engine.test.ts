@@ -103,6 +103,20 @@ describe("drill engine", () => {
     expect(calls.at(-1)).toBe("cleanup");
   });
 
+  it("still cleans up and frees the lock when the store fails mid-run", async () => {
+    const clock = { now: T };
+    const { kind, calls } = fakeKind(clock, happy);
+    const real = createDrillStore({ doc: dynamo.doc, tableName: dynamo.tableName });
+    let puts = 0;
+    const failing = { ...real, putRun: async (run: Parameters<typeof real.putRun>[0]) => { if (++puts === 3) throw new Error("store unavailable"); return real.putRun(run); } };
+    const ctx: KindContext = { now: () => clock.now, dataDir: "/nowhere", env: {}, log: () => {} };
+    const failingDrill = { ...drill, id: "db-store" };
+    const engine = createEngine({ store: failing, drills: [failingDrill], kinds: { fake: kind }, ctx, sleep: async () => {} });
+    await expect(engine.run("db-store")).rejects.toThrow("store unavailable");
+    expect(calls.at(-1)).toBe("cleanup");
+    await expect(real.lock("db-store", "another-run", clock.now, clock.now + 1_000)).resolves.toBeUndefined();
+  });
+
   it("keeps no state in memory: a run advanced by fresh calls from its stored state ends the same", async () => {
     const { kind, ctx, store } = setup(happy);
     let run = newRun(drill, T, { host: "h", pid: 1 });
