@@ -1,4 +1,6 @@
 // `vigie drill` and `vigie validate` on drills, in-process, against a real PostgreSQL source.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,7 +9,10 @@ import { main } from "../../cli/main.ts";
 import { drill } from "../../cli/commands/drill.ts";
 import type { CliIo } from "../../cli/io.ts";
 import { DrillResult } from "../../core/result/index.ts";
-import { startSourceCluster, type SourceCluster } from "../../drills/index.ts";
+import { createDrillStore, startSourceCluster, type SourceCluster } from "../../drills/index.ts";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { startEmbeddedDynamo } from "../../core/store/index.ts";
+import { TABLE_NAME } from "../../cli/commands/start.ts";
 
 let dir: string;
 let source: SourceCluster;
@@ -94,6 +99,36 @@ describe("vigie drill", () => {
     expect(result.outcome).toBe("interrupted");
     expect(await readdir(path.join(data, "drills"))).toEqual([]);
   }, 120_000);
+
+  it("cleans up, at the next start, a run whose `vigie drill` process was killed mid-run, and records it as interrupted", async () => {
+    const config = await writeConfig("killed.json", {});
+    const data = path.join(dir, "killed");
+    const child = spawn(process.execPath, [path.resolve("bin/vigie.js"), "drill", "orders-db", "--config", config, "--data", data], { stdio: "ignore" });
+    // Killed once the copy's server has started (the recover stage).
+    let copy: string | undefined;
+    for (let i = 0; i < 1_200 && !copy; i++) {
+      const names = await readdir(path.join(data, "drills")).catch(() => [] as string[]);
+      copy = names.map((name) => path.join(data, "drills", name)).find((folder) => existsSync(path.join(folder, "data", "postmaster.pid")));
+      if (!copy) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(copy).toBeDefined();
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+
+    const { code, stdout, stderr } = await cli(["drill", "orders-db", "--config", config, "--data", data, "--reporter", "json"]);
+    expect(stderr).toMatch(/drill: cleaned up run \w+ of orders-db, left unfinished \(done\)/);
+    expect(existsSync(copy!)).toBe(false);
+    expect(code).toBe(0);
+    expect(DrillResult.parse(JSON.parse(stdout)).outcome).toBe("pass");
+    const db = await startEmbeddedDynamo({ path: path.join(data, "db") });
+    try {
+      const runs = await createDrillStore({ doc: DynamoDBDocumentClient.from(db.client), tableName: TABLE_NAME }).listResults({ drillId: "orders-db", limit: 5 });
+      expect(runs.items.map((r) => r.outcome)).toEqual(["pass", "interrupted"]);
+      expect(runs.items[1]!.cleanup.outcome).toBe("done");
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
 
   it("exits 2 for a drill not in the config, and for an invalid drill, naming every problem with its path", async () => {
     const config = await writeConfig("good2.json", {});
