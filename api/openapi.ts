@@ -72,7 +72,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/status": {
         get: {
           summary: "Overall and per-probe state, uptime windows, latency percentiles, open incidents, drills",
-          responses: { 200: ok("The status", { type: "object", properties: { generatedAt: { type: "string" }, state, probes: { type: "array", items: { $ref: "#/components/schemas/ProbeStatus" } }, incidents: { type: "object", properties: { open: { type: "array", items: { $ref: "#/components/schemas/Incident" } } } }, drills: { type: "array" } } }) },
+          responses: { 200: ok("The status", { type: "object", properties: { generatedAt: { type: "string" }, state, probes: { type: "array", items: { $ref: "#/components/schemas/ProbeStatus" } }, incidents: { type: "object", properties: { open: { type: "array", items: { $ref: "#/components/schemas/Incident" } } } }, drills: { type: "array", items: { type: "object", properties: { id: { type: "string" }, lastRun: { type: ["object", "null"], properties: { runId: { type: "string" }, startedAt: { type: "string", format: "date-time" }, finishedAt: { type: "string", format: "date-time" }, outcome: { type: "string", enum: ["pass", "fail", "error", "interrupted"] }, objectives: { type: "object", properties: { rtoMs: { type: "number" }, rpoMs: { type: "number" } } }, achieved: { type: "object", properties: { rtoMs: { type: ["number", "null"] }, rpoMs: { type: ["number", "null"] } } }, errorCategory: { type: ["string", "null"] } } } } } } } }) },
         },
       },
       "/v1/probes/{id}/uptime": {
