@@ -25,6 +25,8 @@ interface PgData {
   bin?: string;
   backup?: string;
   started?: boolean;
+  startedAt?: number;
+  portTries?: number;
 }
 
 export const drillsFolder = (ctx: KindContext) => path.join(ctx.dataDir, "drills");
@@ -145,13 +147,16 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function recover(drill: PostgresDrill, run: RunState): Promise<StepResult> {
+/** How long a server just started may take to write its postmaster.pid before its silence counts as a failure. */
+const START_GRACE_MS = 60_000;
+
+async function recover(drill: PostgresDrill, run: RunState, ctx: KindContext): Promise<StepResult> {
   const data = dataOf(run);
   const install = await pgInstall(drill.bin);
   if (!data.started) {
     const started = await runTool(install, "pg_ctl", ["start", "-W", "-D", data.pgdata!, "-l", path.join(data.dir!, "postgres.log")], { cwd: data.dir!, timeoutMs: 30_000 });
     if (started.code !== 0) throw new DrillFault("recover", `pg_ctl start failed: ${(started.stderr || started.stdout).trim().slice(0, 400)}`);
-    return { status: "wait", ms: 50, data: { started: true } };
+    return { status: "wait", ms: 50, data: { started: true, startedAt: ctx.now() } };
   }
   try {
     const client = await connect(drill, data.port!);
@@ -159,9 +164,18 @@ async function recover(drill: PostgresDrill, run: RunState): Promise<StepResult>
     return { status: "done", detail: "recovery ended, the copy accepts connections" };
   } catch (error) {
     const pid = postmasterPid(data.pgdata!);
-    if (pid === undefined || !alive(pid)) {
-      // Gone: give it a moment to have written its last words, then report them.
-      throw new DrillFault("recover", `the copy stopped during recovery: ${await logTail(data.dir!)}`);
+    const log = await logTail(data.dir!);
+    // pg_ctl -W returns before the server has written its pid file: missing for a moment is still starting.
+    const starting = pid === undefined && !/FATAL|PANIC/.test(log) && ctx.now() - (data.startedAt ?? 0) < START_GRACE_MS;
+    if (!starting && (pid === undefined || !alive(pid))) {
+      // The free port was taken between choosing it and starting (another program, a busy machine): try another.
+      if (/could not bind|Address already in use|could not create any TCP\/IP sockets/.test(log) && (data.portTries ?? 0) < 3) {
+        const port = await freePort();
+        await appendFile(path.join(data.pgdata!, "postgresql.auto.conf"), `port = ${port}\n`);
+        await rm(path.join(data.dir!, "postgres.log"), { force: true });
+        return { status: "wait", ms: 0, data: { port, started: false, portTries: (data.portTries ?? 0) + 1 } };
+      }
+      throw new DrillFault("recover", `the copy stopped during recovery: ${log}`);
     }
     const message = (error as Error).message;
     if (/does not exist|password authentication|no pg_hba/.test(message)) throw new DrillFault("recover", message);
@@ -193,7 +207,7 @@ export const postgresKind: DrillKind<PostgresDrill> = {
   step(stage, drill, run, ctx) {
     switch (stage) {
       case "restore": return restore(drill, run, ctx);
-      case "recover": return recover(drill, run);
+      case "recover": return recover(drill, run, ctx);
       case "validate": return validateStage(copyConnection(drill, dataOf(run).port!), drill.validate, ctx.now);
       case "measure": {
         const freshness = drill.freshness && "heartbeat" in drill.freshness ? heartbeatSql(drill.id) : drill.freshness;

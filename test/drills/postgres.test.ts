@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,6 +123,29 @@ describe("postgres drill", () => {
     expect(result.achieved.rpoMs).toBe(Date.parse(result.startedAt) - rows[0]!.at.getTime());
   }, 120_000);
 
+  it("starts the copy on another port when the one it chose was taken in the meantime", async () => {
+    const drill = drillConfig();
+    const dataDir = path.join(root, "port-taken");
+    const ctx = { now: Date.now, dataDir, env: process.env, log: () => {} };
+    let run = newRun(drill, Date.now(), { host: hostname(), pid: process.pid });
+    while (run.stage === 0) run = (await advance(run, { kind: kinds.postgres, drill, ctx })).run;
+    const chosen = (run.data as { port: number }).port;
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(chosen, "127.0.0.1", () => resolve()));
+    try {
+      for (let i = 0; i < 2_000 && run.phase !== "finished"; i++) {
+        const step = await advance(run, { kind: kinds.postgres, drill, ctx });
+        run = step.run;
+        if ("wait" in step.next) await new Promise((resolve) => setTimeout(resolve, (step.next as { wait: number }).wait));
+      }
+    } finally {
+      squatter.close();
+    }
+    expect(run.result?.outcome).toBe("pass");
+    expect((run.data as { port: number; portTries: number }).portTries).toBe(1);
+    expect((run.data as { port: number }).port).not.toBe(chosen);
+  }, 120_000);
+
   it("fails with every verdict and its actual value when a check does not hold, still measuring RPO", async () => {
     const drill = drillConfig({
       validate: [
@@ -181,7 +205,8 @@ describe("postgres drill", () => {
     expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(DrillLockedError);
     expect(outcomes.filter((o) => o.status === "fulfilled").map((o) => (o as PromiseFulfilledResult<{ outcome: string }>).value.outcome)).toEqual(["pass"]);
     // Once it is over, the lock is free again.
-    expect((await a.run("orders-db")).outcome).toBe("pass");
+    const again = await a.run("orders-db");
+    expect({ outcome: again.outcome, error: again.error }).toEqual({ outcome: "pass", error: undefined });
   }, 120_000);
 
   it("cleans up, on restart, a run whose process was killed mid-restore, and records it as interrupted", async () => {
