@@ -12,6 +12,10 @@ process.stderr.write(`demo service on ${demo.url}\n`);
 const orders = await startOrdersDb((line) => process.stderr.write(`${line}\n`));
 process.stderr.write(`orders db (PostgreSQL ${orders.source.port}) archiving to ${orders.source.walDir}\n`);
 const code = await main(["start", ...process.argv.slice(2)]);
+// A stop signal relayed late by npm or tsx must not end the process before the database is stopped.
+const hold = () => process.stderr.write("stopping the orders database…\n");
+process.on("SIGINT", hold);
+process.on("SIGTERM", hold);
 await orders.close();
 await demo.close();
 process.exitCode = code;
