@@ -1,4 +1,5 @@
 // The example config: probes against the demo service that `npm start` runs on 127.0.0.1:4780.
+import path from "node:path";
 import { defineConfig } from "./index.ts";
 
 const demo = "http://127.0.0.1:4780";
@@ -71,6 +72,26 @@ export default defineConfig({
         await step("cart shows 1 item", () => page.locator("#cart", { hasText: "1 items" }).waitFor());
       },
       tags: ["web"],
+    },
+  ],
+  drills: [
+    {
+      // `npm start` runs this PostgreSQL (examples/orders-db.ts): WAL archived at least every 30 s, a base backup every 10 min.
+      id: "orders-db",
+      name: "Orders database",
+      kind: "postgres",
+      every: "15m",
+      timeout: "5m",
+      backup: { baseDir: path.resolve(".vigie/demo-orders/base"), walDir: path.resolve(".vigie/demo-orders/wal") },
+      restoreTo: "latest",
+      validate: [
+        { sql: "select count(*) from orders", expect: { op: "gt", target: 0 } },
+        { sql: "select count(*) from orders where item is null", expect: { op: "eq", target: 0 } },
+      ],
+      freshness: { sql: "select max(created_at) from orders" },
+      objectives: { rto: "2m", rpo: "1m" },
+      alert: { severity: "high" },
+      tags: ["db"],
     },
   ],
   alerts: {

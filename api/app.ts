@@ -7,7 +7,7 @@ import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { z } from "zod";
-import type { IncidentKind, IncidentReader } from "../core/result/index.ts";
+import type { DrillRunReader, IncidentKind, IncidentReader } from "../core/result/index.ts";
 import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -20,8 +20,10 @@ import { DEFAULT_PUBLIC_INCIDENTS, publicOutages, type Outage } from "./status-p
 export interface ApiDeps {
   store: ResultStore;
   probes: readonly StatusProbe[];
-  /** Configured drill ids (none yet: drills arrive later). */
+  /** Configured drill ids. */
   drills?: readonly string[];
+  /** Where drill results come from (the drill engine's store); without it a drill lists no runs. */
+  drillRuns?: DrillRunReader | undefined;
   /** Where incidents come from; without it the API lists none. */
   incidents?: IncidentReader | undefined;
   /**
@@ -93,6 +95,10 @@ const ResultsQuery = z.strictObject({
   cursor: z.string().max(2000).optional(),
 }).refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
   error: "must not be later than to", path: ["from"],
+});
+const DrillRunsQuery = z.strictObject({
+  limit: Limit(100, 20),
+  cursor: z.string().max(2000).optional(),
 });
 const IncidentsQuery = z.strictObject({
   status: z.enum(["open", "resolved", "all"]).default("all"),
@@ -217,7 +223,7 @@ export function createApp(deps: ApiDeps): Hono {
       state: model.state,
       probes: model.probes.map(({ days: _days, ...probe }) => probe),
       incidents: { open: model.openIncidents },
-      drills: model.drills,
+      drills: model.drills.map(({ recent: _recent, ...drill }) => drill),
     });
     rendered.jsonTag ??= entityTag(rendered.json);
     c.header("Cache-Control", PUBLIC_CACHE);
@@ -271,10 +277,14 @@ export function createApp(deps: ApiDeps): Hono {
     return c.json({ items: page.items.map((result) => sanitizeResult(result, secrets)), ...(page.cursor ? { cursor: page.cursor } : {}) });
   });
 
-  app.get("/v1/drills/:id/runs", privately, (c) => {
+  app.get("/v1/drills/:id/runs", privately, async (c) => {
     const id = c.req.param("id") ?? "";
     if (!(deps.drills ?? []).includes(id)) return fail(c, 404, "not_found", `no drill "${id}"`);
-    return c.json({ items: [] });
+    const query = DrillRunsQuery.safeParse(c.req.query());
+    if (!query.success) return invalid(c, query.error);
+    if (!deps.drillRuns) return c.json({ items: [] });
+    const page = await deps.drillRuns.listResults({ drillId: id, limit: query.data.limit, cursor: query.data.cursor });
+    return c.json(sanitize(page, secrets));
   });
 
   return app;

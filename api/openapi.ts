@@ -72,7 +72,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/status": {
         get: {
           summary: "Overall and per-probe state, uptime windows, latency percentiles, open incidents, drills",
-          responses: { 200: ok("The status", { type: "object", properties: { generatedAt: { type: "string" }, state, probes: { type: "array", items: { $ref: "#/components/schemas/ProbeStatus" } }, incidents: { type: "object", properties: { open: { type: "array", items: { $ref: "#/components/schemas/Incident" } } } }, drills: { type: "array" } } }) },
+          responses: { 200: ok("The status", { type: "object", properties: { generatedAt: { type: "string" }, state, probes: { type: "array", items: { $ref: "#/components/schemas/ProbeStatus" } }, incidents: { type: "object", properties: { open: { type: "array", items: { $ref: "#/components/schemas/Incident" } } } }, drills: { type: "array", items: { type: "object", properties: { id: { type: "string" }, lastRun: { type: ["object", "null"], properties: { runId: { type: "string" }, startedAt: { type: "string", format: "date-time" }, finishedAt: { type: "string", format: "date-time" }, outcome: { type: "string", enum: ["pass", "fail", "error", "interrupted"] }, objectives: { type: "object", properties: { rtoMs: { type: "number" }, rpoMs: { type: "number" } } }, achieved: { type: "object", properties: { rtoMs: { type: ["number", "null"] }, rpoMs: { type: ["number", "null"] } } }, errorCategory: { type: ["string", "null"] } } } } } } } }) },
         },
       },
       "/v1/probes/{id}/uptime": {
@@ -99,10 +99,10 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/v1/drills/{id}/runs": {
         get: {
-          summary: "A drill's runs (drills are not available yet: empty for a configured drill)",
+          summary: "A drill's runs (DrillResults), newest first, cursor-paged",
           security: [{ bearer: [] }, { apiKey: [] }],
-          parameters: [param("id", "path", "The drill id", { type: "string" })],
-          responses: { 200: ok("A page", { type: "object", properties: { items: { type: "array" } } }), 401: error, 404: error },
+          parameters: [param("id", "path", "The drill id", { type: "string" }), param("limit", "query", "1..100, default 20", { type: "integer" }), param("cursor", "query", "From the previous page", { type: "string" })],
+          responses: { 200: ok("A page", { type: "object", properties: { items: { type: "array", items: { type: "object" } }, cursor: { type: "string" } } }), 400: error, 401: error, 404: error },
         },
       },
     },

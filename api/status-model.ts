@@ -8,7 +8,7 @@
 // `createStatusReader` caches the model briefly and refreshes it in the background.
 import pLimit from "p-limit";
 import { quorumOf, staleAfterMs, type ObjectiveStatus } from "../core/alerting/index.ts";
-import type { Incident, IncidentReader } from "../core/result/index.ts";
+import type { DrillRunReader, Incident, IncidentReader } from "../core/result/index.ts";
 import { mergeRollups, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
 
 export type ProbeState = "up" | "degraded" | "down" | "unknown" | "maintenance";
@@ -106,7 +106,18 @@ export interface ProbeStatus {
 
 export interface DrillStatus {
   id: string;
-  lastRun: { startedAt: string; outcome: string } | null;
+  /** The last finished run: what it achieved against its objectives, and when (no messages: nothing secret). */
+  lastRun: {
+    runId: string;
+    startedAt: string;
+    finishedAt: string;
+    outcome: string;
+    objectives: { rtoMs: number; rpoMs: number };
+    achieved: { rtoMs: number | null; rpoMs: number | null };
+    errorCategory: string | null;
+  } | null;
+  /** The last 30 runs, oldest first, for the status page's chart (left out of /v1/status). */
+  recent?: Array<{ startedAt: string; outcome: string; rtoMs: number | null; rpoMs: number | null }>;
 }
 
 export interface StatusModel {
@@ -217,6 +228,8 @@ export interface StatusDeps {
   store: ResultStore;
   probes: readonly StatusProbe[];
   drills?: readonly string[];
+  /** Where drill results come from; without it every drill shows no run. */
+  drillRuns?: DrillRunReader | undefined;
   incidents?: IncidentReader | undefined;
   /** Maintenance windows and SLOs; without it no probe is in maintenance and none has SLOs. */
   alerting?: AlertingView | undefined;
@@ -243,7 +256,7 @@ async function sloViews(alerting: AlertingView, probeId: string): Promise<SloVie
 export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const now = deps.now();
   const limit = pLimit(16);
-  const [states, incidents, probes] = await Promise.all([
+  const [states, incidents, probes, drills] = await Promise.all([
     deps.store.currentStates(),
     // Open ones asked for apart: an incident open for weeks must not drop off behind 50 newer resolved ones.
     deps.incidents
@@ -278,6 +291,18 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
         histories,
       };
     })),
+    Promise.all((deps.drills ?? []).map(async (id): Promise<DrillStatus> => {
+      const runs = deps.drillRuns ? (await deps.drillRuns.listResults({ drillId: id, limit: 30 })).items : [];
+      const last = runs[0];
+      return {
+        recent: runs.map((r) => ({ startedAt: r.startedAt, outcome: r.outcome, rtoMs: r.achieved.rtoMs, rpoMs: r.achieved.rpoMs })).reverse(),
+        id,
+        lastRun: last ? {
+          runId: last.runId, startedAt: last.startedAt, finishedAt: last.finishedAt, outcome: last.outcome, objectives: last.objectives,
+          achieved: { rtoMs: last.achieved.rtoMs, rpoMs: last.achieved.rpoMs }, errorCategory: last.error?.category ?? null,
+        } : null,
+      };
+    })),
   ]);
   const byKey = new Map(states.map((s) => [`${s.probeId}#${s.region}`, s]));
   const statuses: ProbeStatus[] = probes.map(({ histories: _histories, ...status }, index) => {
@@ -307,7 +332,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
     probes: statuses,
     openIncidents: open,
     recentIncidents: recent,
-    drills: (deps.drills ?? []).map((id) => ({ id, lastRun: null })),
+    drills,
   };
 }
 

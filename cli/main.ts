@@ -5,6 +5,7 @@ import { validate } from "./commands/validate.ts";
 import { test } from "./commands/test.ts";
 import { start } from "./commands/start.ts";
 import { planCommand } from "./commands/plan.ts";
+import { drill } from "./commands/drill.ts";
 
 const USAGE = `usage: vigie <command> [options]
 
@@ -16,11 +17,13 @@ commands:
                                              the same, in the deployed runner of each region (stage default prod)
   start [--config F] [--port N] [--data DIR] run everything on this machine until SIGINT/SIGTERM
   plan [--config F] [--reporter table|json]  what would be deployed on AWS, where, and its monthly cost
+  drill ID [--config F] [--data DIR] [--reporter table|json]
+                                             run one DR drill now; exit 1 when an objective was missed or it failed
 
 options:
   --config F     the config file (default: vigie.config.ts, .mts, .js or .json in this folder)
   --port N       start: the API and status page port (default 8787; 0 picks a free one)
-  --data DIR     start: where results are kept (default .vigie)
+  --data DIR     start, drill: where results (and drill copies) are kept (default .vigie)
   -h, --help     this text
 `;
 
@@ -50,6 +53,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (values.help || !command) {
     (values.help ? io.stdout : io.stderr).write(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (command === "drill") {
+    if (rest.length !== 1) {
+      io.stderr.write(`drill: give exactly one drill id\n\n${USAGE}`);
+      return 2;
+    }
+    return drill({ id: rest[0]!, config: values.config, data: values.data, reporter: values.reporter }, io);
   }
   if (rest.length > 0) {
     io.stderr.write(`unexpected argument "${rest[0]}"\n\n${USAGE}`);

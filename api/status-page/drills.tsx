@@ -1,6 +1,7 @@
 // Recovery drills: a section of its own, so the drill work can replace it whole. Plain words, no internal names.
 import type { FC } from "hono/jsx";
 import type { DrillStatus } from "../status-model.ts";
+import { DrillCharts } from "../drill-chart.tsx";
 
 export const DrillsSection: FC<{ drills: readonly DrillStatus[] }> = ({ drills }) => (
   drills.length === 0 ? null : (
@@ -14,6 +15,7 @@ export const DrillsSection: FC<{ drills: readonly DrillStatus[] }> = ({ drills }
           ))}
         </tbody>
       </table>
+      <DrillCharts drills={drills} />
     </section>
   )
 );

@@ -7,7 +7,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createApp, apiKeysFrom, type AlertingView } from "../../api/index.ts";
-import type { IncidentReader, ProbeResult } from "../../core/result/index.ts";
+import type { DrillResult, IncidentReader, ProbeResult } from "../../core/result/index.ts";
+import { createDrillEngine, DrillLockedError, startHeartbeats, drillAlertResults, drillAlertSubjects, type DrillEngine } from "../../drills/index.ts";
 import { createScheduler, type ScheduledJob, type Scheduler } from "../../core/schedule/index.ts";
 import {
   createDurableWriter, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
@@ -49,6 +50,8 @@ export interface StartHooks {
   inMaintenance?: (probeId: string, at: number) => boolean;
   /** Maintenance windows and SLO budgets for /v1/status and the status page. */
   alerting?: AlertingView;
+  /** Called with each finished drill run once it is stored. */
+  onDrillResult?: Array<(result: DrillResult) => Promise<void>>;
 }
 
 /** What hooks are built from: the same table and clock `vigie start` uses. */
@@ -77,6 +80,8 @@ export interface StartVigieOptions {
   hooks?: (context: HookContext) => StartHooks | Promise<StartHooks>;
   /** Extra runner dependencies (tests inject a resolver, the browser kind its launcher). */
   runnerDeps?: Partial<RunnerDeps>;
+  /** How soon after start a drill with no run within its `every` runs (then it follows its schedule). Default 30 s. */
+  drillCatchUpMs?: number;
 }
 
 export interface RunningVigie {
@@ -85,6 +90,8 @@ export interface RunningVigie {
   store: ResultStore;
   writer: DurableWriter;
   scheduler: Scheduler;
+  /** The drill engine, when the config has drills. */
+  drills?: DrillEngine;
   /** Stops probing, waits for runs in progress, stores their results, then closes the API and the database. */
   stop(): Promise<void>;
 }
@@ -98,7 +105,9 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
   await ensureTable(dynamo.client, TABLE_NAME);
   // The same composition the Lambdas use; parts are built when first used (the alerting hooks take theirs).
-  const vigie = composeVigie({ client: dynamo.client, tableName: TABLE_NAME, config, env: options.env, now, log });
+  const vigie = composeVigie({
+    client: dynamo.client, tableName: TABLE_NAME, config, env: options.env, now, log, alertSubjects: drillAlertSubjects(config.drills, config.home),
+  });
   const { doc, store } = vigie;
   const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log, vigie })) ?? {};
 
@@ -128,6 +137,30 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
         writer.write(sanitizeResult(result, secrets));
       },
     })));
+  // Drills: one run at a time per drill (the engine's lock), on their `every`; stopping interrupts them, cleaned up.
+  const drillStop = new AbortController();
+  const drills = config.drills.length === 0 ? undefined : createDrillEngine({
+    client: dynamo.client, tableName: TABLE_NAME, config, dataDir, env: options.env, now, log, clients: { region: config.home },
+    onResult: async (result) => {
+      for (const hook of hooks.onDrillResult ?? []) await hook(result).catch((error: unknown) => log(`hook: drill result failed: ${(error as Error).message}`));
+    },
+  });
+  const runDrill = async (id: string) => {
+    if (drillStop.signal.aborted) return;
+    let result: DrillResult;
+    try {
+      result = await drills!.run(id, { signal: drillStop.signal });
+    } catch (error) {
+      if (error instanceof DrillLockedError) return log(`drill ${id}: skipped: ${error.message}`);
+      throw error;
+    }
+    log(`drill ${id}: ${result.outcome} (RTO ${result.achieved.rtoMs ?? "–"} ms, RPO ${result.achieved.rpoMs ?? "–"} ms)${result.error ? `: ${result.error.category}: ${result.error.message}` : ""}`);
+  };
+  for (const drill of config.drills) jobs.push({ key: `drill:${drill.id}`, everyMs: drill.every, run: () => runDrill(drill.id) });
+  // Drills that measure freshness by heartbeat get theirs written into their source.
+  const heartbeats = startHeartbeats(config.drills.filter((d) => d.kind === "postgres"), { env: options.env, log });
+  const catchUps = new Set<Promise<void>>();
+  const catchUpTimers: ReturnType<typeof setTimeout>[] = [];
   // Day rollups are folded from hour rollups once a day has closed (see core/store/results-store.ts).
   const foldDays = async () => {
     for (const probe of config.probes) for (const region of probe.regions) await store.foldClosedDays(probe.id, region);
@@ -144,7 +177,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   });
 
   const app = createApp({
-    store, probes: config.probes, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents, alerting: hooks.alerting,
+    store, probes: config.probes, drills: config.drills.map((d) => d.id), drillRuns: drills?.store, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents, alerting: hooks.alerting,
     title: config.project, now, publicIncidents: config.statusPage?.incidents,
   });
   const host = options.host ?? "127.0.0.1";
@@ -164,6 +197,19 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   }
   const port = (server.address() as AddressInfo).port;
   void foldDays().catch((error: unknown) => log(`store: folding days failed: ${(error as Error).message}`));
+  if (drills) {
+    // What a killed process left is cleaned up (and recorded as interrupted) before any new run.
+    await drills.recover().catch((error: unknown) => log(`drills: recovering unfinished runs failed: ${(error as Error).message}`));
+    await drills.sweep().catch((error: unknown) => log(`drills: sweeping leftovers failed: ${(error as Error).message}`));
+    for (const drill of config.drills) {
+      const last = await drills.store.lastResult(drill.id).catch(() => undefined);
+      if (last && now() - Date.parse(last.startedAt) < drill.every) continue;
+      catchUpTimers.push(setTimeout(() => {
+        const running = runDrill(drill.id).catch((error: unknown) => log(`drill ${drill.id}: ${(error as Error).message}`)).finally(() => catchUps.delete(running));
+        catchUps.add(running);
+      }, options.drillCatchUpMs ?? 30_000));
+    }
+  }
   scheduler.start();
 
   let stopping: Promise<void> | undefined;
@@ -173,8 +219,13 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     store,
     writer,
     scheduler,
+    ...(drills ? { drills } : {}),
     stop() {
       stopping ??= (async () => {
+        for (const timer of catchUpTimers) clearTimeout(timer);
+        drillStop.abort(new Error("vigie is stopping"));
+        await heartbeats.stop();
+        await Promise.all([...catchUps]);
         await scheduler.stop();
         await browser?.close().catch(() => {});
         const { pending } = await writer.close({ timeoutMs: 10_000 });
@@ -210,6 +261,8 @@ export function alertingHooks(context: HookContext): StartHooks {
     }],
     inMaintenance: (probeId, at) => readView.maintenance(probeId, at) !== undefined,
     alerting: readView,
+    // A drill run is evaluated as results of the drill's subjects (composed into the evaluator's config).
+    onDrillResult: [async (result) => { for (const r of drillAlertResults(result, context.config.home)) await evaluator.onResult(r); }],
   };
 }
 
@@ -268,8 +321,9 @@ export async function start(options: StartOptions, io: CliIo, extra: Omit<StartV
     return 1;
   }
   const schedules = config.probes.reduce((sum, probe) => sum + probe.regions.length, 0);
+  const drillCount = config.drills.length ? `, ${config.drills.length} drill${config.drills.length === 1 ? "" : "s"}` : "";
   io.stdout.write(
-    `vigie: ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} on ${schedules} schedule${schedules === 1 ? "" : "s"}, data in ${dataDir}\n` +
+    `vigie: ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} on ${schedules} schedule${schedules === 1 ? "" : "s"}${drillCount}, data in ${dataDir}\n` +
     `vigie: status page and API on ${running.url}\n`,
   );
   const stop = stopRequested(io, extra.signal);

@@ -22,6 +22,6 @@ export async function validate(options: { config?: string | undefined }, io: Cli
   const config = await loadForCommand(options.config, io);
   if (!config) return 2;
   for (const warning of configWarnings(config)) io.stderr.write(`warning: ${warning}\n`);
-  io.stdout.write(`config is valid: project ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} in ${config.regions.join(", ")}\n`);
+  io.stdout.write(`config is valid: project ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} in ${config.regions.join(", ")}${config.drills.length ? `, ${config.drills.length} drill${config.drills.length === 1 ? "" : "s"}` : ""}\n`);
   return 0;
 }

@@ -58,7 +58,10 @@ export const ProbeBase = z.strictObject({
 });
 
 /** A whole-project config schema around the union of probe kinds. */
-export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: string[] | undefined; every: number; timeout: number }>>(probe: P) {
+export function buildConfigSchema<
+  P extends z.ZodType<{ id: string; regions?: string[] | undefined; every: number; timeout: number }>,
+  D extends z.ZodType<{ id: string; every: number; timeout: number }> = z.ZodNever,
+>(probe: P, drill?: D) {
   return z
     .strictObject({
       /** Project name, used to name AWS resources. Example: "acme". */
@@ -69,8 +72,8 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
       regions: z.array(Region).min(1).optional(),
       /** The probes. */
       probes: z.array(probe).default([]),
-      /** DR drills: not available yet, so only an empty list is accepted. */
-      drills: z.array(z.never({ error: "drills are not supported yet" })).default([]),
+      /** DR drills (see drills/): restore a backup into a throwaway copy, check it, measure RTO and RPO. Default []. */
+      drills: z.array((drill ?? z.never({ error: "drills are not supported here" })) as D).default([]),
       /** Channels, severity routes, maintenance windows and SLOs (see docs/alerting.md). Default: pages logged to stderr. */
       alerts: Alerts.optional(),
       /** The results store. Default { retention: "30d" }. Example: { retention: "90d" }. */
@@ -110,6 +113,20 @@ export function buildConfigSchema<P extends z.ZodType<{ id: string; regions?: st
           const regionCount = Array.isArray(regions) ? regions.length : Array.isArray(config?.regions) ? config.regions.length : 1;
           if (typeof alert?.quorum === "number" && alert.quorum > regionCount) {
             ctx.addIssue({ code: "custom", path: ["probes", index, "alert", "quorum"], message: `must be at most the probe's region count (${regionCount})` });
+          }
+        });
+        // Drill ids share the probes' namespace: incidents and pages are keyed by it.
+        const drills: unknown[] = Array.isArray(config?.drills) ? config.drills : [];
+        const probeIds = new Map([...seen].map(([id, index]) => [id, `probes[${index}]`]));
+        drills.forEach((d, index) => {
+          const { id, every, timeout } = (d ?? {}) as { id?: unknown; every?: unknown; timeout?: unknown };
+          if (typeof id === "string") {
+            const first = probeIds.get(id);
+            if (first !== undefined) ctx.addIssue({ code: "custom", path: ["drills", index, "id"], message: `duplicate id "${id}" (also ${first})` });
+            else probeIds.set(id, `drills[${index}]`);
+          }
+          if (typeof every === "number" && typeof timeout === "number" && timeout > every) {
+            ctx.addIssue({ code: "custom", path: ["drills", index, "timeout"], message: `${formatDuration(timeout)} must not be longer than every (${formatDuration(every)}); the default timeout is 1h` });
           }
         });
         for (const issue of alertsProblems(config?.alerts, probes)) ctx.addIssue(issue);

@@ -6,3 +6,5 @@ export {
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";
 export { escapeControls, printable } from "./printable.ts";
+export { DrillResult, DrillOutcome, DrillError, DrillErrorCategory, DrillStage, DrillResource } from "./drill-result.ts";
+export type { DrillRunReader } from "./drill-result.ts";

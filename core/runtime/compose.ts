@@ -55,6 +55,11 @@ export interface ComposeInput {
   fetch?: typeof globalThis.fetch;
   /** Builds the drill engine; absent until drills exist (issue 11). */
   drillEngine?: (context: DrillEngineContext) => DrillEngine;
+  /**
+   * Subjects alerting watches beside the probes, with the same rules (a DR drill and its cleanup, say); the
+   * caller builds them, since core does not know the drill kinds.
+   */
+  alertSubjects?: AlertingConfig["probes"];
   /** Whether the evaluator hands each enqueued page to the deliverer at once (it then builds pagers). Default true. */
   deliverInline?: boolean;
 }
@@ -92,6 +97,7 @@ export function composeVigie(input: ComposeInput): Vigie {
   }
   const doc = DynamoDBDocumentClient.from(input.client, { marshallOptions: { removeUndefinedValues: true } });
   const alertLog = alertLogFromLines(log);
+  const alertConfig: AlertingConfig = input.alertSubjects?.length ? { ...config, probes: [...config.probes, ...input.alertSubjects] } : config;
   const alerts = alertsOf(config);
 
   const vigie: Vigie = {
@@ -116,13 +122,13 @@ export function composeVigie(input: ComposeInput): Vigie {
         // The channel names come from the config, so an evaluator that leaves delivery to a schedule builds no pager.
         const channelNames = input.pagers ? Object.keys(input.pagers) : Object.keys(alerts.channels);
         return createEvaluator({
-          config, store: vigie.alertStore, channelNames, now, log: alertLog,
+          config: alertConfig, store: vigie.alertStore, channelNames, now, log: alertLog,
           ...(inline ? { deliverSoon: (id: string) => vigie.deliverer.deliverSoon(id) } : {}),
         });
       });
     },
     get readView() {
-      return once("readView", () => createAlertReadView({ config, store: vigie.alertStore, now }));
+      return once("readView", () => createAlertReadView({ config: alertConfig, store: vigie.alertStore, now }));
     },
     get drills() {
       const factory = input.drillEngine;

@@ -68,7 +68,7 @@ function equals(actual: unknown, target: unknown): boolean {
   return actual === target;
 }
 
-function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
+export function compare(op: AssertionOp, actual: unknown, target: unknown): boolean {
   switch (op) {
     case "exists":
       return target === false ? actual === undefined : actual !== undefined;

@@ -1,0 +1,3 @@
+// The dynamodb-pitr drill kind.
+export { DynamoDbPitrDrill, ItemCheck } from "./schema.ts";
+export { dynamoDbKind } from "./run.ts";

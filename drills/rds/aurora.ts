@@ -1,0 +1,144 @@
+// The aurora-pitr kind: RestoreDBClusterToPointInTime into a private, tagged cluster, add one small instance to it,
+// wait for both with backoff, check over SQL, then delete the instance and, once it is gone, the cluster — each
+// only after its tags are checked, both with SkipFinalSnapshot.
+import {
+  CreateDBInstanceCommand, DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand,
+  RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBInstance,
+  RDSClient,
+} from "@aws-sdk/client-rds";
+import { resolveEnv } from "../../core/config/index.ts";
+import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
+import { DrillFault } from "../errors.ts";
+import { perRegion, type DrillClients } from "../clients.ts";
+import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
+import type { RunState } from "../run-state.ts";
+import { measureStage, validateStage } from "../sql.ts";
+import type { AuroraPitrDrill } from "./schema.ts";
+
+interface AuroraData { restorePoint?: string | null; engine?: string; instanceRequested?: boolean; polls?: number; address?: string; port?: number }
+const dataOf = (run: RunState) => run.data as AuroraData;
+const gone = (error: unknown) => ["DBClusterNotFoundFault", "DBInstanceNotFoundFault", "DBInstanceNotFound", "DBClusterNotFound"].includes((error as Error).name);
+
+async function cluster(rds: RDSClient, id: string): Promise<DBCluster | undefined> {
+  try {
+    return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0];
+  } catch (error) {
+    if (gone(error)) return undefined;
+    throw error;
+  }
+}
+
+async function instance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (error) {
+    if (gone(error)) return undefined;
+    throw error;
+  }
+}
+
+async function restore(rds: RDSClient, drill: AuroraPitrDrill, run: RunState): Promise<StepResult> {
+  const name = resourceName(run.drillId, run.runId);
+  if (run.resources.length === 0) {
+    return { status: "wait", ms: 0, resources: [{ kind: "rds-cluster", id: name }, { kind: "rds-instance", id: name }] };
+  }
+  try {
+    const source = await cluster(rds, drill.source.cluster);
+    if (!source) throw new DrillFault("backup", `no Aurora cluster "${drill.source.cluster}"`);
+    const target = drill.restoreTo === "latest" ? undefined : run.t0! - drill.restoreTo;
+    await rds.send(new RestoreDBClusterToPointInTimeCommand({
+      SourceDBClusterIdentifier: drill.source.cluster, DBClusterIdentifier: name, RestoreType: "full-copy",
+      ...(target === undefined ? { UseLatestRestorableTime: true } : { RestoreToTime: new Date(target) }),
+      DBSubnetGroupName: drill.restore.subnetGroup, VpcSecurityGroupIds: drill.restore.securityGroups,
+      DeletionProtection: false, CopyTagsToSnapshot: false, Tags: awsTags(run.drillId, run.runId),
+    }));
+    const restorePoint = target === undefined ? source.LatestRestorableTime?.toISOString() ?? null : new Date(target).toISOString();
+    return { status: "done", data: { restorePoint, engine: source.Engine }, ...(target !== undefined ? { rpoFrom: target } : {}), detail: `cluster ${name} from ${drill.source.cluster} at ${restorePoint ?? "latest"}` };
+  } catch (error) {
+    throw error instanceof DrillFault ? error : awsFault(error, "restore", "restore");
+  }
+}
+
+async function recover(rds: RDSClient, drill: AuroraPitrDrill, run: RunState): Promise<StepResult> {
+  const name = resourceName(run.drillId, run.runId);
+  const data = dataOf(run);
+  const polls = data.polls ?? 0;
+  const later: StepResult = { status: "wait", ms: backoffMs(polls), data: { polls: polls + 1 } };
+  try {
+    const copy = await cluster(rds, name);
+    if (copy?.Status === "failed" || copy?.Status?.startsWith("incompatible")) throw new DrillFault("recover", `the cluster ${name} is ${copy.Status}`);
+    if (copy?.Status !== "available") return later;
+    if (!data.instanceRequested) {
+      await rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: name, DBClusterIdentifier: name, Engine: data.engine ?? copy.Engine, DBInstanceClass: drill.restore.instanceClass,
+        PubliclyAccessible: false, AutoMinorVersionUpgrade: false, Tags: awsTags(run.drillId, run.runId),
+      }));
+      return { status: "wait", ms: backoffMs(0), data: { instanceRequested: true, polls: 1 } };
+    }
+    const member = await instance(rds, name);
+    if (member?.DBInstanceStatus === "failed") throw new DrillFault("recover", `the instance ${name} is failed`);
+    if (member?.DBInstanceStatus !== "available" || !copy.Endpoint) return later;
+    return { status: "done", data: { address: copy.Endpoint, port: copy.Port ?? 5432 }, detail: `cluster ${name} and its instance available` };
+  } catch (error) {
+    throw error instanceof DrillFault ? error : awsFault(error, "recover", "recover");
+  }
+}
+
+async function cleanup(rds: RDSClient, run: RunState): Promise<CleanupReport> {
+  const name = resourceName(run.drillId, run.runId);
+  const refused: string[] = [];
+  try {
+    for (const resource of run.resources) {
+      if (resource.id !== name) refused.push(`${resource.kind} ${resource.id} (refused to delete: not named ${name})`);
+    }
+    if (refused.length) return { ok: false, message: refused.join("; ") };
+    // The instance first: a cluster with an instance cannot be deleted.
+    const member = await instance(rds, name);
+    if (member) {
+      if (member.DBInstanceStatus !== "deleting") {
+        const why = tagMismatch(member.TagList, run.drillId, run.runId);
+        if (why) return { ok: false, message: `rds-instance ${name} (refused to delete: ${why}); rds-cluster ${name} kept with it` };
+        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: name, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      }
+      return { ok: false, retryAfterMs: 15_000, message: `rds-instance ${name} is being deleted; rds-cluster ${name} waits for it` };
+    }
+    const copy = await cluster(rds, name);
+    if (!copy || copy.Status === "deleting") return { ok: true };
+    const why = tagMismatch(copy.TagList, run.drillId, run.runId);
+    if (why) return { ok: false, message: `rds-cluster ${name} (refused to delete: ${why})` };
+    await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: name, SkipFinalSnapshot: true }));
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `${name} (${(error as Error).name}: ${(error as Error).message})` };
+  }
+}
+
+function connection(drill: AuroraPitrDrill, run: RunState, ctx: KindContext) {
+  const password = resolveEnv(drill.connect.password, ctx.env, new Set());
+  if (!password.ok) throw new DrillFault("config", `environment variable ${password.missing.join(", ")} not set (connect.password)`);
+  return { host: dataOf(run).address!, port: dataOf(run).port!, user: drill.connect.user, password: password.value, database: drill.connect.database, ssl: { rejectUnauthorized: false } };
+}
+
+export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
+  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
+  return {
+    stages: ["restore", "recover", "validate", "measure"],
+    step(stage, drill, run, ctx) {
+      const rds = client(drill.region);
+      switch (stage) {
+        case "restore": return restore(rds, drill, run);
+        case "recover": return recover(rds, drill, run);
+        case "validate":
+          if (drill.validate.length === 0) return Promise.resolve({ status: "done", readyAt: ctx.now(), detail: "no checks: ready when RDS reported it available" });
+          return validateStage(connection(drill, run, ctx), drill.validate, ctx.now);
+        case "measure": {
+          const restorePoint = dataOf(run).restorePoint ?? null;
+          if (!drill.freshness) return Promise.resolve({ status: "done", restorePoint, newestData: restorePoint, detail: `restore point ${restorePoint ?? "unknown"} (no freshness query: used as newest data)` });
+          return measureStage(connection(drill, run, ctx), drill.freshness, restorePoint);
+        }
+        default: throw new DrillFault("internal", `no stage "${stage}" in the aurora-pitr kind`);
+      }
+    },
+    cleanup: (drill, run) => cleanup(client(drill?.region), run),
+  };
+}
