@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { BrowserContext, BrowserContextOptions, CDPSession, Page, Request, Response } from "playwright-core";
 import { formatDuration } from "../../core/config/duration.ts";
 import { displayUrl } from "../../core/config/secrets.ts";
-import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
+import { resolveTarget, startNoiseMeter, type NoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { capped, classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
 import {
@@ -310,7 +310,7 @@ function contextOptions(probe: BrowserProbe, target: ResolvedPage): BrowserConte
 }
 
 /** One visit in a fresh context: everything after the context exists. */
-async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPage, context: BrowserContext): Promise<ProbeResult> {
+async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPage, context: BrowserContext, noise: NoiseMeter): Promise<ProbeResult> {
   const began = performance.now();
   const startedAt = new Date(deps.now()).toISOString();
   const base: Base = { probeId: probe.id, kind: "browser", region: deps.region, startedAt };
@@ -346,7 +346,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       durationMs: round(performance.now() - began),
       outcome,
       ...(error ? { error } : {}),
-      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], ...(shot ? { screenshot: shot } : {}) },
+      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], ...(shot ? { screenshot: shot } : {}), noiseMs: noise.read() },
       assertions,
     };
   };
@@ -427,10 +427,15 @@ export async function runBrowserAttempt(probe: BrowserProbe, deps: BrowserDeps, 
   });
   const resolved = resolvePage(probe, deps.env, secrets);
   if (!resolved.ok) return failedBefore(resolved.error);
+  // The page measures its own metrics; what this process times (request spans for the quiet window,
+  // step durations) is as late as its event loop was busy.
+  const noise = startNoiseMeter();
   try {
-    return await deps.browser.withContext(contextOptions(probe, resolved.page), (context) => visit(probe, deps, resolved.page, context));
+    return await deps.browser.withContext(contextOptions(probe, resolved.page), (context) => visit(probe, deps, resolved.page, context, noise));
   } catch (thrown) {
     // The browser would not start, or died between probes: the run failed, the runner did not.
     return failedBefore({ category: "browser", message: firstLine((thrown as Error).message ?? String(thrown)) });
+  } finally {
+    noise.stop();
   }
 }
