@@ -16,6 +16,7 @@ import {
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { alertLogFromLines, createAlerting, createDynamoAlertStore } from "../../core/alerting/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { warmHttpStack } from "../../probes/http/index.ts";
 import { internalFailure } from "../../core/runner/index.ts";
 import type { Config } from "../../index.ts";
 import type { CliIo } from "../io.ts";
@@ -110,6 +111,8 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     ...(browser ? { browser, artifactsDir: path.join(dataDir, "artifacts") } : {}),
     ...options.runnerDeps,
   }) as RunnerDeps;
+  // The first request of a process pays Node's start-up costs; a loopback request of our own pays them, not the first target.
+  if (config.probes.some((p) => p.kind === "http")) await warmHttpStack();
   const jobs: ScheduledJob[] = config.probes.flatMap((probe) =>
     probe.regions.map((region) => ({
       key: `${probe.id}@${region}`,

@@ -3,3 +3,4 @@ export { HttpProbe, HttpAssertion, AssertionOp } from "./schema.ts";
 export type { HttpProbeInput } from "./schema.ts";
 export { runHttpAttempt, userAgent } from "./run.ts";
 export type { HttpDeps } from "./run.ts";
+export { warmHttpStack } from "./warm.ts";
