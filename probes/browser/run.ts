@@ -9,7 +9,8 @@ import { resolveTarget, startNoiseMeter, type NoiseMeter, type ProbeDeps } from 
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { capped, classifyNavigationError, firstLine, isBrowserGone } from "./errors.ts";
 import {
-  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
+  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, quietRequests, READ_SNAPSHOT, totalBlockingTime, waitForSettled,
+  type PageRequest, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
 import type { BrowserProbe, BrowserThresholds, JourneyTools } from "./schema.ts";
@@ -70,8 +71,8 @@ function resolvePage(probe: BrowserProbe, env: NodeJS.ProcessEnv, secrets: Set<s
 class PageLog {
   readonly jsErrors: string[] = [];
   readonly failedRequests: BrowserDetails["failedRequests"] = [];
-  /** Epoch ms on this process's clock. */
-  private readonly requests = new Map<Request, { start: number; end: number | null }>();
+  /** Times in epoch ms on this process's clock. */
+  private readonly requests = new Map<Request, PageRequest>();
   private watching = true;
   private ended = 0;
   private wake: (() => void) | undefined;
@@ -91,15 +92,19 @@ class PageLog {
       this.wake?.();
     };
     page.on("request", (request) => {
-      this.requests.set(request, { start: epochNow(), end: null });
+      this.requests.set(request, { start: epochNow(), end: null, method: request.method(), url: request.url() });
     });
     page.on("requestfinished", finished);
     page.on("requestfailed", (request) => {
+      const entry = this.requests.get(request);
+      if (entry) entry.failed = true;
       finished(request);
       if (!this.watching || isDocument(request)) return;
       this.listFailed({ url: capped(displayUrl(request.url())), error: request.failure()?.errorText ?? "failed" });
     });
     page.on("response", (response: Response) => {
+      const entry = this.requests.get(response.request());
+      if (entry) entry.status = response.status();
       if (!this.watching || response.status() < 400 || isDocument(response.request())) return;
       this.listFailed({ url: capped(displayUrl(response.url())), status: response.status() });
     });
@@ -117,9 +122,9 @@ class PageLog {
     this.watching = false;
   }
 
-  /** Request spans on the page's clock. */
-  spans(timeOrigin: number) {
-    return [...this.requests.values()].map((r) => ({ start: r.start - timeOrigin, end: r.end === null ? null : r.end - timeOrigin }));
+  /** The requests, timed on the page's clock. */
+  onPageClock(timeOrigin: number): PageRequest[] {
+    return [...this.requests.values()].map((r) => ({ ...r, start: r.start - timeOrigin, end: r.end === null ? null : r.end - timeOrigin }));
   }
 
   pending(): string[] {
@@ -177,20 +182,26 @@ async function waitForInteractive(reader: SnapshotReader, log: PageLog, quietWin
     if (!snap) return { snapshot: last, tti: null };
     last = snap;
     const from = snap.fcp ?? snap.domContentLoaded ?? 0;
+    // Requests held open longer than the quiet window (SSE, long-polls, beacons) stop counting then.
+    const counted = quietRequests(log.onPageClock(snap.timeOrigin), snap.now, quietWindow);
     const verdict = findQuietWindow({
       from,
       floor: snap.domContentLoaded ?? 0,
       longTasks: snap.longTasks,
-      busy: busySpans(log.spans(snap.timeOrigin)),
+      busy: busySpans(counted.requests),
       window: quietWindow,
       now: snap.now,
     });
     if (verdict.settled) return { snapshot: snap, tti: verdict.tti };
     const left = remaining();
-    const due = verdict.earliestAt === null ? left : verdict.earliestAt - snap.now;
-    if (due > left || left <= 0) return { snapshot: snap, tti: null };
-    const wake = verdict.earliestAt === null ? log.endAfter(mark) : new Promise((resolve) => setTimeout(resolve, Math.ceil(due) + 1));
-    await within(wake, due + 1);
+    if (left <= 0) return { snapshot: snap, tti: null };
+    // Look again when the window could close or an open request turns long-lived, whichever comes first;
+    // busy now, also as soon as a request ends.
+    const busyNow = verdict.earliestAt === null;
+    const times = [verdict.earliestAt, counted.reconsiderAt].filter((at): at is number => at !== null).map((at) => at - snap.now);
+    const next = Math.min(Infinity, ...times);
+    if (!busyNow && next > left) return { snapshot: snap, tti: null };
+    await within(busyNow ? log.endAfter(mark) : new Promise<void>(() => {}), Math.ceil(Math.min(next, left)) + 1);
   }
 }
 
@@ -405,7 +416,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   if (probe.quietWindow > 0 && tti === null) {
     return finish("fail", measured, {
       category: "timeout",
-      message: `not interactive in time: no ${formatDuration(probe.quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
+      message: `not interactive in time: no ${formatDuration(probe.quietWindow)} quiet window (no long task, at most 2 GET requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
     }, assertions);
   }
 
