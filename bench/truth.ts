@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createBrowserProvider } from "../probes/browser/index.ts";
 import { BrowserProbe, HttpProbe, runOnce, type RunnerDeps } from "../probes/index.ts";
+import { startHttpIsolate } from "../probes/http/index.ts";
 import type { HttpTimings, ProbeResult } from "../core/result/index.ts";
 import { makeTestPki } from "../test/fixtures/certs.ts";
 import { startPageServer } from "../test/fixtures/browser-pages.ts";
@@ -162,7 +163,15 @@ async function concurrentRounds(label: string, run: (href: string) => Promise<Sa
 async function concurrent() {
   console.log(`\n## under concurrency, in one process (${N} rounds of 8 probes at once, server waits 20 ms, half http half https)\n`);
   console.log("| setting | runs | median |total − floor| | p95 | max | connect median | noiseMs median | noiseMs max |\n|---|---|---|---|---|---|---|---|");
+  const isolate = startHttpIsolate();
+  const isolated = async (href: string): Promise<Sample> => {
+    const result = await runOnce(HttpProbe.parse(probeFor(href)), { ...deps, httpIsolate: isolate });
+    if (!result.http || result.outcome === "fail") throw new Error(`probe failed: ${result.error?.message}`);
+    return fromTimings(result.http.timings);
+  };
+  for (let i = 0; i < 3; i++) await isolated(url("http", "wait=0"));
   await concurrentRounds("8 HTTP probes at once", vigieWarm, N);
+  await concurrentRounds("8 HTTP probes at once, on the HTTP thread", isolated, N);
   const pages = await startPageServer();
   const provider = createBrowserProvider({ concurrency: 1 });
   await provider.browser();
@@ -176,7 +185,9 @@ async function concurrent() {
   // Let the browser probe get going before measuring beside it.
   while (browserRuns.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
   await concurrentRounds("8 HTTP probes at once beside a browser probe", vigieWarm, N);
+  await concurrentRounds("8 HTTP probes at once beside a browser probe, on the HTTP thread (as vigie start runs them)", isolated, N);
   browsing = false;
+  await isolate.close();
   await loop;
   await provider.close();
   await pages.close();
