@@ -1,6 +1,7 @@
 // Measurement truth: vigie's HTTP timings against the target server's own clock (accept → last byte written),
 // cold (a fresh `vigie test` process per run) and warm, beside curl, alone and under concurrency. Prints, asserts nothing.
-// TRUTH_N sets the runs per case (default 15); TRUTH_PARTS picks parts: "single,concurrent" (default both).
+// TRUTH_N sets the runs per case (default 15); TRUTH_PARTS picks parts: "single,concurrent,browser" (default all);
+// TRUTH_BROWSER_N the runs per page of the browser half (default 5).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -11,9 +12,10 @@ import { startHttpIsolate } from "../probes/http/index.ts";
 import type { HttpTimings, ProbeResult } from "../core/result/index.ts";
 import { makeTestPki } from "../test/fixtures/certs.ts";
 import { startPageServer } from "../test/fixtures/browser-pages.ts";
+import { browserVsLighthouse } from "./truth-browser.ts";
 
 const N = Number(process.env.TRUTH_N ?? 15);
-const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent").split(","));
+const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent,browser").split(","));
 const ROOT = path.join(import.meta.dirname, "..");
 
 interface ServerStamps { id: string; accept: number; tls?: number; parsed: number; headers: number; last: number }
@@ -198,6 +200,7 @@ try {
   console.log(`# measurement truth (127.0.0.1, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   if (PARTS.has("single")) await single();
   if (PARTS.has("concurrent")) await concurrent();
+  if (PARTS.has("browser")) await browserVsLighthouse(Number(process.env.TRUTH_BROWSER_N ?? 5));
 } finally {
   target.disconnect();
   target.kill();
