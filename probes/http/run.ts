@@ -197,19 +197,22 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     const onAbort = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known:
-    // what comes before it (building the request) is "blocked", not connect time.
+    // what comes before it (building the request, the socket and its TLS state) is "blocked", not connect
+    // time. Node issues the connect itself (or the lookup) just after these calls return.
     const createConnection = (options: http.ClientRequestArgs): net.Socket => {
-      connectStartAt = performance.now();
       const host = options.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(options.port) || (https_ ? 443 : 80);
       const lookup = deps.lookup ? { lookup: deps.lookup } : {};
-      if (!https_) return net.connect({ host, port, ...lookup });
-      return tls.connect({
-        host, port, ...lookup, secureContext,
-        ...(resolvesName ? { servername: host } : {}),
-        rejectUnauthorized: !probe.tls.insecure,
-        ALPNProtocols: ["http/1.1"],
-      });
+      const socket = https_
+        ? tls.connect({
+          host, port, ...lookup, secureContext,
+          ...(resolvesName ? { servername: host } : {}),
+          rejectUnauthorized: !probe.tls.insecure,
+          ALPNProtocols: ["http/1.1"],
+        })
+        : net.connect({ host, port, ...lookup });
+      connectStartAt = performance.now();
+      return socket;
     };
     const options: http.RequestOptions = { method: req.method, headers: req.headers, createConnection };
     let request: http.ClientRequest;
