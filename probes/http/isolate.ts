@@ -1,4 +1,6 @@
 // Runs HTTP probes on a thread of their own, so their timestamps are not late by whatever else the process does.
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ProbeResult } from "../../core/result/index.ts";
 import type { HttpProbe } from "./schema.ts";
@@ -42,8 +44,10 @@ export function startHttpIsolate(): HttpIsolate {
   };
   const thread = (): Worker => {
     if (worker) return worker;
-    // The thread loads the TypeScript sources through tsx, as the CLI does.
-    const started = new Worker(new URL("./isolate-worker.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+    // The thread loads the TypeScript sources through tsx, as the CLI does: vigie's own tsx, found from
+    // here (a bare "tsx" would be looked up from the current folder, where there may be none).
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    const started = new Worker(new URL("./isolate-worker.ts", import.meta.url), { execArgv: ["--import", tsx] });
     started.unref();
     started.on("message", (reply: Reply) => {
       const waiter = pending.get(reply.id);

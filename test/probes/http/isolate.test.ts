@@ -1,4 +1,5 @@
 import type { LookupFunction } from "node:net";
+import os from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProbeResult } from "../../../core/result/index.ts";
 import { HttpIsolateError, HttpProbe, startHttpIsolate } from "../../../probes/http/index.ts";
@@ -56,5 +57,20 @@ describe("HTTP probes on their own thread", () => {
     const next = await own.run(HttpProbe.parse({ id: "next", kind: "http", url: answering.url }), { region: "local", env: {} });
     expect(next.outcome).toBe("pass");
     await own.close();
+  });
+
+  it("starts its thread from any current folder, not only one where tsx can be found", async () => {
+    const server = await startHttpTarget((_req, res) => res.end("ok"));
+    targets.push(server);
+    const own = startHttpIsolate();
+    const home = process.cwd();
+    process.chdir(os.tmpdir());
+    try {
+      const result = await own.run(HttpProbe.parse({ id: "elsewhere", kind: "http", url: server.url }), { region: "local", env: {} });
+      expect(result.outcome).toBe("pass");
+    } finally {
+      process.chdir(home);
+      await own.close();
+    }
   });
 });
