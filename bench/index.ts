@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-const ALL = ["http", "browser", "store", "status-page", "alerting", "paging", "drill", "aws"];
+const ALL = ["http", "truth", "browser", "store", "status-page", "alerting", "paging", "drill", "aws"];
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : ALL;
 let failed = false;

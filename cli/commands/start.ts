@@ -17,6 +17,7 @@ import {
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { composeVigie, type Vigie } from "../../core/runtime/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { startHttpIsolate, warmHttpStack } from "../../probes/http/index.ts";
 import { internalFailure } from "../../core/runner/index.ts";
 import type { Config } from "../../index.ts";
 import type { CliIo } from "../io.ts";
@@ -82,6 +83,11 @@ export interface StartVigieOptions {
   runnerDeps?: Partial<RunnerDeps>;
   /** How soon after start a drill with no run within its `every` runs (then it follows its schedule). Default 30 s. */
   drillCatchUpMs?: number;
+  /**
+   * Run HTTP probes on a thread of their own, away from Chromium, the store and the API (see probes/http/isolate.ts).
+   * Default: true when the clock is the system's and no resolver is injected (neither can cross to the thread).
+   */
+  isolateHttp?: boolean;
 }
 
 export interface RunningVigie {
@@ -116,11 +122,17 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
 
   // Chromium starts on the first browser probe's first run (and again if it dies), and closes on stop.
   const browser = !options.runnerDeps?.browser && config.probes.some((p) => p.kind === "browser") ? createBrowserProvider({ env: options.env }) : undefined;
+  const hasHttp = config.probes.some((p) => p.kind === "http");
+  const httpIsolate = hasHttp && (options.isolateHttp ?? (now === Date.now && !options.runnerDeps?.lookup)) ? startHttpIsolate() : undefined;
   const runnerDeps = (region: string): RunnerDeps => ({
     region, now, env: options.env,
     ...(browser ? { browser, artifactsDir: path.join(dataDir, "artifacts") } : {}),
+    ...(httpIsolate ? { httpIsolate } : {}),
     ...options.runnerDeps,
   }) as RunnerDeps;
+  // The first request of a process pays Node's start-up costs; a loopback request of our own pays them, not the first
+  // target (the HTTP thread warms itself).
+  if (hasHttp && !httpIsolate) await warmHttpStack();
   const jobs: ScheduledJob[] = config.probes.flatMap((probe) =>
     probe.regions.map((region) => ({
       key: `${probe.id}@${region}`,
@@ -192,6 +204,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     await writer.close({ timeoutMs: 1_000 });
     for (const stop of hooks.onStop ?? []) await stop().catch(() => {});
     await browser?.close().catch(() => {});
+    await httpIsolate?.close();
     await dynamo.close();
     throw error;
   }
@@ -228,6 +241,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
         await Promise.all([...catchUps]);
         await scheduler.stop();
         await browser?.close().catch(() => {});
+        await httpIsolate?.close();
         const { pending } = await writer.close({ timeoutMs: 10_000 });
         if (pending > 0) log(`store: ${pending} result${pending === 1 ? "" : "s"} left in the spool for the next start`);
         for (const stop of hooks.onStop ?? []) await stop().catch((error: unknown) => log(`hook: stop failed: ${(error as Error).message}`));

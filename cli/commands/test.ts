@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { ProbeResult } from "../../core/result/index.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { DEFAULT_ARTIFACTS_DIR, runOnce, type RunnerDeps } from "../../probes/index.ts";
+import { warmHttpStack } from "../../probes/http/index.ts";
 import { internalFailure } from "../../core/runner/index.ts";
 import { probeSecrets, sanitizeResult } from "../../core/store/index.ts";
 import type { Probe } from "../../index.ts";
@@ -70,6 +71,8 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
     ...(browser ? { browser, artifactsDir: path.resolve(io.cwd, DEFAULT_ARTIFACTS_DIR) } : {}),
     ...extraDeps,
   };
+  // The first request of a process pays Node's start-up costs; a loopback request of our own pays them, not the first target.
+  if (probes.some((p) => p.kind === "http")) await warmHttpStack();
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
   // A crash in our own code fails that probe only; header values and the like are scrubbed as the store does.

@@ -20,21 +20,34 @@ const OUTCOME: Record<ProbeResult["outcome"], { mark: string; style: Style }> = 
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? "–" : value >= 100 ? `${Math.round(value)}` : `${Number(value.toFixed(1))}`);
 
-/** The phase breakdown of a run: where the time went. */
+/** Below this, our own time before connecting and the prober's noise are not worth a reader's attention. */
+const SHOWN_FROM_MS = 1;
+
+/** The measurement's error bar, when it is large enough to matter: "a busy prober", not "a slow target". */
+function noise(noiseMs: number | undefined): string[] {
+  return noiseMs !== undefined && noiseMs > SHOWN_FROM_MS ? [`noise ±${ms(noiseMs)}`] : [];
+}
+
+/**
+ * The phase breakdown of a run: where the time went. The HTTP probe's `ttfbMs` (connection ready to
+ * headers) shows as "wait", as HAR names it, so it is not read beside the browser's ttfb (from navigation start).
+ */
 function phases(result: ProbeResult): string {
   if (result.http) {
     const t = result.http.timings;
-    const parts = [`dns ${ms(t.dnsMs)}`, `connect ${ms(t.connectMs)}`];
+    const parts = (t.blockedMs ?? 0) >= SHOWN_FROM_MS ? [`blocked ${ms(t.blockedMs)}`] : [];
+    parts.push(`dns ${ms(t.dnsMs)}`, `connect ${ms(t.connectMs)}`);
     if (t.tlsMs > 0) parts.push(`tls ${ms(t.tlsMs)}`);
-    parts.push(`ttfb ${ms(t.ttfbMs)}`, `download ${ms(t.downloadMs)}`);
+    parts.push(`wait ${ms(t.ttfbMs)}`, `download ${ms(t.downloadMs)}`);
     // Matching a pattern against a large body can take longer than the request: say so, next to the network's time.
     const matching = result.assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0);
     if (matching >= 1) parts.push(`matching ${ms(matching)}`);
+    parts.push(...noise(t.noiseMs));
     return parts.join(" · ");
   }
   if (result.browser) {
     const b = result.browser;
-    return [`ttfb ${ms(b.ttfbMs)}`, `fcp ${ms(b.fcpMs)}`, `lcp ${ms(b.lcpMs)}`, `load ${ms(b.loadMs)}`, `tti ${ms(b.ttiMs)}`, `tbt ${ms(b.tbtMs)}`, `cls ${b.cls === null ? "–" : b.cls.toFixed(3)}`].join(" · ");
+    return [`ttfb ${ms(b.ttfbMs)}`, `fcp ${ms(b.fcpMs)}`, `lcp ${ms(b.lcpMs)}`, `load ${ms(b.loadMs)}`, `tti ${ms(b.ttiMs)}`, `tbt ${ms(b.tbtMs)}`, `cls ${b.cls === null ? "–" : b.cls.toFixed(3)}`, ...noise(b.noiseMs)].join(" · ");
   }
   return "";
 }

@@ -21,13 +21,33 @@ export const AssertionResult = z.object({
 });
 export type AssertionResult = z.infer<typeof AssertionResult>;
 
+/**
+ * Where an HTTP run's time went, in ms. The phases partition the total: blocked + dns + connect + tls +
+ * ttfb + download = total, exactly (to the microsecond), summed over every hop of a redirect chain.
+ */
 export const HttpTimings = z.object({
+  /** Our own time before a connection was attempted (building the request; between redirect hops), as HAR's `blocked`. Absent on results stored before it existed. */
+  blockedMs: z.number().optional(),
+  /** Resolving the host name; 0 for an IP address. */
   dnsMs: z.number(),
+  /** The TCP handshake: connection attempt to connected socket. */
   connectMs: z.number(),
+  /** The TLS handshake: connected socket to secure session; 0 over plain HTTP. */
   tlsMs: z.number(),
+  /**
+   * Waiting for the server: connection ready (after TLS) to the response headers, as HAR's `wait`.
+   * Not the browser's `ttfbMs`, which runs from navigation start and includes DNS, TCP and TLS.
+   */
   ttfbMs: z.number(),
+  /** Response headers to the last byte of the body. */
   downloadMs: z.number(),
+  /** The whole run: the sum of the phases above. */
   totalMs: z.number(),
+  /**
+   * The measurement's own error bar: the longest event-loop stall in this process while the run went on
+   * (any timestamp above may be late by up to this much). High means a busy prober, not a slow target.
+   */
+  noiseMs: z.number().optional(),
 });
 export type HttpTimings = z.infer<typeof HttpTimings>;
 
@@ -51,6 +71,10 @@ export const HttpDetails = z.object({
 export type HttpDetails = z.infer<typeof HttpDetails>;
 
 export const BrowserDetails = z.object({
+  /**
+   * Navigation start to the document's first response byte (Navigation Timing `responseStart`, Lighthouse's TTFB):
+   * includes DNS, TCP and TLS. Not the HTTP probe's `timings.ttfbMs`, which starts once the connection is ready.
+   */
   ttfbMs: z.number().nullable(),
   fcpMs: z.number().nullable(),
   lcpMs: z.number().nullable(),
@@ -67,6 +91,8 @@ export const BrowserDetails = z.object({
   status: z.number().optional(),
   /** The quiet window the run used for TTI, ms (0: off): the probe's own, or the default fitted to its timeout. */
   quietWindowMs: z.number().optional(),
+  /** The longest event-loop stall in this process during the run, ms: the error bar of what the runner timed itself. */
+  noiseMs: z.number().optional(),
 });
 export type BrowserDetails = z.infer<typeof BrowserDetails>;
 

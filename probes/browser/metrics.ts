@@ -150,7 +150,8 @@ const overlaps = (span: readonly [number, number], from: number, to: number) => 
 
 /**
  * Time to interactive per Lighthouse: the first window of `window` ms after FCP with no long task
- * and at most two requests in flight; TTI is the end of the last long task before it (or FCP).
+ * and at most two requests in flight (of those `quietRequests` counts); TTI is the end of the last
+ * long task before it (or FCP).
  * A window can only open at FCP or where a long task or a busy span ends, so those are the only
  * candidates; the first that holds up to `now` decides, or says when to look again.
  */
@@ -202,6 +203,50 @@ export function cumulativeLayoutShift(shifts: ReadonlyArray<readonly [number, nu
     largest = Math.max(largest, current);
   }
   return largest;
+}
+
+/** A request the page made, on the page's clock, as the runner saw it. */
+export interface PageRequest {
+  start: number;
+  /** When it finished or failed; null while it is still in flight. */
+  end: number | null;
+  method: string;
+  url: string;
+  /** The response status, once headers arrived. */
+  status?: number;
+  failed?: boolean;
+}
+
+/** The requests that count for network quiet, and when the answer may change without any request ending. */
+export interface QuietRequests {
+  requests: Array<{ start: number; end: number | null }>;
+  /** When a request still in flight will have been open long enough to be left out as long-lived; null if none will. */
+  reconsiderAt: number | null;
+}
+
+/**
+ * Which requests count for network quiet, as Lighthouse does in practice: its TTI keeps only GET
+ * requests that finished without failing and with a status under 400, and leaves WebSockets and data
+ * URLs out altogether, so SSE streams, long-polls and beacons held open never block it. Lighthouse
+ * decides once its trace has ended; a live probe cannot wait for that, so a request still in flight
+ * counts as in flight until it has been open for `longLivedAfter` ms (the quiet window) and is then
+ * left out as long-lived. A request that is merely slow counts again once it finishes.
+ */
+export function quietRequests(requests: ReadonlyArray<PageRequest>, now: number, longLivedAfter: number): QuietRequests {
+  const counted: QuietRequests["requests"] = [];
+  let reconsiderAt: number | null = null;
+  for (const r of requests) {
+    if (r.method !== "GET" || !/^https?:/i.test(r.url) || r.failed || (r.status !== undefined && r.status >= 400)) continue;
+    if (r.end !== null) {
+      counted.push({ start: r.start, end: r.end });
+      continue;
+    }
+    const longLivedAt = r.start + longLivedAfter;
+    if (longLivedAt <= now) continue;
+    counted.push({ start: r.start, end: null });
+    reconsiderAt = Math.min(reconsiderAt ?? Infinity, longLivedAt);
+  }
+  return { requests: counted, reconsiderAt };
 }
 
 /** Spans with more than QUIET_MAX_REQUESTS requests in flight, from request starts and ends on one clock. */

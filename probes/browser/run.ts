@@ -5,11 +5,12 @@ import { performance } from "node:perf_hooks";
 import type { BrowserContext, BrowserContextOptions, CDPSession, Page, Request, Response } from "playwright-core";
 import { formatDuration } from "../../core/config/duration.ts";
 import { displayUrl, scrubber } from "../../core/config/secrets.ts";
-import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
+import { resolveTarget, startNoiseMeter, type NoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { capped, classifyNavigationError, firstLine, isBrowserGone, type Scrub } from "./errors.ts";
 import {
-  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, READ_SNAPSHOT, totalBlockingTime, waitForSettled, type PageSnapshot,
+  busySpans, cumulativeLayoutShift, findQuietWindow, OBSERVERS_SCRIPT, quietRequests, READ_SNAPSHOT, totalBlockingTime, waitForSettled,
+  type PageRequest, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
 import { quietWindowOf, type BrowserProbe, type BrowserThresholds, type JourneyTools } from "./schema.ts";
@@ -72,8 +73,8 @@ function resolvePage(probe: BrowserProbe, env: NodeJS.ProcessEnv, secrets: Set<s
 class PageLog {
   readonly jsErrors: string[] = [];
   readonly failedRequests: BrowserDetails["failedRequests"] = [];
-  /** Epoch ms on this process's clock. */
-  private readonly requests = new Map<Request, { start: number; end: number | null }>();
+  /** Times in epoch ms on this process's clock. */
+  private readonly requests = new Map<Request, PageRequest>();
   private watching = true;
   private ended = 0;
   private wake: (() => void) | undefined;
@@ -93,15 +94,19 @@ class PageLog {
       this.wake?.();
     };
     page.on("request", (request) => {
-      this.requests.set(request, { start: epochNow(), end: null });
+      this.requests.set(request, { start: epochNow(), end: null, method: request.method(), url: request.url() });
     });
     page.on("requestfinished", finished);
     page.on("requestfailed", (request) => {
+      const entry = this.requests.get(request);
+      if (entry) entry.failed = true;
       finished(request);
       if (!this.watching || isDocument(request)) return;
       this.listFailed({ url: capped(displayUrl(request.url()), scrub), error: request.failure()?.errorText ?? "failed" });
     });
     page.on("response", (response: Response) => {
+      const entry = this.requests.get(response.request());
+      if (entry) entry.status = response.status();
       if (!this.watching || response.status() < 400 || isDocument(response.request())) return;
       this.listFailed({ url: capped(displayUrl(response.url()), scrub), status: response.status() });
     });
@@ -119,9 +124,9 @@ class PageLog {
     this.watching = false;
   }
 
-  /** Request spans on the page's clock. */
-  spans(timeOrigin: number) {
-    return [...this.requests.values()].map((r) => ({ start: r.start - timeOrigin, end: r.end === null ? null : r.end - timeOrigin }));
+  /** The requests, timed on the page's clock. */
+  onPageClock(timeOrigin: number): PageRequest[] {
+    return [...this.requests.values()].map((r) => ({ ...r, start: r.start - timeOrigin, end: r.end === null ? null : r.end - timeOrigin }));
   }
 
   pending(): string[] {
@@ -179,20 +184,26 @@ async function waitForInteractive(reader: SnapshotReader, log: PageLog, quietWin
     if (!snap) return { snapshot: last, tti: null };
     last = snap;
     const from = snap.fcp ?? snap.domContentLoaded ?? 0;
+    // Requests held open longer than the quiet window (SSE, long-polls, beacons) stop counting then.
+    const counted = quietRequests(log.onPageClock(snap.timeOrigin), snap.now, quietWindow);
     const verdict = findQuietWindow({
       from,
       floor: snap.domContentLoaded ?? 0,
       longTasks: snap.longTasks,
-      busy: busySpans(log.spans(snap.timeOrigin)),
+      busy: busySpans(counted.requests),
       window: quietWindow,
       now: snap.now,
     });
     if (verdict.settled) return { snapshot: snap, tti: verdict.tti };
     const left = remaining();
-    const due = verdict.earliestAt === null ? left : verdict.earliestAt - snap.now;
-    if (due > left || left <= 0) return { snapshot: snap, tti: null };
-    const wake = verdict.earliestAt === null ? log.endAfter(mark) : new Promise((resolve) => setTimeout(resolve, Math.ceil(due) + 1));
-    await within(wake, due + 1);
+    if (left <= 0) return { snapshot: snap, tti: null };
+    // Look again when the window could close or an open request turns long-lived, whichever comes first;
+    // busy now, also as soon as a request ends.
+    const busyNow = verdict.earliestAt === null;
+    const times = [verdict.earliestAt, counted.reconsiderAt].filter((at): at is number => at !== null).map((at) => at - snap.now);
+    const next = Math.min(Infinity, ...times);
+    if (!busyNow && next > left) return { snapshot: snap, tti: null };
+    await within(busyNow ? log.endAfter(mark) : new Promise<void>(() => {}), Math.ceil(Math.min(next, left)) + 1);
   }
 }
 
@@ -312,7 +323,7 @@ function contextOptions(probe: BrowserProbe, target: ResolvedPage): BrowserConte
 }
 
 /** One visit in a fresh context: everything after the context exists. */
-async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPage, context: BrowserContext): Promise<ProbeResult> {
+async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPage, context: BrowserContext, noise: NoiseMeter): Promise<ProbeResult> {
   const began = performance.now();
   const startedAt = new Date(deps.now()).toISOString();
   const base: Base = { probeId: probe.id, kind: "browser", region: deps.region, startedAt };
@@ -349,7 +360,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
       durationMs: round(performance.now() - began),
       outcome,
       ...(error ? { error } : {}),
-      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], quietWindowMs: quietWindow, ...(shot ? { screenshot: shot } : {}) },
+      browser: { ...browser, jsErrors: [...log.jsErrors], failedRequests: [...log.failedRequests], quietWindowMs: quietWindow, ...(shot ? { screenshot: shot } : {}), noiseMs: noise.read() },
       assertions,
     };
   };
@@ -409,7 +420,7 @@ async function visit(probe: BrowserProbe, deps: BrowserDeps, target: ResolvedPag
   if (quietWindow > 0 && tti === null) {
     return finish("fail", measured, {
       category: "timeout",
-      message: `not interactive in time: no ${formatDuration(quietWindow)} quiet window (no long task, at most 2 requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
+      message: `not interactive in time: no ${formatDuration(quietWindow)} quiet window (no long task, at most 2 GET requests in flight) could end within the ${formatDuration(probe.timeout)} timeout`,
     }, assertions);
   }
 
@@ -431,10 +442,15 @@ export async function runBrowserAttempt(probe: BrowserProbe, deps: BrowserDeps, 
   });
   const resolved = resolvePage(probe, deps.env, secrets);
   if (!resolved.ok) return failedBefore(resolved.error);
+  // The page measures its own metrics; what this process times (request spans for the quiet window,
+  // step durations) is as late as its event loop was busy.
+  const noise = startNoiseMeter();
   try {
-    return await deps.browser.withContext(contextOptions(probe, resolved.page), (context) => visit(probe, deps, resolved.page, context));
+    return await deps.browser.withContext(contextOptions(probe, resolved.page), (context) => visit(probe, deps, resolved.page, context, noise));
   } catch (thrown) {
     // The browser would not start, or died between probes: the run failed, the runner did not.
     return failedBefore({ category: "browser", message: firstLine((thrown as Error).message ?? String(thrown), resolved.page.scrub) });
+  } finally {
+    noise.stop();
   }
 }

@@ -1,12 +1,12 @@
 // Runs an http probe once: a fresh connection per hop, phase timings from socket events, then assertions.
 import http from "node:http";
 import https from "node:https";
-import { isIP, type LookupFunction } from "node:net";
+import net, { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { TLSSocket } from "node:tls";
+import tls, { type SecureContext, type TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration.ts";
 import { scrubber } from "../../core/config/secrets.ts";
-import { resolveTarget, type ProbeDeps } from "../../core/runner/index.ts";
+import { resolveTarget, startNoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { evaluateAssertions, UNDECIDED } from "./assertions.ts";
 import type { HttpProbe } from "./schema.ts";
@@ -23,12 +23,24 @@ interface HopRequest {
   body: string | undefined;
 }
 
+/** A hop's phases in whole microseconds, so that they add up to its total exactly. */
+interface Phases {
+  blocked: number;
+  dns: number;
+  connect: number;
+  tls: number;
+  ttfb: number;
+  download: number;
+}
+
 interface HopResponse {
   status: number;
   /** The response itself, for its headers: Node builds the headers object only when first asked. */
   message: http.IncomingMessage;
   body: Buffer;
-  timings: HttpTimings;
+  phases: Phases;
+  /** When the hop ended (performance.now()): the next hop's time starts there. */
+  end: number;
   certificate?: CertificateInfo;
 }
 
@@ -41,7 +53,7 @@ interface Deadline {
   onExpire: (() => void) | undefined;
 }
 
-type Hop = { ok: true; response: HopResponse } | { ok: false; error: ProbeError; timings: HttpTimings };
+type Hop = { ok: true; response: HopResponse } | { ok: false; error: ProbeError; phases: Phases; end: number };
 
 /** How far one connection got; failures are named after the phase they interrupted. */
 type Phase = "dns" | "connect" | "tls" | "ttfb" | "download";
@@ -69,8 +81,53 @@ const TLS_MESSAGES: Record<string, string> = {
 const round = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
 const mib = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
 
-function zeroTimings(): HttpTimings {
-  return { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, downloadMs: 0, totalMs: 0 };
+const PHASES = ["blocked", "dns", "connect", "tls", "ttfb", "download"] as const;
+
+/**
+ * The phases between a hop's marks, each from one mark to the next. A phase the hop skips (DNS for an
+ * IP address, TLS over plain HTTP) is empty; the phase under way when it ended runs to the end, and
+ * the ones after it are empty. Marks are rounded to the microsecond before subtracting, so the
+ * phases add up to end − start exactly.
+ */
+function phasesBetween(start: number, marks: Array<number | undefined>, end: number): Phases {
+  const offsets = [0];
+  let reached = true;
+  for (const mark of marks) {
+    if (mark === undefined) reached = false;
+    const at = reached && mark !== undefined ? Math.min(Math.max(mark, start), end) : end;
+    offsets.push(Math.max(offsets.at(-1)!, Math.round((at - start) * 1000)));
+  }
+  offsets.push(Math.max(offsets.at(-1)!, Math.round((end - start) * 1000)));
+  return Object.fromEntries(PHASES.map((name, i) => [name, offsets[i + 1]! - offsets[i]!])) as unknown as Phases;
+}
+
+function addPhases(a: Phases, b: Phases): Phases {
+  return Object.fromEntries(PHASES.map((name) => [name, a[name] + b[name]])) as unknown as Phases;
+}
+
+const NO_PHASES: Phases = { blocked: 0, dns: 0, connect: 0, tls: 0, ttfb: 0, download: 0 };
+
+/** What a result shows: ms with 3 decimals, the total being the sum of the phases. */
+function timingsOf(phases: Phases, noiseMs: number): HttpTimings {
+  const total = PHASES.reduce((sum, name) => sum + phases[name], 0);
+  return {
+    blockedMs: phases.blocked / 1000,
+    dnsMs: phases.dns / 1000,
+    connectMs: phases.connect / 1000,
+    tlsMs: phases.tls / 1000,
+    ttfbMs: phases.ttfb / 1000,
+    downloadMs: phases.download / 1000,
+    totalMs: total / 1000,
+    noiseMs,
+  };
+}
+
+/**
+ * The TLS settings of a hop, built before its clock starts: creating a secure context (and parsing a
+ * probe's own CA) is our set-up, and inside the timed span it showed up as connect time.
+ */
+function secureContextFor(probe: HttpProbe): SecureContext {
+  return tls.createSecureContext(probe.tls.ca ? { ca: probe.tls.ca } : {});
 }
 
 function certificateOf(socket: TLSSocket, nowMs: number): CertificateInfo | undefined {
@@ -105,12 +162,13 @@ function classify(error: NodeJS.ErrnoException, phase: Phase, url: URL, received
 }
 
 /**
- * One request on a connection of its own (`agent: false`), so every run pays and measures DNS,
- * TCP and TLS as a first-time visitor would.
+ * One request on a connection of its own (no agent, no pooling), so every run pays and measures DNS,
+ * TCP and TLS as a first-time visitor would. The hop's time starts at `from`, the previous hop's end,
+ * or for the first hop just before its request is built.
  */
-function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadline): Promise<Hop> {
+function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadline, from: number | undefined): Promise<Hop> {
   return new Promise((resolve) => {
-    const start = performance.now();
+    let connectStartAt: number | undefined;
     let lookupAt: number | undefined;
     let connectAt: number | undefined;
     let secureAt: number | undefined;
@@ -120,34 +178,45 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     let certificate: CertificateInfo | undefined;
     let settled = false;
     const https_ = req.url.protocol === "https:";
+    const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
+    const secureContext = https_ ? secureContextFor(probe) : undefined;
+    const start = from ?? performance.now();
 
-    const timings = (end: number): HttpTimings => {
-      const connected = secureAt ?? connectAt;
-      return {
-        dnsMs: round((lookupAt ?? start) - start),
-        connectMs: connectAt === undefined ? 0 : round(connectAt - (lookupAt ?? start)),
-        tlsMs: secureAt === undefined || connectAt === undefined ? 0 : round(secureAt - connectAt),
-        ttfbMs: firstByteAt === undefined || connected === undefined ? 0 : round(firstByteAt - connected),
-        downloadMs: firstByteAt === undefined ? 0 : round(end - firstByteAt),
-        totalMs: round(end - start),
-      };
+    const phases = (end: number): Phases => {
+      // A skipped phase ends where it began; one not reached yet ends with the hop.
+      const dnsEnd = resolvesName ? lookupAt : connectStartAt;
+      const tlsEnd = https_ ? secureAt : connectAt;
+      return phasesBetween(start, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
     };
     const fail = (error: ProbeError) => {
       if (settled) return;
       settled = true;
       deadline.onExpire = undefined;
       request.destroy();
-      resolve({ ok: false, error, timings: timings(performance.now()) });
+      const end = performance.now();
+      resolve({ ok: false, error, phases: phases(end), end });
     };
     const onAbort = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
 
-    const options: https.RequestOptions = {
-      method: req.method,
-      headers: req.headers,
-      agent: false,
-      ...(deps.lookup ? { lookup: deps.lookup } : {}),
-      ...(https_ ? { rejectUnauthorized: !probe.tls.insecure, ...(probe.tls.ca ? { ca: probe.tls.ca } : {}) } : {}),
+    // The connection is opened here rather than by an agent, so the moment the attempt starts is known:
+    // what comes before it (building the request, the socket and its TLS state) is "blocked", not connect
+    // time. Node issues the connect itself (or the lookup) just after these calls return.
+    const createConnection = (options: http.ClientRequestArgs): net.Socket => {
+      const host = options.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
+      const port = Number(options.port) || (https_ ? 443 : 80);
+      const lookup = deps.lookup ? { lookup: deps.lookup } : {};
+      const socket = https_
+        ? tls.connect({
+          host, port, ...lookup, secureContext,
+          ...(resolvesName ? { servername: host } : {}),
+          rejectUnauthorized: !probe.tls.insecure,
+          ALPNProtocols: ["http/1.1"],
+        })
+        : net.connect({ host, port, ...lookup });
+      connectStartAt = performance.now();
+      return socket;
     };
+    const options: http.RequestOptions = { method: req.method, headers: req.headers, createConnection };
     let request: http.ClientRequest;
     try {
       request = (https_ ? https : http).request(req.url, options);
@@ -156,13 +225,13 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       const code = (error as NodeJS.ErrnoException).code ?? "";
       const header = code === "ERR_INVALID_CHAR" ? (/"([^"]+)"/.exec((error as Error).message)?.[1] ?? "a header") : undefined;
       settled = true;
-      return resolve({ ok: false, error: { category: "internal", message: header ? `header ${header} has a value HTTP does not allow (${code})` : `the request could not be made (${code || (error as Error).name})` }, timings: timings(performance.now()) });
+      const end = performance.now();
+      return resolve({ ok: false, error: { category: "internal", message: header ? `header ${header} has a value HTTP does not allow (${code})` : `the request could not be made (${code || (error as Error).name})` }, phases: phases(end), end });
     }
     if (deadline.expired) return onAbort();
     deadline.onExpire = onAbort;
 
     // A fresh socket serves this one request, so plain `on` listeners do; only the phases that can happen are watched.
-    const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
     request.on("socket", (socket) => {
       if (resolvesName) {
         socket.on("lookup", () => {
@@ -208,7 +277,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         deadline.onExpire = undefined;
         resolve({
           ok: true,
-          response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), timings: timings(end), ...(certificate ? { certificate } : {}) },
+          response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },
         });
       });
     });
@@ -221,17 +290,6 @@ function rawHeader(res: http.IncomingMessage, name: string): string | undefined 
   const raw = res.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) return raw[i + 1];
   return undefined;
-}
-
-function addTimings(a: HttpTimings, b: HttpTimings): HttpTimings {
-  return {
-    dnsMs: round(a.dnsMs + b.dnsMs),
-    connectMs: round(a.connectMs + b.connectMs),
-    tlsMs: round(a.tlsMs + b.tlsMs),
-    ttfbMs: round(a.ttfbMs + b.ttfbMs),
-    downloadMs: round(a.downloadMs + b.downloadMs),
-    totalMs: 0,
-  };
 }
 
 /** The first request: the probe's target, its user agent, and URL credentials sent as basic auth. */
@@ -280,7 +338,6 @@ function redirected(previous: HopRequest, status: number, location: string): Hop
 export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: Set<string>): Promise<ProbeResult> {
   const startedAtMs = deps.now();
   const base = { probeId: probe.id, kind: "http", region: deps.region, startedAt: new Date(startedAtMs).toISOString() };
-  const start = performance.now();
   const resolved = resolveRequest(probe, deps, secrets);
   if (!resolved.ok) return { ...base, durationMs: 0, outcome: "fail", error: resolved.error, assertions: [] };
 
@@ -289,17 +346,21 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
     deadline.expired = true;
     deadline.onExpire?.();
   }, probe.timeout);
+  const noise = startNoiseMeter();
   try {
     let request = resolved.request;
-    let sum = zeroTimings();
+    let sum = NO_PHASES;
+    let previousEnd: number | undefined;
     const visited = [request.url.href];
     for (let redirects = 0; ; redirects++) {
-      const result = await hop(request, probe, deps, deadline);
-      const elapsed = round(performance.now() - start);
-      sum = { ...addTimings(sum, result.ok ? result.response.timings : result.timings), totalMs: elapsed };
+      const result = await hop(request, probe, deps, deadline, previousEnd);
+      // The time between two hops (reading the Location, building the next request) is the next hop's "blocked".
+      previousEnd = result.ok ? result.response.end : result.end;
+      sum = addPhases(sum, result.ok ? result.response.phases : result.phases);
+      const timings = timingsOf(sum, noise.read());
       const failed = (error: ProbeError, status = 0, bytes = 0): ProbeResult => ({
-        ...base, durationMs: elapsed, outcome: "fail", error,
-        http: { status, bytes, timings: sum, ...(redirects ? { redirects } : {}) }, assertions: [],
+        ...base, durationMs: timings.totalMs, outcome: "fail", error,
+        http: { status, bytes, timings, ...(redirects ? { redirects } : {}) }, assertions: [],
       });
       if (!result.ok) return failed(result.error);
       const { response } = result;
@@ -317,9 +378,10 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
         request = next;
         continue;
       }
-      return await judge(probe, base, response, sum, redirects, secrets, probe.timeout - (performance.now() - start));
+      return await judge(probe, base, response, timings, redirects, secrets, probe.timeout - timings.totalMs);
     }
   } finally {
+    noise.stop();
     clearTimeout(timer);
   }
 }

@@ -24,9 +24,19 @@ describe("table reporter", () => {
   it("shows status, total, the phase breakdown and the reason on one line plus one", () => {
     const text = formatResult(failed, painter({}, {}), 8);
     expect(text.split("\n")).toEqual([
-      "✗ fail      checkout  eu-west-1      500    129 ms   dns 1.3 · connect 3.1 · tls 4.2 · ttfb 120 · download 0.3",
+      "✗ fail      checkout  eu-west-1      500    129 ms   dns 1.3 · connect 3.1 · tls 4.2 · wait 120 · download 0.3",
       "            └ assertion: status eq 200, got 500",
     ]);
+  });
+
+  it("shows the prober's noise and our own blocked time only when over 1 ms", () => {
+    const timings = { ...failed.http!.timings, blockedMs: 0.4, noiseMs: 0.9 };
+    const quiet = formatResult({ ...failed, http: { ...failed.http!, timings } }, painter({}, {}), 8);
+    expect(quiet).not.toMatch(/noise|blocked/);
+    const busy = formatResult({ ...failed, http: { ...failed.http!, timings: { ...timings, blockedMs: 2.5, noiseMs: 14.2 } } }, painter({}, {}), 8);
+    expect(busy.split("\n")[0]).toContain("   blocked 2.5 · dns 1.3 · connect 3.1 · tls 4.2 · wait 120 · download 0.3 · noise ±14.2");
+    const browser = { ttfbMs: 10, fcpMs: 20, lcpMs: 30, domContentLoadedMs: 25, loadMs: 40, ttiMs: 50, tbtMs: 0, cls: 0, jsErrors: [], failedRequests: [], noiseMs: 3 };
+    expect(formatResult({ ...failed, kind: "browser", http: undefined, browser }, painter({}, {}), 8)).toContain("cls 0.000 · noise ±3");
   });
 
   it("names the screenshot of a failed browser run", () => {

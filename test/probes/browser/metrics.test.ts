@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { busySpans, cumulativeLayoutShift, findQuietWindow, totalBlockingTime } from "../../../probes/browser/metrics.ts";
+import { busySpans, cumulativeLayoutShift, findQuietWindow, quietRequests, totalBlockingTime, type PageRequest } from "../../../probes/browser/metrics.ts";
 
 const quiet = { from: 100, floor: 50, longTasks: [] as Array<[number, number]>, busy: [] as Array<[number, number]>, window: 500 };
 
@@ -71,5 +71,38 @@ describe("busySpans", () => {
 
   it("leaves a span open while requests never finish", () => {
     expect(busySpans([{ start: 0, end: null }, { start: 1, end: null }, { start: 2, end: null }])).toEqual([[2, Infinity]]);
+  });
+});
+
+describe("quietRequests", () => {
+  const get = (start: number, end: number | null, extra: Partial<PageRequest> = {}): PageRequest => ({ start, end, method: "GET", url: "https://acme.dev/x", ...extra });
+
+  it("counts finished GET requests, and leaves out non-GET, failed, 4xx/5xx, WebSocket and data: requests as Lighthouse does", () => {
+    const requests = [
+      get(10, 50),
+      get(10, 60, { method: "POST" }),
+      get(10, 70, { failed: true }),
+      get(10, 80, { status: 404 }),
+      get(10, 90, { url: "wss://acme.dev/live" }),
+      get(10, 20, { url: "data:image/png;base64,AAAA" }),
+    ];
+    expect(quietRequests(requests, 1000, 500)).toEqual({ requests: [{ start: 10, end: 50 }], reconsiderAt: null });
+  });
+
+  it("counts a request in flight until it has been open for the quiet window, then leaves it out as long-lived", () => {
+    const open = [get(100, null), get(120, null), get(130, null)];
+    expect(quietRequests(open, 400, 500)).toEqual({ requests: open.map(({ start }) => ({ start, end: null })), reconsiderAt: 600 });
+    expect(quietRequests(open, 610, 500)).toEqual({ requests: [{ start: 120, end: null }, { start: 130, end: null }], reconsiderAt: 620 });
+    expect(quietRequests(open, 630, 500)).toEqual({ requests: [], reconsiderAt: null });
+  });
+
+  it("makes three long-lived requests no obstacle to a quiet window, and a slow one that finished one again", () => {
+    const base = { from: 100, floor: 0, longTasks: [], window: 500 };
+    const open = [get(100, null), get(120, null), get(130, null)];
+    const busyWhileYoung = busySpans(quietRequests(open, 400, 500).requests);
+    expect(findQuietWindow({ ...base, busy: busyWhileYoung, now: 400 })).toEqual({ settled: false, earliestAt: null });
+    expect(findQuietWindow({ ...base, busy: busySpans(quietRequests(open, 700, 500).requests), now: 700 })).toEqual({ settled: true, tti: 100, quietFrom: 100 });
+    const slow = [get(100, 900), get(120, 900), get(130, 900)];
+    expect(findQuietWindow({ ...base, busy: busySpans(quietRequests(slow, 1000, 500).requests), now: 1000 })).toEqual({ settled: false, earliestAt: 1400 });
   });
 });

@@ -82,6 +82,16 @@ describe("browser probe, page load", () => {
     expect(result.durationMs).toBeLessThan(350);
   });
 
+  it("gets a TTI on a page that holds three GET requests open for good (SSE, long-poll, held), as Lighthouse does", async () => {
+    const result = await runOnce(probe({ url: server.url("/long-lived"), quietWindow: "300ms" }), deps);
+    expect(result.error).toBeUndefined();
+    expect(result.outcome).toBe("pass");
+    const b = result.browser!;
+    expect(b.ttiMs).not.toBeNull();
+    // Nothing but the open requests stood in the way: TTI is where the quiet window could first open.
+    expect(b.ttiMs).toBe(Math.max(b.fcpMs!, b.domContentLoadedMs!));
+  });
+
   it("reports the LCP of an image that arrives after a known delay", async () => {
     const result = await runOnce(probe({ url: server.url("/lcp") }), deps);
     const b = result.browser!;

@@ -1,0 +1,208 @@
+// Measurement truth: vigie's HTTP timings against the target server's own clock (accept → last byte written),
+// cold (a fresh `vigie test` process per run) and warm, beside curl, alone and under concurrency. Prints, asserts nothing.
+// TRUTH_N sets the runs per case (default 15); TRUTH_PARTS picks parts: "single,concurrent,browser" (default all);
+// TRUTH_BROWSER_N the runs per page of the browser half (default 5).
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createBrowserProvider } from "../probes/browser/index.ts";
+import { BrowserProbe, HttpProbe, runOnce, type RunnerDeps } from "../probes/index.ts";
+import { startHttpIsolate } from "../probes/http/index.ts";
+import type { HttpTimings, ProbeResult } from "../core/result/index.ts";
+import { makeTestPki } from "../test/fixtures/certs.ts";
+import { startPageServer } from "../test/fixtures/browser-pages.ts";
+import { browserVsLighthouse } from "./truth-browser.ts";
+
+const N = Number(process.env.TRUTH_N ?? 15);
+const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent,browser").split(","));
+const ROOT = path.join(import.meta.dirname, "..");
+
+interface ServerStamps { id: string; accept: number; tls?: number; parsed: number; headers: number; last: number }
+interface Sample { total: number; connect: number; tls: number; noise?: number }
+
+const median = (values: number[]) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+
+// ---- the target, in a process of its own so its clock is not ours ----
+const pki = makeTestPki();
+const target = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "truth-target.ts")], {
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+  env: { ...process.env, TRUTH_KEY: pki.valid.key, TRUTH_CERT: pki.valid.cert },
+});
+const stamps = new Map<string, ServerStamps>();
+const waiting = new Map<string, (s: ServerStamps) => void>();
+const ports = await new Promise<{ http: number; https: number }>((resolve) => {
+  target.on("message", (message: { ready?: boolean; http: number; https: number } | ServerStamps) => {
+    if ("ready" in message) return resolve(message as { http: number; https: number });
+    const s = message as ServerStamps;
+    const wake = waiting.get(s.id);
+    if (wake) wake(s);
+    else stamps.set(s.id, s);
+  });
+});
+const serverStamps = (id: string) =>
+  new Promise<ServerStamps>((resolve, reject) => {
+    const known = stamps.get(id);
+    if (known) return resolve(known);
+    const timer = setTimeout(() => reject(new Error(`the target never reported request ${id}`)), 10_000);
+    waiting.set(id, (s) => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+  });
+const floorOf = (s: ServerStamps) => s.last - s.accept;
+
+let sequence = 0;
+const url = (scheme: "http" | "https", query: string) => `${scheme}://127.0.0.1:${ports[scheme]}/?id=${++sequence}&${query}`;
+const idOf = (href: string) => new URL(href).searchParams.get("id")!;
+const fromTimings = (t: HttpTimings): Sample => ({ total: t.totalMs, connect: t.connectMs, tls: t.tlsMs, ...(t.noiseMs !== undefined ? { noise: t.noiseMs } : {}) });
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-truth-"));
+const caFile = path.join(dir, "ca.pem");
+writeFileSync(caFile, pki.ca.cert);
+const probeFor = (href: string) => ({ id: "truth", kind: "http", url: href, timeout: "10s", ...(href.startsWith("https") ? { tls: { ca: pki.ca.cert } } : {}) });
+
+/** A fresh `vigie test` process, as a user (or a new Lambda container) runs it: the first request of a process. */
+async function vigieCold(href: string): Promise<Sample> {
+  const file = path.join(dir, `config-${idOf(href)}.json`);
+  writeFileSync(file, JSON.stringify({ project: "truth", probes: [probeFor(href)] }));
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/vigie.js"), "test", "--config", file, "--reporter", "json"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  await new Promise((resolve) => child.on("close", resolve));
+  const result = JSON.parse(out.trim().split("\n")[0]!) as ProbeResult;
+  if (!result.http || result.outcome === "fail") throw new Error(`vigie test failed: ${out}`);
+  return fromTimings(result.http.timings);
+}
+
+const deps: RunnerDeps = { region: "bench", now: Date.now, env: {} };
+/** The same runner in this long-lived process, after warm-up runs. */
+async function vigieWarm(href: string): Promise<Sample> {
+  const result = await runOnce(HttpProbe.parse(probeFor(href)), deps);
+  if (!result.http || result.outcome === "fail") throw new Error(`probe failed: ${result.error?.message}`);
+  return fromTimings(result.http.timings);
+}
+
+const hasCurl = spawnSync("curl", ["--version"]).status === 0;
+async function curl(href: string): Promise<Sample> {
+  const child = spawn("curl", ["-s", "-o", "/dev/null", "--cacert", caFile, "-w", "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}", href], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  await new Promise((resolve) => child.on("close", resolve));
+  const [lookup, connect, app, , total] = out.trim().split(" ").map((s) => Number(s) * 1000) as [number, number, number, number, number];
+  return { total, connect: connect - lookup, tls: app > 0 ? app - connect : 0 };
+}
+
+type Client = "vigie cold" | "vigie warm" | "curl";
+const CLIENTS: Array<[Client, (href: string) => Promise<Sample>]> = [["vigie cold", vigieCold], ["vigie warm", vigieWarm], ...(hasCurl ? [["curl", curl] as [Client, (href: string) => Promise<Sample>]] : [])];
+
+const CASES = [
+  { name: "waits 20 ms", query: "wait=20" },
+  { name: "waits 100 ms", query: "wait=100" },
+  { name: "waits 300 ms", query: "wait=300" },
+  { name: "trickled body (10 × 100 B, 10 ms apart)", query: "trickle=10" },
+  { name: "1 MiB body", query: "bytes=1048576" },
+];
+
+async function single() {
+  console.log(`\n## one request at a time: medians of ${N} runs per case, clients interleaved; floor = the server's accept → last byte written`);
+  console.log(`(vigie cold: a fresh \`vigie test\` process per run; vigie warm: the same runner in a long-lived process${hasCurl ? "; curl -w" : "; curl not installed"})\n`);
+  for (let i = 0; i < 5; i++) await vigieWarm(url("https", "wait=0")).then(() => vigieWarm(url("http", "wait=0")));
+  const header = ["case", "floor", ...CLIENTS.map(([c]) => c), ...CLIENTS.map(([c]) => `|${c} − floor|`), ...CLIENTS.map(([c]) => `connect ${c}`), "tls server", ...CLIENTS.map(([c]) => `tls ${c}`)];
+  console.log(`| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
+  for (const scheme of ["http", "https"] as const) {
+    for (const kase of CASES) {
+      const floors: number[] = [];
+      const serverTls: number[] = [];
+      const byClient = new Map<Client, { total: number[]; error: number[]; connect: number[]; tls: number[] }>();
+      for (const [client] of CLIENTS) byClient.set(client, { total: [], error: [], connect: [], tls: [] });
+      for (let i = 0; i < N; i++) {
+        for (const [client, run] of CLIENTS) {
+          const href = url(scheme, kase.query);
+          const sample = await run(href);
+          const s = await serverStamps(idOf(href));
+          const floor = floorOf(s);
+          floors.push(floor);
+          if (s.tls !== undefined) serverTls.push(s.tls - s.accept);
+          const row = byClient.get(client)!;
+          row.total.push(sample.total);
+          row.error.push(Math.abs(sample.total - floor));
+          row.connect.push(sample.connect);
+          row.tls.push(sample.tls);
+        }
+      }
+      const rows = CLIENTS.map(([c]) => byClient.get(c)!);
+      console.log(`| ${[`${scheme} ${kase.name}`, f(median(floors)), ...rows.map((r) => f(median(r.total))), ...rows.map((r) => f(median(r.error))), ...rows.map((r) => f(median(r.connect), 2)), f(median(serverTls), 2), ...rows.map((r) => (scheme === "https" ? f(median(r.tls), 2) : "–"))].join(" | ")} |`);
+    }
+  }
+}
+
+/** Rounds of 8 probes at once (20 ms server wait, http and https alternating), optionally beside a browser probe looping. */
+async function concurrentRounds(label: string, run: (href: string) => Promise<Sample>, rounds: number) {
+  const errors: number[] = [];
+  const connects: number[] = [];
+  const noises: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const hrefs = Array.from({ length: 8 }, (_, i) => url(i % 2 ? "https" : "http", "wait=20"));
+    const samples = await Promise.all(hrefs.map(run));
+    for (const [i, href] of hrefs.entries()) {
+      const s = await serverStamps(idOf(href));
+      errors.push(Math.abs(samples[i]!.total - floorOf(s)));
+      connects.push(samples[i]!.connect);
+      if (samples[i]!.noise !== undefined) noises.push(samples[i]!.noise!);
+    }
+  }
+  const sorted = [...errors].sort((a, b) => a - b);
+  console.log(`| ${label} | ${errors.length} | ${f(median(errors))} | ${f(sorted[Math.floor(sorted.length * 0.95)]!)} | ${f(sorted.at(-1)!)} | ${f(median(connects), 2)} | ${f(median(noises))} | ${f(Math.max(...noises))} |`);
+}
+
+async function concurrent() {
+  console.log(`\n## under concurrency, in one process (${N} rounds of 8 probes at once, server waits 20 ms, half http half https)\n`);
+  console.log("| setting | runs | median |total − floor| | p95 | max | connect median | noiseMs median | noiseMs max |\n|---|---|---|---|---|---|---|---|");
+  const isolate = startHttpIsolate();
+  const isolated = async (href: string): Promise<Sample> => {
+    const result = await runOnce(HttpProbe.parse(probeFor(href)), { ...deps, httpIsolate: isolate });
+    if (!result.http || result.outcome === "fail") throw new Error(`probe failed: ${result.error?.message}`);
+    return fromTimings(result.http.timings);
+  };
+  for (let i = 0; i < 3; i++) await isolated(url("http", "wait=0"));
+  await concurrentRounds("8 HTTP probes at once", vigieWarm, N);
+  await concurrentRounds("8 HTTP probes at once, on the HTTP thread", isolated, N);
+  const pages = await startPageServer();
+  const provider = createBrowserProvider({ concurrency: 1 });
+  await provider.browser();
+  const browserDeps: RunnerDeps = { ...deps, browser: provider, artifactsDir: path.join(dir, "artifacts") };
+  let browsing = true;
+  const browserRuns: ProbeResult[] = [];
+  const loop = (async () => {
+    const probe = BrowserProbe.parse({ id: "beside", kind: "browser", url: pages.url("/typical"), quietWindow: "500ms", timeout: "30s" });
+    while (browsing) browserRuns.push(await runOnce(probe, browserDeps));
+  })();
+  // Let the browser probe get going before measuring beside it.
+  while (browserRuns.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  await concurrentRounds("8 HTTP probes at once beside a browser probe", vigieWarm, N);
+  await concurrentRounds("8 HTTP probes at once beside a browser probe, on the HTTP thread (as vigie start runs them)", isolated, N);
+  browsing = false;
+  await isolate.close();
+  await loop;
+  await provider.close();
+  await pages.close();
+  console.log(`\n(the browser probe ran ${browserRuns.length} times alongside; its noiseMs median ${f(median(browserRuns.map((r) => r.browser?.noiseMs ?? NaN)))})`);
+}
+
+try {
+  console.log(`# measurement truth (127.0.0.1, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+  if (PARTS.has("single")) await single();
+  if (PARTS.has("concurrent")) await concurrent();
+  if (PARTS.has("browser")) await browserVsLighthouse(Number(process.env.TRUTH_BROWSER_N ?? 5));
+} finally {
+  target.disconnect();
+  target.kill();
+  rmSync(dir, { recursive: true, force: true });
+}

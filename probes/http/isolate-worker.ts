@@ -1,0 +1,24 @@
+// The HTTP thread: runs the probes it is sent, one event loop shared with nothing else (see isolate.ts).
+import { parentPort } from "node:worker_threads";
+import { runProbe } from "../../core/runner/index.ts";
+import { runHttpAttempt } from "./run.ts";
+import type { HttpProbe } from "./schema.ts";
+import { warmHttpStack } from "./warm.ts";
+
+interface Job {
+  id: number;
+  probe: HttpProbe;
+  region: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const warm = warmHttpStack().catch(() => undefined);
+parentPort!.on("message", async (job: Job) => {
+  try {
+    await warm;
+    const result = await runProbe(job.probe, runHttpAttempt, { region: job.region, now: Date.now, env: job.env });
+    parentPort!.postMessage({ id: job.id, result });
+  } catch (error) {
+    parentPort!.postMessage({ id: job.id, error: (error as Error).message ?? String(error) });
+  }
+});
