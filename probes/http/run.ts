@@ -391,7 +391,6 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
  * the time thresholds. The run's `durationMs` includes the time the assertions took; `timings` are the network's.
  */
 async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind" | "region" | "startedAt">, response: HopResponse, timings: HttpTimings, redirects: number, secrets: Set<string>, leftMs: number): Promise<ProbeResult> {
-  const evaluating = performance.now();
   // Built on first use: most runs show no text to cut.
   let scrub: ((text: string) => string) | undefined;
   const assertions = await evaluateAssertions(probe.assertions, {
@@ -400,7 +399,9 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
     body: response.body.toString("utf8"),
     totalMs: timings.totalMs,
   }, { scrub: (text) => (scrub ??= scrubber(secrets))(text), deadlineMs: leftMs });
-  const durationMs = round(timings.totalMs + (performance.now() - evaluating));
+  // The run took the network's time plus what matching patterns took (each `matches` verdict carries its own);
+  // with no pattern to match, durationMs is exactly the total of the phases.
+  const durationMs = round(timings.totalMs + assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0));
   const details = {
     status: response.status,
     bytes: response.body.length,

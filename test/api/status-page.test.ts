@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Browser, Page } from "playwright-core";
 import { createApp, type ApiDeps } from "../../api/index.ts";
-import type { Incident, ProbeResult } from "../../core/result/index.ts";
+import type { DrillResult, DrillRunReader, Incident, ProbeResult } from "../../core/result/index.ts";
 import type { ResultStore } from "../../core/store/index.ts";
 import { runOnce, HttpProbe } from "../../probes/index.ts";
 import { launchChromium } from "../../probes/browser/chromium.ts";
@@ -346,5 +346,39 @@ describe("status page refresh and time zones", () => {
     const utc = await open(outageUrl);
     expect(await utc.locator(".local").count()).toBe(0);
     await utc.close();
+  });
+});
+
+describe("status page with recovery drills", () => {
+  const run = (runId: string, startedAt: string, outcome: DrillResult["outcome"], rpoMs: number | null): DrillResult => ({
+    drillId: "orders-db", kind: "postgres", runId, startedAt, finishedAt: startedAt, outcome,
+    objectives: { rtoMs: 600_000, rpoMs: 60_000 },
+    achieved: { rtoMs: rpoMs === null ? null : 41_200, rpoMs, restorePoint: null, newestData: null },
+    stages: [], validation: [],
+    cleanup: { outcome: "done", resources: [{ kind: "directory", id: "/srv/vigie/drills/vigie-drill-orders-db-x" }] },
+    ...(outcome === "pass" ? {} : { error: { category: "restore" as const, message: "pg_ctl: could not start server on db-primary.internal:5432" } }),
+  });
+  const runs = [
+    run("r1", new Date(STATUS_NOW - 3 * 86_400_000).toISOString(), "error", null),
+    run("r2", new Date(STATUS_NOW - 2 * 86_400_000).toISOString(), "fail", 90_000),
+    run("r3", new Date(STATUS_NOW - 86_400_000).toISOString(), "pass", 3_100),
+  ];
+  const drillRuns: DrillRunReader = {
+    listResults: async ({ drillId, limit }) => ({ items: drillId === "orders-db" ? [...runs].reverse().slice(0, limit) : [] }),
+    lastResult: async (drillId) => (drillId === "orders-db" ? runs.at(-1) : undefined),
+  };
+
+  it("says in plain words whether each drill restored in time, charts its runs, and has no WCAG 2.2 A/AA violation", async () => {
+    const url = await listen({ probes: STATUS_PROBES, incidents: fakeIncidents([OPEN_INCIDENT]), drills: ["orders-db", "sessions"], drillRuns });
+    const page = await open(url);
+    const section = await sectionText(page, "Recovery drills");
+    expect(section).toMatch(/orders-db\s+9 Mar 12:30 UTC\s+✓ Restored within its objectives\s+41\.2 s \(objective 10 min\)\s+3\.1 s \(objective 1 min\)/);
+    expect(section).toMatch(/sessions\s+not run yet\s+no data/);
+    const drillsSection = page.locator("section", { has: page.getByRole("heading", { name: "Recovery drills", exact: true }) });
+    expect(await drillsSection.locator("figure svg").count()).toBe(2);
+    const html = await page.content();
+    expect(html).not.toMatch(/db-primary|5432|pg_ctl|\/srv\/vigie/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
   });
 });
