@@ -13,6 +13,7 @@ import {
   createDurableWriter, createResultStore, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
+import { acquireDataLock } from "../../core/store/data-lock.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { alertLogFromLines, createAlerting, createDynamoAlertStore } from "../../core/alerting/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
@@ -92,8 +93,15 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-
-  const dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
+  // One process per data folder: a second one would share the database and the spool.
+  const lock = acquireDataLock(dataDir);
+  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  try {
+    dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   await ensureTable(dynamo.client, TABLE_NAME);
   const doc = DynamoDBDocumentClient.from(dynamo.client, { marshallOptions: { removeUndefinedValues: true } });
   const retention = (config as { store?: { retention: number } }).store?.retention;
@@ -158,6 +166,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     for (const stop of hooks.onStop ?? []) await stop().catch(() => {});
     await browser?.close().catch(() => {});
     await dynamo.close();
+    lock.release();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -183,6 +192,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
           server.close(() => resolve());
         });
         await dynamo.close();
+        lock.release();
       })();
       return stopping;
     },
