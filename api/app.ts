@@ -5,7 +5,7 @@ import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { z } from "zod";
 import type { IncidentReader } from "../core/result/index.ts";
-import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
+import { StoreError, isStoreUnavailable, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { dayBuckets, regionHistory, createStatusReader, type AlertingView, type StatusModel, type StatusProbe } from "./status-model.ts";
@@ -38,7 +38,7 @@ const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("
 
 const PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=30";
 
-const fail = (c: Context, status: 400 | 401 | 404 | 500, code: string, message: string) =>
+const fail = (c: Context, status: 400 | 401 | 404 | 500 | 503, code: string, message: string) =>
   c.json({ error: { code, message } }, status);
 
 function invalid(c: Context, error: z.ZodError) {
@@ -90,6 +90,10 @@ export function createApp(deps: ApiDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof StoreError && error.code === "bad_cursor") return fail(c, 400, "bad_cursor", error.message);
+    if (isStoreUnavailable(error)) {
+      c.header("Retry-After", "5");
+      return fail(c, 503, "store_unavailable", "the results store is not answering; try again shortly");
+    }
     console.error(`api: ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? String(error)}`);
     return fail(c, 500, "internal", "internal error");
   });

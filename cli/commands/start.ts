@@ -97,7 +97,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const lock = acquireDataLock(dataDir);
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   try {
-    dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
+    dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db"), log });
   } catch (error) {
     lock.release();
     throw error;
