@@ -32,6 +32,11 @@ export interface ApiDeps {
   now?: () => number;
   /** How long /v1/status and the page reuse a computed model. Default 5 s; 0 computes each time. */
   statusCacheMs?: number;
+  /**
+   * How long the first /v1/status or page waits for the first model; past it, it is answered with a warming
+   * model (every probe "unknown", `warming: true`) while the model is read. Default: it waits.
+   */
+  statusWarmupMs?: number;
 }
 
 const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("base64url")}"`;
@@ -76,14 +81,19 @@ export function createApp(deps: ApiDeps): Hono {
   const now = deps.now ?? Date.now;
   const secrets = deps.secrets ?? [];
   const probes = new Map(deps.probes.map((probe) => [probe.id, probe]));
-  const status = createStatusReader({ ...deps, now, cacheMs: deps.statusCacheMs ?? 5_000 });
+  const status = createStatusReader({ ...deps, now, cacheMs: deps.statusCacheMs ?? 5_000, warmupMs: deps.statusWarmupMs });
   // The public model is scrubbed once more (error messages come from targets), and its renderings are kept with
   // it, so a cached model costs no more than sending bytes.
   const renderings = new WeakMap<StatusModel, { model: StatusModel; json?: string; html?: string; jsonTag?: string; htmlTag?: string }>();
   const publicStatus = async () => {
     const model = await status.read();
     let rendered = renderings.get(model);
-    if (!rendered) renderings.set(model, (rendered = { model: sanitize(model, secrets) }));
+    if (!rendered) {
+      // Daily buckets hold counts and dates only: left out of the scrub, which would deep-copy 90 per probe.
+      const { probes: statuses, ...rest } = sanitize({ ...model, probes: model.probes.map(({ days: _days, ...probe }) => probe) }, secrets);
+      const scrubbed: StatusModel = { ...rest, probes: statuses.map((probe, i) => ({ ...probe, days: model.probes[i]!.days })) };
+      renderings.set(model, (rendered = { model: scrubbed }));
+    }
     return rendered;
   };
   const app = new Hono();
@@ -137,6 +147,7 @@ export function createApp(deps: ApiDeps): Hono {
     const { model } = rendered;
     rendered.json ??= JSON.stringify({
       generatedAt: model.generatedAt,
+      ...(model.warming ? { warming: true } : {}),
       state: model.state,
       probes: model.probes.map(({ days: _days, ...probe }) => probe),
       incidents: { open: model.openIncidents },

@@ -13,6 +13,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { ProbeResult } from "../result/index.ts";
 import type { ResultStore } from "./results-store.ts";
+import { isStoreUnavailable } from "./outage.ts";
 
 /** Called with each result once it is stored (the evaluator plugs in here). */
 export type ResultHook = (result: ProbeResult) => Promise<void>;
@@ -241,24 +242,44 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         delay = Math.min(delay * 2, backoff.maxMs);
         continue;
       }
-      if (failing) log(`store: back, ${queue.length + inFlight.length} result${queue.length + inFlight.length === 1 ? "" : "s"} to catch up`);
-      failing = false;
-      delay = backoff.initialMs;
       const done = inFlight;
-      for (const result of done) unspooled.delete(result);
-      stats.unspooled = unspooled.size;
-      stats.stored += done.length;
-      storedSinceCompaction += done.length;
       inFlight = [];
-      for (const result of done) {
+      // A hook that fails because the store is not answering (the evaluator reads and writes it too) is an outage
+      // like any other: that result and the ones after it go back to the queue, to be stored again (counted
+      // once) and handed to every hook again (which ignores what it has seen) once the store answers.
+      let handled = done.length;
+      for (let i = 0; i < done.length && handled === done.length; i++) {
+        const result = done[i]!;
         for (const hook of hooks) {
           try {
             await hook(result);
           } catch (error) {
+            if (isStoreUnavailable(error)) {
+              handled = i;
+              break;
+            }
             log(`hook: failed on ${result.probeId}@${result.region} ${result.startedAt}: ${(error as Error).message}`);
           }
         }
       }
+      for (const result of done.slice(0, handled)) unspooled.delete(result);
+      stats.unspooled = unspooled.size;
+      stats.stored += handled;
+      storedSinceCompaction += handled;
+      if (handled < done.length) {
+        queue.unshift(...done.slice(handled));
+        stats.retries++;
+        log(`store: a result hook could not reach the store; ${done.length - handled} result${done.length - handled === 1 ? "" : "s"} will be handed to it again`);
+        failing = true;
+        if (closed) return;
+        await sleep(delay);
+        if (closed) return;
+        delay = Math.min(delay * 2, backoff.maxMs);
+        continue;
+      }
+      if (failing) log(`store: back, ${queue.length} result${queue.length === 1 ? "" : "s"} to catch up`);
+      failing = false;
+      delay = backoff.initialMs;
       // Only now may the spool forget these results: a crash before their hooks ran (the evaluator) replays them,
       // and both the store and the evaluator ignore a result they have already seen. (An unwritable spool is not
       // compacted: it is tried again on the next result.)

@@ -37,6 +37,8 @@ process.on("unhandledRejection", fatal);
 process.on("disconnect", () => process.exit(0));
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dbPath! });
+// Idle connections stay open: closing one as the client reuses it fails that request ("socket hang up").
+server.keepAliveTimeout = 0;
 server.once("error", fatal);
 server.listen(Number(portText), "127.0.0.1", () => {
   const address = server.address();

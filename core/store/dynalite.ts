@@ -52,6 +52,8 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
 
 async function startInProcess(port: number): Promise<EmbeddedDynamo> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Idle connections stay open: closing one as the client reuses it fails that request ("socket hang up").
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -86,7 +88,9 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
   /** Starts the database process; resolves with its port once it listens, rejects if it ends before. */
   function open(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      const proc = fork(CHILD, [dbPath, String(port)], { execPath: process.execPath, execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      // In a process group of its own: the Ctrl-C a terminal sends vigie's group must not close the database
+      // before vigie has stored what it drains. It ends when told, or when vigie goes away (IPC disconnect).
+      const proc = fork(CHILD, [dbPath, String(port)], { execPath: process.execPath, execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true });
       child = proc;
       let stderr = "";
       let listening = false;

@@ -160,3 +160,27 @@ describe("durable writer: an unwritable spool", () => {
     await replay.close();
   });
 });
+
+describe("durable writer: a result hook that cannot reach the store", () => {
+  it("hands the result to the hook again once the store answers, instead of skipping its evaluation", async () => {
+    const store = switchableStore();
+    const evaluated: string[] = [];
+    let hookDown = 2;
+    const hook = async (result: ProbeResult) => {
+      if (hookDown > 0) {
+        hookDown--;
+        throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      }
+      evaluated.push(result.startedAt);
+    };
+    const logs: string[] = [];
+    const writer = createDurableWriter({ store, onResult: [hook], log: (l) => logs.push(l), timers: instantTimers, backoff: { initialMs: 1, maxMs: 1 } });
+    const results = minuteResults("hooked", "us-east-1", START, 3);
+    for (const result of results) writer.write(result);
+    await writer.flush();
+    expect(evaluated).toEqual(results.map((r) => r.startedAt));
+    expect(writer.stats.stored).toBe(3);
+    expect(logs.some((l) => l.startsWith("hook: failed"))).toBe(false);
+    await writer.close();
+  });
+});
