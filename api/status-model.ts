@@ -210,13 +210,28 @@ export async function regionHistory(store: ResultStore, probeId: string, region:
 /** The day keys of the `dayCount` days up to `now`, oldest first. */
 export const dayKeysUpTo = (now: number, dayCount: number) => Array.from({ length: dayCount }, (_, i) => dayKey(now - (dayCount - 1 - i) * DAY));
 
+/** The days of a window, and one empty bucket per day that every probe without runs that day can share. */
+export interface DayGrid {
+  dates: string[];
+  empty: DayBucket[];
+}
+
+export const dayGrid = (now: number, dayCount: number): DayGrid => {
+  const dates = dayKeysUpTo(now, dayCount);
+  return { dates, empty: dates.map((date) => ({ date, runs: 0, pass: 0, degraded: 0, fail: 0, uptime: null, maintenance: 0 })) };
+};
+
 /**
- * Daily buckets over the regions' histories. `dates` (from dayKeysUpTo) may be passed when many probes are
- * bucketed at once: making 90 dates per probe cost seconds at 10,000 probes.
+ * Daily buckets over the regions' histories. A `grid` (from dayGrid) may be passed when many probes are bucketed
+ * at once: 90 dates made per probe cost seconds at 10,000 probes, and 90 bucket objects per probe (most of them
+ * empty) about a hundred MB; days without runs are the grid's shared empty buckets (a model is never mutated).
  */
-export function dayBuckets(histories: readonly RegionHistory[], now: number, dayCount: number, dates = dayKeysUpTo(now, dayCount)): DayBucket[] {
-  return dates.map((date) => {
-    const day = mergeRollups(date, histories.flatMap((h) => h.days.get(date) ?? []));
+export function dayBuckets(histories: readonly RegionHistory[], now: number, dayCount: number, grid?: DayGrid): DayBucket[] {
+  const { dates, empty } = grid ?? dayGrid(now, dayCount);
+  return dates.map((date, i) => {
+    const found = histories.flatMap((h) => h.days.get(date) ?? []);
+    if (found.length === 0) return empty[i]!;
+    const day = mergeRollups(date, found);
     return {
       date, runs: day.runs, pass: day.pass, degraded: day.degraded, fail: day.fail,
       uptime: ratio(day.pass + day.degraded, day.runs), maintenance: day.maintenance,
@@ -261,9 +276,7 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const states = await deps.store.currentStates();
   const ran = new Set(states.map((s) => `${s.probeId}#${s.region}`));
   const noHistory: RegionHistory = { hours: [], days: new Map() };
-  const dates = dayKeysUpTo(now, 90);
-  // Probes with no history at all share one list of empty days (nothing changes a model's days once made).
-  let noDays: DayBucket[] | undefined;
+  const grid = dayGrid(now, 90);
   const [incidents, probes] = await Promise.all([
     // Open ones asked for apart: an incident open for weeks must not drop off behind 50 newer resolved ones.
     deps.incidents
@@ -278,9 +291,8 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
         deps.alerting ? limit(() => sloViews(deps.alerting!, probe.id)) : Promise.resolve([]),
       ]);
       const hours = mergeRollups("24h", histories.flatMap((h) => h.hours));
-      const days = histories.every((h) => h.days.size === 0)
-        ? (noDays ??= dayBuckets([], now, 90, dates))
-        : dayBuckets(histories, now, 90, dates);
+      // Probes with no history at all share the grid's list of empty days.
+      const days = histories.every((h) => h.days.size === 0) ? grid.empty : dayBuckets(histories, now, 90, grid);
       const windowUptime = (count: number) => {
         const recent = days.slice(-count);
         const runs = recent.reduce((sum, d) => sum + d.runs, 0);

@@ -151,7 +151,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
 
   const app = createApp({
     store, probes: config.probes, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents, alerting: hooks.alerting,
-    title: config.project, now, statusWarmupMs: 1_000,
+    title: config.project, now, statusWarmupMs: 500,
   });
   const host = options.host ?? "127.0.0.1";
   let server: ServerType;
