@@ -387,9 +387,13 @@ export function createStatusReader(input: StatusDeps & { cacheMs?: number; warmu
   let cached: { model: StatusModel; at: number } | undefined;
   let refreshing: Promise<StatusModel> | undefined;
   let warming: StatusModel | undefined;
+  /** How long the last refresh took: a model that takes long to read is read less often (see read). */
+  let lastRefreshMs = 0;
   const refresh = () => {
+    const started = Date.now();
     refreshing ??= computeStatus(deps)
       .then((model) => {
+        lastRefreshMs = Date.now() - started;
         cached = { model, at: deps.now() };
         warming = undefined;
         return model;
@@ -416,7 +420,9 @@ export function createStatusReader(input: StatusDeps & { cacheMs?: number; warmu
         return warming;
       }
       if (!cached || cacheMs <= 0) return refresh();
-      if (deps.now() - cached.at >= cacheMs) void refresh().catch(() => {});
+      // At most every cacheMs, and no more than a quarter of the time spent refreshing: with 10,000 probes a
+      // refresh takes seconds of queries, and back-to-back refreshes would starve the runs and the writer.
+      if (deps.now() - cached.at >= Math.max(cacheMs, 3 * lastRefreshMs)) void refresh().catch(() => {});
       return cached.model;
     },
   };
