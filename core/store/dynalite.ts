@@ -84,6 +84,8 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
   let delay = backoff.initialMs;
   let upSince = 0;
   let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the first open worked: a database that never opened is an error of the start, not an outage. */
+  let started = false;
 
   /** Starts the database process; resolves with its port once it listens, rejects if it ends before. */
   function open(): Promise<number> {
@@ -110,9 +112,9 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
         up = false;
         const why = lastFault ?? (stderr.trim().split("\n").at(-1) || `exit ${code ?? signal}`);
         if (!listening) reject(new Error(`the embedded database in ${dbPath} could not start: ${why}`));
-        if (closing) return;
+        if (closing || !started) return;
         fault = why;
-        if (Date.now() - upSince >= STABLE_MS) delay = backoff.initialMs;
+        if (listening && Date.now() - upSince >= STABLE_MS) delay = backoff.initialMs;
         log(`STORE DOWN: the embedded database in ${dbPath} stopped (${why}); reopening in ${delay} ms; results wait in the spool meanwhile`);
         reopenTimer = setTimeout(reopen, delay);
         delay = Math.min(delay * 2, backoff.maxMs);
@@ -131,6 +133,7 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
   }
 
   port = await open();
+  started = true;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = clientFor(endpoint);
   return {

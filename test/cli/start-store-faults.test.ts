@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -75,4 +75,15 @@ describe("vigie start when its database fails", () => {
     expect(await stored()).toBe(hits);
     expect(logs.some((l) => l.includes("is open again"))).toBe(true);
   }, 90_000);
+
+  it("refuses to start on a database folder it cannot open, naming it and the cause, and leaves nothing running or locked", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-start-db-bad-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "db"), "not a folder");
+    const config = Config.parse({ project: "bad-db", probes: [] });
+    await expect(startVigie(config, { dataDir: dir, env: {}, port: 0 })).rejects.toThrow(`the embedded database in ${path.join(dir, "db")} could not start: LEVEL_`);
+    expect(existsSync(path.join(dir, "vigie.lock"))).toBe(false);
+    expect(() => databasePid(path.join(dir, "db"))).toThrow();
+  }, 30_000);
 });
