@@ -75,4 +75,14 @@ describe("embedded database faults", () => {
     expect((await app.request("/v1/status")).status).toBe(200);
     await writer.close();
   }, 60_000);
+
+  it("fails its start, rather than reopening forever, when the database cannot open at all", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-db-never-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(path.join(dir, "db"), "not a folder");
+    const logs: string[] = [];
+    await expect(startEmbeddedDynamo({ path: path.join(dir, "db"), log: (l) => logs.push(l) })).rejects.toThrow(/could not start: LEVEL_/);
+    // The failed process's exit was handled before the start was refused: no reopen was scheduled.
+    expect(logs).toEqual([]);
+  }, 30_000);
 });
