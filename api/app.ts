@@ -8,7 +8,7 @@ import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { z } from "zod";
 import type { DrillRunReader, IncidentKind, IncidentReader } from "../core/result/index.ts";
-import { StoreError, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
+import { StoreError, isStoreUnavailable, sanitize, sanitizeResult, type ResultStore } from "../core/store/index.ts";
 import { keyMatches, keyOf } from "./auth.ts";
 import { openApiDocument } from "./openapi.ts";
 import { dayBuckets, regionHistory, createStatusReader, type AlertingView, type StatusModel, type StatusProbe } from "./status-model.ts";
@@ -42,6 +42,11 @@ export interface ApiDeps {
   statusCacheMs?: number;
   /** Incident kinds the status page and the feeds show (config `statusPage.incidents`). Default down and degraded. */
   publicIncidents?: readonly IncidentKind[];
+  /**
+   * How long the first /v1/status or page waits for the first model; past it, it is answered with a warming
+   * model (every probe "unknown", `warming: true`) while the model is read. Default: it waits.
+   */
+  statusWarmupMs?: number;
 }
 
 const gzipAsync = promisify(gzip);
@@ -67,7 +72,7 @@ const entityTag = (body: string) => `"${createHash("sha1").update(body).digest("
 
 const PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=30";
 
-const fail = (c: Context, status: 400 | 401 | 404 | 500, code: string, message: string) =>
+const fail = (c: Context, status: 400 | 401 | 404 | 500 | 503, code: string, message: string) =>
   c.json({ error: { code, message } }, status);
 
 function invalid(c: Context, error: z.ZodError) {
@@ -112,7 +117,7 @@ export function createApp(deps: ApiDeps): Hono {
   const secrets = deps.secrets ?? [];
   const probes = new Map(deps.probes.map((probe) => [probe.id, probe]));
   const statusCacheMs = deps.statusCacheMs ?? 5_000;
-  const status = createStatusReader({ ...deps, now, cacheMs: statusCacheMs });
+  const status = createStatusReader({ ...deps, now, cacheMs: statusCacheMs, warmupMs: deps.statusWarmupMs });
   // The public model is scrubbed once more (error messages come from targets), and its renderings are kept with
   // it, so a cached model costs no more than sending bytes.
   const renderings = new WeakMap<StatusModel, {
@@ -121,13 +126,22 @@ export function createApp(deps: ApiDeps): Hono {
   const publicStatus = async () => {
     const model = await status.read();
     let rendered = renderings.get(model);
-    if (!rendered) renderings.set(model, (rendered = { model: sanitize(model, secrets) }));
+    if (!rendered) {
+      // Daily buckets hold counts and dates only: left out of the scrub, which would deep-copy 90 per probe.
+      const { probes: statuses, ...rest } = sanitize({ ...model, probes: model.probes.map(({ days: _days, ...probe }) => probe) }, secrets);
+      const scrubbed: StatusModel = { ...rest, probes: statuses.map((probe, i) => ({ ...probe, days: model.probes[i]!.days })) };
+      renderings.set(model, (rendered = { model: scrubbed }));
+    }
     return rendered;
   };
   const app = new Hono();
 
   app.onError((error, c) => {
     if (error instanceof StoreError && error.code === "bad_cursor") return fail(c, 400, "bad_cursor", error.message);
+    if (isStoreUnavailable(error)) {
+      c.header("Retry-After", "5");
+      return fail(c, 503, "store_unavailable", "the results store is not answering; try again shortly");
+    }
     console.error(`api: ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? String(error)}`);
     return fail(c, 500, "internal", "internal error");
   });
@@ -220,6 +234,7 @@ export function createApp(deps: ApiDeps): Hono {
     const { model } = rendered;
     rendered.json ??= JSON.stringify({
       generatedAt: model.generatedAt,
+      ...(model.warming ? { warming: true } : {}),
       state: model.state,
       probes: model.probes.map(({ days: _days, ...probe }) => probe),
       incidents: { open: model.openIncidents },

@@ -122,6 +122,11 @@ export interface DrillStatus {
 
 export interface StatusModel {
   generatedAt: string;
+  /**
+   * Present (true) while the first model is still being read, as just after `vigie start` with thousands of
+   * probes: every probe then shows as "unknown", with no uptime or latency yet.
+   */
+  warming?: true;
   state: ProbeState;
   probes: ProbeStatus[];
   openIncidents: Incident[];
@@ -173,27 +178,27 @@ interface RegionHistory {
  * each refresh reads just the hours. Keyed by probe, region and day range.
  */
 export interface FoldedDaysCache {
-  entries: Map<string, { at: number; days: Rollup[] }>;
+  /** By probe and region: one entry each, for the day range it was read for. */
+  entries: Map<string, { at: number; range: string; days: Rollup[] }>;
   ttlMs: number;
 }
 
 export const createFoldedDaysCache = (ttlMs = 300_000): FoldedDaysCache => ({ entries: new Map(), ttlMs });
 
 async function foldedDays(store: ResultStore, probeId: string, region: string, from: string, to: string, now: number, cache?: FoldedDaysCache): Promise<Rollup[]> {
-  const key = `${probeId}#${region}#${from}#${to}`;
+  const key = `${probeId}#${region}`;
+  const range = `${from}#${to}`;
   const hit = cache?.entries.get(key);
-  if (hit && now - hit.at < cache!.ttlMs) return hit.days;
+  if (hit && hit.range === range && now - hit.at < cache!.ttlMs) return hit.days;
   const days = await store.days(probeId, region, from, to);
   // Just after midnight the last day may not be folded yet (`vigie start` folds closed days every 15 minutes).
   if (days.at(-1)?.key !== to) {
     const hours = await store.hours(probeId, region, `${to}T00`, `${to}T23`);
     if (hours.length > 0) days.push(mergeRollups(to, hours));
   }
-  if (cache) {
-    // A new day range makes the old keys unreachable: drop them so the map holds one entry per probe × region.
-    for (const old of cache.entries.keys()) if (old.startsWith(`${probeId}#${region}#`) && old !== key) cache.entries.delete(old);
-    cache.entries.set(key, { at: now, days });
-  }
+  // A new day range replaces the old one: the map holds one entry per probe × region (a scan of the map per
+  // probe to find older ranges cost O(probes²) a refresh: seconds at 10,000 probes).
+  cache?.entries.set(key, { at: now, range, days });
   return days;
 }
 
@@ -211,10 +216,31 @@ export async function regionHistory(store: ResultStore, probeId: string, region:
   return { hours, days };
 }
 
-export function dayBuckets(histories: readonly RegionHistory[], now: number, dayCount: number): DayBucket[] {
-  return Array.from({ length: dayCount }, (_, i) => {
-    const date = dayKey(now - (dayCount - 1 - i) * DAY);
-    const day = mergeRollups(date, histories.flatMap((h) => h.days.get(date) ?? []));
+/** The day keys of the `dayCount` days up to `now`, oldest first. */
+export const dayKeysUpTo = (now: number, dayCount: number) => Array.from({ length: dayCount }, (_, i) => dayKey(now - (dayCount - 1 - i) * DAY));
+
+/** The days of a window, and one empty bucket per day that every probe without runs that day can share. */
+export interface DayGrid {
+  dates: string[];
+  empty: DayBucket[];
+}
+
+export const dayGrid = (now: number, dayCount: number): DayGrid => {
+  const dates = dayKeysUpTo(now, dayCount);
+  return { dates, empty: dates.map((date) => ({ date, runs: 0, pass: 0, degraded: 0, fail: 0, uptime: null, maintenance: 0 })) };
+};
+
+/**
+ * Daily buckets over the regions' histories. A `grid` (from dayGrid) may be passed when many probes are bucketed
+ * at once: 90 dates made per probe cost seconds at 10,000 probes, and 90 bucket objects per probe (most of them
+ * empty) about a hundred MB; days without runs are the grid's shared empty buckets (a model is never mutated).
+ */
+export function dayBuckets(histories: readonly RegionHistory[], now: number, dayCount: number, grid?: DayGrid): DayBucket[] {
+  const { dates, empty } = grid ?? dayGrid(now, dayCount);
+  return dates.map((date, i) => {
+    const found = histories.flatMap((h) => h.days.get(date) ?? []);
+    if (found.length === 0) return empty[i]!;
+    const day = mergeRollups(date, found);
     return {
       date, runs: day.runs, pass: day.pass, degraded: day.degraded, fail: day.fail,
       uptime: ratio(day.pass + day.degraded, day.runs), maintenance: day.maintenance,
@@ -256,8 +282,13 @@ async function sloViews(alerting: AlertingView, probeId: string): Promise<SloVie
 export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const now = deps.now();
   const limit = pLimit(16);
-  const [states, incidents, probes, drills] = await Promise.all([
-    deps.store.currentStates(),
+  // A probe × region gets its current state in the same store write that counts its runs into rollups, so one
+  // without a state has no rollups either: its history is not read (a fresh start with many probes reads nothing).
+  const states = await deps.store.currentStates();
+  const ran = new Set(states.map((s) => `${s.probeId}#${s.region}`));
+  const noHistory: RegionHistory = { hours: [], days: new Map() };
+  const grid = dayGrid(now, 90);
+  const [incidents, probes, drills] = await Promise.all([
     // Open ones asked for apart: an incident open for weeks must not drop off behind 50 newer resolved ones.
     deps.incidents
       ? Promise.all([deps.incidents.list({ status: "open", limit: 200 }), deps.incidents.list({ status: "resolved", limit: 50 })])
@@ -265,11 +296,14 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
       : Promise.resolve({ items: [] as Incident[] }),
     Promise.all(deps.probes.map(async (probe): Promise<Omit<ProbeStatus, "regions" | "state" | "maintenance"> & { histories: RegionHistory[] }> => {
       const [histories, slo] = await Promise.all([
-        Promise.all(probe.regions.map((region) => limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays)))),
+        Promise.all(probe.regions.map((region) => (ran.has(`${probe.id}#${region}`)
+          ? limit(() => regionHistory(deps.store, probe.id, region, now, 90, deps.foldedDays))
+          : noHistory))),
         deps.alerting ? limit(() => sloViews(deps.alerting!, probe.id)) : Promise.resolve([]),
       ]);
       const hours = mergeRollups("24h", histories.flatMap((h) => h.hours));
-      const days = dayBuckets(histories, now, 90);
+      // Probes with no history at all share the grid's list of empty days.
+      const days = histories.every((h) => h.days.size === 0) ? grid.empty : dayBuckets(histories, now, 90, grid);
       const windowUptime = (count: number) => {
         const recent = days.slice(-count);
         const runs = recent.reduce((sum, d) => sum + d.runs, 0);
@@ -340,19 +374,51 @@ export interface StatusReader {
   read(): Promise<StatusModel>;
 }
 
+/** The model while the first one is read: every probe "unknown", nothing counted yet, and `warming: true`. */
+export function warmingStatus(deps: Pick<StatusDeps, "probes" | "drills" | "now">): StatusModel {
+  const now = deps.now();
+  return {
+    generatedAt: new Date(now).toISOString(),
+    warming: true,
+    state: "unknown",
+    probes: deps.probes.map((probe) => ({
+      id: probe.id,
+      name: probe.name ?? probe.id,
+      kind: probe.kind,
+      state: "unknown",
+      regions: probe.regions.map((region) => ({ region, state: "unknown", lastRunAt: null, lastOutcome: null, lastDurationMs: null })),
+      uptime: { "24h": null, "7d": null, "30d": null, "90d": null },
+      latency: { p50: null, p95: null, p99: null },
+      // No daily bars yet: 90 empty buckets per probe would only cost memory while nothing is known.
+      days: [],
+      slo: [],
+    })),
+    openIncidents: [],
+    recentIncidents: [],
+    drills: (deps.drills ?? []).map((id) => ({ id, lastRun: null })),
+  };
+}
+
 /**
  * Serves the model from a cache at most `cacheMs` old; past that, the first reader gets the cached model and a
  * refresh starts in the background (one at a time), so no request waits on rollup queries but the very first.
+ * With `warmupMs`, not even that one waits longer: past it, it gets the warming model (see warmingStatus).
  */
-export function createStatusReader(input: StatusDeps & { cacheMs?: number }): StatusReader {
+export function createStatusReader(input: StatusDeps & { cacheMs?: number; warmupMs?: number | undefined }): StatusReader {
   const cacheMs = input.cacheMs ?? 5_000;
   const deps: StatusDeps = cacheMs > 0 ? { foldedDays: createFoldedDaysCache(), ...input } : input;
   let cached: { model: StatusModel; at: number } | undefined;
   let refreshing: Promise<StatusModel> | undefined;
+  let warming: StatusModel | undefined;
+  /** How long the last refresh took: a model that takes long to read is read less often (see read). */
+  let lastRefreshMs = 0;
   const refresh = () => {
+    const started = Date.now();
     refreshing ??= computeStatus(deps)
       .then((model) => {
+        lastRefreshMs = Date.now() - started;
         cached = { model, at: deps.now() };
+        warming = undefined;
         return model;
       })
       .finally(() => { refreshing = undefined; });
@@ -360,8 +426,26 @@ export function createStatusReader(input: StatusDeps & { cacheMs?: number }): St
   };
   return {
     async read() {
+      if (!cached && input.warmupMs !== undefined) {
+        const first = refresh();
+        if (warming) {
+          // Someone already waited the warm-up out: the model is still being read.
+          first.catch(() => {});
+          return warming;
+        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), input.warmupMs); });
+        const model = await Promise.race([first, late]).finally(() => clearTimeout(timer));
+        if (model) return model;
+        first.catch(() => {});
+        // One warming model for the whole wait, so its renderings are made once.
+        warming ??= warmingStatus(deps);
+        return warming;
+      }
       if (!cached || cacheMs <= 0) return refresh();
-      if (deps.now() - cached.at >= cacheMs) void refresh().catch(() => {});
+      // At most every cacheMs, and no more than a quarter of the time spent refreshing: with 10,000 probes a
+      // refresh takes seconds of queries, and back-to-back refreshes would starve the runs and the writer.
+      if (deps.now() - cached.at >= Math.max(cacheMs, 3 * lastRefreshMs)) void refresh().catch(() => {});
       return cached.model;
     },
   };

@@ -1,5 +1,6 @@
-// Store and API figures: GET /v1/status under load with 90 days vs 1 day of history, and ingest through the writer.
-//   npx tsx bench/store.ts            (about two minutes; prints, asserts nothing; BENCH_SECONDS, BENCH_ROUNDS shorten it)
+// Store and API figures: GET /v1/status under load with 90 days vs 1 day of history, ingest through the writer, and
+// `vigie start` with 10,000 probes (bench/store-scale.ts).
+//   npx tsx bench/store.ts            (about four minutes; prints, asserts nothing; BENCH_SECONDS, BENCH_ROUNDS, SCALE_SECONDS shorten it)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -10,6 +11,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createApp, computeStatus, createFoldedDaysCache, type StatusProbe } from "../api/index.ts";
 import type { ProbeResult } from "../core/result/index.ts";
+import { measureScale } from "./store-scale.ts";
 import {
   bucketOf, createDurableWriter, createResultStore, ensureTable, startEmbeddedDynamo, type EmbeddedDynamo, type ResultStore, type Rollup,
 } from "../core/store/index.ts";
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
   } finally {
     await dynamo.close();
   }
+  await measureScale();
 }
 
 await main();

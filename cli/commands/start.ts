@@ -14,6 +14,7 @@ import {
   createDurableWriter, ensureTable, probeSecrets, sanitizeResult, startEmbeddedDynamo,
   type DurableWriter, type ResultHook, type ResultStore,
 } from "../../core/store/index.ts";
+import { acquireDataLock } from "../../core/store/data-lock.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { composeVigie, type Vigie } from "../../core/runtime/index.ts";
 import { runOnce, type RunnerDeps } from "../../probes/index.ts";
@@ -107,8 +108,15 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-
-  const dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db") });
+  // One process per data folder: a second one would share the database and the spool.
+  const lock = acquireDataLock(dataDir);
+  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  try {
+    dynamo = await startEmbeddedDynamo({ path: path.join(dataDir, "db"), log });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   await ensureTable(dynamo.client, TABLE_NAME);
   // The same composition the Lambdas use; parts are built when first used (the alerting hooks take theirs).
   const vigie = composeVigie({
@@ -190,7 +198,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
 
   const app = createApp({
     store, probes: config.probes, drills: config.drills.map((d) => d.id), drillRuns: drills?.store, apiKeys: apiKeysFrom(options.env), secrets, incidents: hooks.incidents, alerting: hooks.alerting,
-    title: config.project, now, publicIncidents: config.statusPage?.incidents,
+    title: config.project, now, publicIncidents: config.statusPage?.incidents, statusWarmupMs: 500,
   });
   const host = options.host ?? "127.0.0.1";
   let server: ServerType;
@@ -206,6 +214,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     await browser?.close().catch(() => {});
     await httpIsolate?.close();
     await dynamo.close();
+    lock.release();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -250,6 +259,7 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
           server.close(() => resolve());
         });
         await dynamo.close();
+        lock.release();
       })();
       return stopping;
     },

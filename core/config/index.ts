@@ -1,5 +1,5 @@
 // Config: schema parts, durations, regions, secrets and loading.
-export { Duration, parseDuration, formatDuration } from "./duration.ts";
+export { Duration, Every, MIN_EVERY_MS, parseDuration, formatDuration } from "./duration.ts";
 export { AWS_REGIONS, Region } from "./regions.ts";
 export { Id, Severity, AlertPolicy, Retries, ProbeBase, WebUrl, buildConfigSchema } from "./schema.ts";
 export { envRefs, resolveEnv, redact, displayUrl, withPlaceholdersFilled, REDACTED } from "./secrets.ts";

@@ -1,6 +1,6 @@
 // The config's shape: the parts every probe shares, and the whole file built around a union of probe kinds.
 import { z } from "zod";
-import { Duration, formatDuration } from "./duration.ts";
+import { Duration, Every, formatDuration } from "./duration.ts";
 import { Region } from "./regions.ts";
 import { WebUrl } from "./web-url.ts";
 import { Alerts, alertsProblems } from "../alerting/schema.ts";
@@ -44,7 +44,7 @@ export const ProbeBase = z.strictObject({
   /** A person's name for the probe, shown on the status page. Default: the id. */
   name: z.string().min(1).max(120).optional(),
   /** How often it runs. Default "1m". Example: "30s". */
-  every: Duration.prefault("1m"),
+  every: Every.prefault("1m"),
   /** Bound on one run, from DNS to last byte (or page settled). Default "10s". Example: "5s". */
   timeout: Duration.prefault("10s"),
   /** Regions it runs from. Default: the config's `regions`. Example: ["us-east-1", "eu-west-1"]. */

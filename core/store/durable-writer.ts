@@ -5,9 +5,15 @@
 // because the store's writes are idempotent (see results-store.ts), which is what makes "exactly once" hold: a
 // result may reach the store twice, it is counted once. The spool is emptied whenever everything in it is stored,
 // and rewritten with only what is pending when it grows while the store keeps up but never drains completely.
+//
+// A spool that cannot be written (a full disk, a permission, a path taken by something else) never costs a result:
+// the result is held in memory, stored directly while the store is up, and spooled again once the spool takes
+// writes; meanwhile a DURABILITY DEGRADED warning says how many results a crash would lose. A line cut by a crash
+// or a failed append is set aside (`<spool>.unreadable`) or terminated before anything is appended after it.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { ProbeResult } from "../result/index.ts";
 import type { ResultStore } from "./results-store.ts";
+import { isStoreUnavailable } from "./outage.ts";
 
 /** Called with each result once it is stored (the evaluator plugs in here). */
 export type ResultHook = (result: ProbeResult) => Promise<void>;
@@ -25,7 +31,15 @@ export interface DurableWriterOptions {
   log?: (line: string) => void;
   /** Timers, for fake timers in tests. Default the globals. */
   timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+  /** Wall clock, epoch ms (paces spool retries and warnings). Default Date.now. */
+  now?: () => number;
+  /** The file system calls that append to the spool (tests inject a failing disk). Default node:fs. */
+  fs?: { appendFileSync(path: string, data: string): void };
 }
+
+/** How often an unwritable spool is tried again, and how often the warning about it is repeated. */
+const SPOOL_RETRY_MS = 1_000;
+const DEGRADED_WARNING_MS = 60_000;
 
 export interface WriterStats {
   stored: number;
@@ -35,6 +49,8 @@ export interface WriterStats {
   replayed: number;
   /** Results the store refused for their content, set aside in `<spool>.rejected`. */
   rejected: number;
+  /** Results not in the spool because it could not be written, held in memory until stored or spooled. */
+  unspooled: number;
 }
 
 export interface DurableWriter {
@@ -60,19 +76,39 @@ function isPoison(error: unknown): boolean {
     /Item size has exceeded|Special numeric value|removeUndefinedValues/.test(message ?? "");
 }
 
-function readSpool(path: string, log: (line: string) => void): ProbeResult[] {
-  if (!existsSync(path)) return [];
+/**
+ * The results in a spool, and whether the file must be rewritten before anything is appended to it: a line cut
+ * short by a crash mid-append (its result was never acknowledged to anyone) is set aside in `<spool>.unreadable`,
+ * and a whole last line that lost its newline is terminated, so no later append is glued onto either.
+ */
+function readSpool(path: string, log: (line: string) => void): { results: ProbeResult[]; rewrite: boolean } {
+  if (!existsSync(path)) return { results: [], rewrite: false };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    log(`spool: could not read ${path}: ${(error as Error).message}`);
+    return { results: [], rewrite: false };
+  }
   const results: ProbeResult[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
+  const unreadable: string[] = [];
+  for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     try {
       results.push(JSON.parse(line) as ProbeResult);
     } catch {
-      // A line cut short by a crash mid-append: its result was never acknowledged to anyone.
-      log(`spool: skipped an unreadable line in ${path}`);
+      unreadable.push(line);
     }
   }
-  return results;
+  if (unreadable.length > 0) {
+    log(`spool: set aside ${unreadable.length} unreadable line${unreadable.length === 1 ? "" : "s"} of ${path} (cut by a crash mid-append) in ${path}.unreadable`);
+    try {
+      appendFileSync(`${path}.unreadable`, unreadable.map((line) => `${line}\n`).join(""));
+    } catch (error) {
+      log(`spool: could not keep the unreadable lines: ${(error as Error).message}`);
+    }
+  }
+  return { results, rewrite: unreadable.length > 0 || (text.length > 0 && !text.endsWith("\n")) };
 }
 
 export function createDurableWriter(options: DurableWriterOptions): DurableWriter {
@@ -82,9 +118,12 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   const log = options.log ?? (() => {});
   const timers = options.timers ?? { setTimeout, clearTimeout };
   const hooks = options.onResult ?? [];
+  const now = options.now ?? Date.now;
+  const fs = options.fs ?? { appendFileSync };
 
-  const queue: ProbeResult[] = spoolPath ? readSpool(spoolPath, log) : [];
-  const stats: WriterStats = { stored: 0, retries: 0, replayed: queue.length, rejected: 0 };
+  const spooled = spoolPath ? readSpool(spoolPath, log) : { results: [], rewrite: false };
+  const queue: ProbeResult[] = spooled.results;
+  const stats: WriterStats = { stored: 0, retries: 0, replayed: queue.length, rejected: 0, unspooled: 0 };
   if (queue.length > 0) log(`spool: replaying ${queue.length} result${queue.length === 1 ? "" : "s"} not yet stored`);
   let inFlight: ProbeResult[] = [];
   let pumping: Promise<void> | undefined;
@@ -94,19 +133,64 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   let oneByOne = 0;
   let wake: (() => void) | undefined;
   let waitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pending results that are not in the spool (it could not be written): a crash now would lose them. */
+  const unspooled = new Set<ProbeResult>();
+  /** Set while the spool cannot be written: when to try it again, and when the warning was last given. */
+  let degraded: { nextTryAt: number; warnedAt: number; reason: string } | undefined;
+  /** The spool may end in a line a failed append left half written: the next append starts a new line. */
+  let mayEndMidLine = false;
 
-  function rewriteSpool(): void {
-    if (!spoolPath) return;
+  function rewriteSpool(): boolean {
+    if (!spoolPath) return true;
     const pendingLines = [...inFlight, ...queue].map((r) => `${JSON.stringify(r)}\n`).join("");
     try {
       writeFileSync(`${spoolPath}.tmp`, pendingLines);
       renameSync(`${spoolPath}.tmp`, spoolPath);
       storedSinceCompaction = 0;
+      mayEndMidLine = false;
+      return true;
     } catch (error) {
       // The spool only grows until the next rewrite works (a full disk, a permission): nothing is lost by waiting.
-      log(`spool: could not compact ${spoolPath}: ${(error as Error).message}`);
+      if (!degraded) log(`spool: could not compact ${spoolPath}: ${(error as Error).message}`);
+      return false;
     }
   }
+
+  function warnDegraded(): void {
+    const held = unspooled.size;
+    log(`DURABILITY DEGRADED: cannot write the spool ${spoolPath} (${degraded!.reason}); results are stored directly while the store is up ` +
+      `and ${held} result${held === 1 ? " is" : "s are"} held in memory only (a crash now loses ${held === 1 ? "it" : "them"}); ` +
+      `retrying the spool every ${SPOOL_RETRY_MS / 1000} s`);
+    degraded!.warnedAt = now();
+  }
+
+  /** Appends results to the spool; when it fails, holds them in memory and says so (once, then every minute). */
+  function spool(results: readonly ProbeResult[]): void {
+    if (!spoolPath) return;
+    const lines = results.map((r) => `${JSON.stringify(r)}\n`).join("");
+    try {
+      fs.appendFileSync(spoolPath, `${mayEndMidLine ? "\n" : ""}${lines}`);
+      mayEndMidLine = false;
+    } catch (error) {
+      mayEndMidLine = true;
+      for (const result of results) unspooled.add(result);
+      stats.unspooled = unspooled.size;
+      const reason = (error as Error).message;
+      const first = !degraded;
+      degraded = { nextTryAt: now() + SPOOL_RETRY_MS, warnedAt: degraded?.warnedAt ?? 0, reason };
+      if (first || now() - degraded.warnedAt >= DEGRADED_WARNING_MS) warnDegraded();
+      return;
+    }
+    if (degraded) {
+      const held = unspooled.size;
+      degraded = undefined;
+      log(`spool: writable again (${spoolPath}); ${held} result${held === 1 ? "" : "s"} held in memory now spooled`);
+    }
+    unspooled.clear();
+    stats.unspooled = 0;
+  }
+
+  if (spoolPath && spooled.rewrite && !rewriteSpool()) mayEndMidLine = true;
 
   /** Sets a result the store will never take aside (in `<spool>.rejected`), so it stops blocking every other. */
   function reject(result: ProbeResult, error: unknown): void {
@@ -158,24 +242,48 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         delay = Math.min(delay * 2, backoff.maxMs);
         continue;
       }
-      if (failing) log(`store: back, ${queue.length + inFlight.length} result${queue.length + inFlight.length === 1 ? "" : "s"} to catch up`);
-      failing = false;
-      delay = backoff.initialMs;
       const done = inFlight;
-      stats.stored += done.length;
-      storedSinceCompaction += done.length;
       inFlight = [];
-      for (const result of done) {
+      // A hook that fails because the store is not answering (the evaluator reads and writes it too) is an outage
+      // like any other: that result and the ones after it go back to the queue, to be stored again (counted
+      // once) and handed to every hook again (which ignores what it has seen) once the store answers.
+      let handled = done.length;
+      for (let i = 0; i < done.length && handled === done.length; i++) {
+        const result = done[i]!;
         for (const hook of hooks) {
           try {
             await hook(result);
           } catch (error) {
+            if (isStoreUnavailable(error)) {
+              handled = i;
+              break;
+            }
             log(`hook: failed on ${result.probeId}@${result.region} ${result.startedAt}: ${(error as Error).message}`);
           }
         }
       }
+      for (const result of done.slice(0, handled)) unspooled.delete(result);
+      stats.unspooled = unspooled.size;
+      stats.stored += handled;
+      storedSinceCompaction += handled;
+      if (handled < done.length) {
+        queue.unshift(...done.slice(handled));
+        stats.retries++;
+        log(`store: a result hook could not reach the store; ${done.length - handled} result${done.length - handled === 1 ? "" : "s"} will be handed to it again`);
+        failing = true;
+        if (closed) return;
+        await sleep(delay);
+        if (closed) return;
+        delay = Math.min(delay * 2, backoff.maxMs);
+        continue;
+      }
+      if (failing) log(`store: back, ${queue.length} result${queue.length === 1 ? "" : "s"} to catch up`);
+      failing = false;
+      delay = backoff.initialMs;
       // Only now may the spool forget these results: a crash before their hooks ran (the evaluator) replays them,
-      // and both the store and the evaluator ignore a result they have already seen.
+      // and both the store and the evaluator ignore a result they have already seen. (An unwritable spool is not
+      // compacted: it is tried again on the next result.)
+      if (degraded) continue;
       if (queue.length === 0) rewriteSpool();
       else if (storedSinceCompaction >= COMPACT_AFTER) rewriteSpool();
     }
@@ -195,7 +303,13 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     stats,
     pending: () => queue.length + inFlight.length,
     write(result) {
-      if (spoolPath) appendFileSync(spoolPath, `${JSON.stringify(result)}\n`);
+      if (!degraded) spool([result]);
+      else if (now() >= degraded.nextTryAt) spool([...unspooled, result]);
+      else {
+        unspooled.add(result);
+        stats.unspooled = unspooled.size;
+        if (now() - degraded.warnedAt >= DEGRADED_WARNING_MS) warnDegraded();
+      }
       queue.push(result);
       if (!closed) void kick();
     },

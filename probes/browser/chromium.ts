@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import chromiumBinary from "@sparticuz/chromium";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 
 /** The @sparticuz/chromium release installed; its major is the Chromium major it ships. */
 export const BUNDLED_CHROMIUM_VERSION: string = (
@@ -103,6 +103,9 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Bro
   const args = bundled
     ? chromiumBinary.args.filter((flag) => inLambda(env) || flag !== "--single-process")
     : [];
+  // Loaded on the first launch: playwright-core takes about 2 s to import, which every `vigie start` and
+  // `vigie test` paid even with no browser probe.
+  const { chromium } = await import("playwright-core");
   // The runner owns the process's signals: Playwright's own handlers would exit before `vigie start` drains.
   const browser = await chromium.launch({
     executablePath,

@@ -1,7 +1,7 @@
 // The `browser` probe kind: a page loaded in headless Chromium, its load metrics, and an optional user journey.
 import { z } from "zod";
 import type { BrowserContext, Page } from "playwright-core";
-import { Duration, formatDuration } from "../../core/config/duration.ts";
+import { Duration, Every, formatDuration } from "../../core/config/duration.ts";
 import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
 
 
@@ -80,7 +80,7 @@ export const BrowserProbe = ProbeBase.extend({
   /** The page to load; `${env:NAME}` allowed. Example: "https://acme.dev". */
   url: WebUrl,
   /** How often it runs. Default "5m". Example: "10m". */
-  every: Duration.prefault("5m"),
+  every: Every.prefault("5m"),
   /** Bound on one run: navigation, the quiet window and the journey together. Default "60s". Example: "30s". */
   timeout: Duration.prefault("60s"),
   /** Limits that turn the run degraded or failed. Default: loadMs 3000/10000, ttiMs 5000/15000. Example: { lcpMs: { degraded: 2500, fail: 4000 } }. */

@@ -52,6 +52,16 @@ describe("config", () => {
     expect(problems({ project: "acme", probes: [probe(), probe({ url: "https://b.dev" })] })).toEqual(['probes[1].id: duplicate id "api" (also probes[0])']);
   });
 
+  it("refuses an every below the floor of 1s, naming the floor, for every probe kind", () => {
+    expect(problems({ project: "acme", probes: [probe({ every: "250ms", timeout: "100ms" })] })).toEqual([
+      "probes[0].every: 250ms is below the floor for every (1s): a probe runs at most once a second",
+    ]);
+    expect(problems({ project: "acme", probes: [{ id: "page", kind: "browser", url: "https://acme.dev", every: "999ms", timeout: "500ms", quietWindow: "0" }] })).toEqual([
+      "probes[0].every: 999ms is below the floor for every (1s): a probe runs at most once a second",
+    ]);
+    expect(problems({ project: "acme", probes: [probe({ every: "1s", timeout: "500ms" })] })).toEqual([]);
+  });
+
   it("reports bad durations", () => {
     expect(problems({ project: "acme", probes: [probe({ every: "5 minutes" })] })).toEqual([
       'probes[0].every: "5 minutes" is not a duration (use e.g. "250ms", "10s", "1m", "1h", "1d")',
