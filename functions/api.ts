@@ -3,6 +3,7 @@
 import { handle } from "hono/aws-lambda";
 import { apiKeysFrom, createApp } from "../api/index.ts";
 import { probeSecrets } from "../core/store/index.ts";
+import { createDrillStore } from "../drills/store.ts";
 import { lambdaDeps, once, type LambdaDeps } from "./lambda-deps.ts";
 
 export function createApiHandler(deps: Pick<LambdaDeps, "config" | "vigie" | "env" | "now">) {
@@ -10,6 +11,9 @@ export function createApiHandler(deps: Pick<LambdaDeps, "config" | "vigie" | "en
   return handle(createApp({
     store: vigie.store,
     probes: config.probes,
+    // Drill runs are read from the same table the drill Lambda writes them to (reading needs no drill code).
+    drills: config.drills.map((drill) => drill.id),
+    drillRuns: createDrillStore({ doc: vigie.doc, tableName: vigie.tableName }),
     apiKeys: apiKeysFrom(env),
     secrets: probeSecrets(config.probes, env),
     incidents: vigie.readView.incidents,

@@ -6,6 +6,7 @@ import { Config } from "../../index.ts";
 import exampleConfig from "../../vigie.config.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
 import { testLambdaDeps } from "../fixtures/lambda.ts";
+import { createDrillStore } from "../../drills/store.ts";
 
 let dynamo: TestDynamo;
 let deps: LambdaDeps;
@@ -55,4 +56,23 @@ it("serves the status page gzipped as a base64 body when the client accepts gzip
   const feed = await handler(event("/feed.atom"), {} as never) as { statusCode: number; body: string };
   expect(feed.statusCode).toBe(200);
   expect(feed.body).toContain('<link rel="self" type="application/atom+xml" href="https://api.acme.dev/feed.atom"/>');
+});
+
+it("serves a drill's stored runs behind the key, and its last run in /v1/status", async () => {
+  const drillId = Config.parse(exampleConfig).drills[0]!.id;
+  const startedAt = "2026-12-01T10:00:00.000Z";
+  await createDrillStore({ doc: deps.vigie.doc, tableName: deps.vigie.tableName }).putResult({
+    drillId, kind: "postgres", runId: "r1", startedAt, finishedAt: "2026-12-01T10:00:05.000Z", outcome: "pass",
+    objectives: { rtoMs: 600_000, rpoMs: 60_000 },
+    achieved: { rtoMs: 4_100, rpoMs: 3_000, restorePoint: startedAt, newestData: startedAt },
+    stages: [], validation: [], cleanup: { outcome: "done", resources: [] },
+  });
+  expect(((await handler(event(`/v1/drills/${drillId}/runs`), {} as never)) as { statusCode: number }).statusCode).toBe(401);
+  const runs = await handler(event(`/v1/drills/${drillId}/runs`, { authorization: "Bearer lambda-key-1" }), {} as never) as { statusCode: number; body: string };
+  expect(runs.statusCode).toBe(200);
+  expect((JSON.parse(runs.body) as { items: Array<{ runId: string }> }).items.map((r) => r.runId)).toEqual(["r1"]);
+  // A new container: the first handler keeps its status model for a few seconds after the earlier tests' requests.
+  const status = await createApiHandler(deps)(event("/v1/status"), {} as never) as { body: string };
+  const drills = (JSON.parse(status.body) as { drills: Array<{ id: string; lastRun: { outcome: string } | null }> }).drills;
+  expect(drills.find((d) => d.id === drillId)?.lastRun?.outcome).toBe("pass");
 });
