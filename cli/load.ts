@@ -3,6 +3,22 @@ import { findConfigFile, loadConfig, parseDuration, DEFAULT_CONFIG_FILES } from 
 import { Config } from "../index.ts";
 import type { CliIo } from "./io.ts";
 
+export type Reporter = "table" | "json";
+
+/**
+ * What a reporting command (test, drill, plan) needs before it runs: a known `--reporter` (default table) and the
+ * config. Either problem is printed; undefined then means exit 2.
+ */
+export async function loadForReport(options: { config?: string | undefined; reporter?: string | undefined }, io: CliIo): Promise<{ config: Config; reporter: Reporter } | undefined> {
+  const reporter = options.reporter ?? "table";
+  if (reporter !== "table" && reporter !== "json") {
+    io.stderr.write(`--reporter: must be table or json, not "${reporter}"\n`);
+    return undefined;
+  }
+  const config = await loadForCommand(options.config, io);
+  return config ? { config, reporter } : undefined;
+}
+
 export async function loadForCommand(named: string | undefined, io: CliIo): Promise<Config | undefined> {
   const file = findConfigFile(named, io.cwd);
   if (!file) {

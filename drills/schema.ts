@@ -1,6 +1,6 @@
 // What every drill kind shares in config: id, schedule, deadline, objectives, alerting, and SQL checks.
 import { z } from "zod";
-import { Duration, Id, Severity } from "../core/config/index.ts";
+import { Duration, Id, Severity, parseDuration } from "../core/config/index.ts";
 import { AssertionOp } from "../probes/http/schema.ts";
 
 /** A check on the restored copy: the first column of the first row of `sql`, compared like a probe assertion. */
@@ -33,4 +33,15 @@ export const DrillBase = z.strictObject({
   alert: z.strictObject({ severity: Severity.default("high") }).prefault({}),
   /** Free labels. Example: ["db"]. */
   tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
+});
+
+/** Where a restore goes: "latest", or a duration before T0 (the simulated incident), as a number of ms. */
+export const RestoreTo = z.string().transform((text, ctx): "latest" | number => {
+  if (text === "latest") return "latest";
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: "custom", message: `"${text}" is neither "latest" nor a duration before T0 (e.g. "15m")` });
+    return z.NEVER;
+  }
+  return ms;
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { ensureTable, startEmbeddedDynamo } from "../../core/store/index.ts";
 import { createDrillEngine, DrillLockedError, kinds, type DrillRunState } from "../../drills/index.ts";
 import type { CliIo } from "../io.ts";
-import { loadForCommand } from "../load.ts";
+import { loadForReport } from "../load.ts";
 import { drillSummary, drillView } from "../reporters/drill.ts";
 import { painter } from "../reporters/table.ts";
 import { DEFAULT_DATA_DIR, TABLE_NAME } from "./start.ts";
@@ -20,13 +20,9 @@ export interface DrillOptions {
 const ECHO_MS = 2_000;
 
 export async function drill(options: DrillOptions, io: CliIo, extra: { signal?: AbortSignal } = {}): Promise<number> {
-  const reporter = options.reporter ?? "table";
-  if (reporter !== "table" && reporter !== "json") {
-    io.stderr.write(`--reporter: must be table or json, not "${reporter}"\n`);
-    return 2;
-  }
-  const config = await loadForCommand(options.config, io);
-  if (!config) return 2;
+  const loaded = await loadForReport(options, io);
+  if (!loaded) return 2;
+  const { config, reporter } = loaded;
   const chosen = config.drills.find((d) => d.id === options.id);
   if (!chosen) {
     io.stderr.write(`drill: no drill "${options.id}" in the config${config.drills.length ? ` (drills: ${config.drills.map((d) => d.id).join(", ")})` : ""}\n`);

@@ -1,7 +1,7 @@
 // `vigie plan`: what `sst deploy` would create where (from core/plan), and what it costs a month.
 import { buildPlan, estimateCost, PRICES, type CostEstimate, type Plan } from "../../core/plan/index.ts";
 import type { CliIo } from "../io.ts";
-import { loadForCommand } from "../load.ts";
+import { loadForReport } from "../load.ts";
 
 export interface PlanOptions {
   config?: string | undefined;
@@ -36,13 +36,9 @@ export function planJson(plan: Plan, cost: CostEstimate): string {
 }
 
 export async function planCommand(options: PlanOptions, io: CliIo): Promise<number> {
-  const reporter = options.reporter ?? "table";
-  if (reporter !== "table" && reporter !== "json") {
-    io.stderr.write(`--reporter: must be table or json, not "${reporter}"\n`);
-    return 2;
-  }
-  const config = await loadForCommand(options.config, io);
-  if (!config) return 2;
+  const loaded = await loadForReport(options, io);
+  if (!loaded) return 2;
+  const { config, reporter } = loaded;
   const plan = buildPlan(config);
   const errors = plan.problems.filter((p) => p.severity === "error");
   for (const problem of errors) io.stderr.write(`${problem.path}: ${problem.message}\n`);

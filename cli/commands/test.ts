@@ -10,7 +10,7 @@ import { internalFailure } from "../../core/runner/index.ts";
 import { probeSecrets, sanitizeResult } from "../../core/store/index.ts";
 import type { Probe } from "../../index.ts";
 import type { CliIo } from "../io.ts";
-import { loadForCommand } from "../load.ts";
+import { loadForReport } from "../load.ts";
 import { formatResult, formatSummary, painter } from "../reporters/table.ts";
 import { testRemote, type LambdaFor } from "./test-remote.ts";
 
@@ -32,13 +32,9 @@ export interface TestOptions {
 export const LOCAL_REGION = "local";
 
 export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<RunnerDeps> = {}): Promise<number> {
-  const reporter = options.reporter ?? "table";
-  if (reporter !== "table" && reporter !== "json") {
-    io.stderr.write(`--reporter: must be table or json, not "${reporter}"\n`);
-    return 2;
-  }
-  const config = await loadForCommand(options.config, io);
-  if (!config) return 2;
+  const loaded = await loadForReport(options, io);
+  if (!loaded) return 2;
+  const { config, reporter } = loaded;
 
   let probes: Probe[] = config.probes;
   const wanted = options.probe ?? [];

@@ -1,8 +1,7 @@
 // The dynamodb-pitr drill kind's config: restore a table to a point in time into a new table and check items.
 import { z } from "zod";
-import { parseDuration } from "../../core/config/index.ts";
 import { AssertionOp } from "../../probes/http/schema.ts";
-import { DrillBase } from "../schema.ts";
+import { DrillBase, RestoreTo } from "../schema.ts";
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -21,15 +20,7 @@ export const DynamoDbPitrDrill = DrillBase.extend({
   /** The table with point-in-time recovery on. */
   source: z.strictObject({ table: z.string().min(3).max(255) }),
   /** "latest" (LatestRestorableDateTime) or a duration before T0. Default "latest". */
-  restoreTo: z.string().transform((text, ctx): "latest" | number => {
-    if (text === "latest") return "latest";
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is neither "latest" nor a duration before T0 (e.g. "15m")` });
-      return z.NEVER;
-    }
-    return ms;
-  }).default("latest"),
+  restoreTo: RestoreTo.default("latest"),
   /** AWS region of the table. Default: the SDK's (AWS_REGION). */
   region: z.string().optional(),
   validate: z.array(ItemCheck).default([]),

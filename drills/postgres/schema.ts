@@ -1,8 +1,8 @@
 // The `postgres` drill kind's config: where the backups are, where to restore to, what to check and measure.
 import path from "node:path";
 import { z } from "zod";
-import { Duration, parseDuration } from "../../core/config/index.ts";
-import { DrillBase, SqlCheck } from "../schema.ts";
+import { Duration } from "../../core/config/index.ts";
+import { DrillBase, RestoreTo, SqlCheck } from "../schema.ts";
 
 const AbsolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), { error: "must be an absolute path" });
 
@@ -29,15 +29,7 @@ export const PostgresDrill = DrillBase.extend({
   /** Folder with initdb, pg_ctl and postgres of the same major version as the backup. Default: the binaries installed with vigie (PostgreSQL 17). */
   bin: AbsolutePath.optional(),
   /** "latest" replays all archived WAL; a duration restores to that long before T0. Default "latest". Example: "15m". */
-  restoreTo: z.string().transform((text, ctx): "latest" | number => {
-    if (text === "latest") return "latest";
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `"${text}" is neither "latest" nor a duration before T0 (e.g. "15m")` });
-      return z.NEVER;
-    }
-    return ms;
-  }).default("latest"),
+  restoreTo: RestoreTo.default("latest"),
   /** Database the checks and the freshness query run in. Default "postgres". */
   database: z.string().min(1).default("postgres"),
   /** Role vigie connects as to the copy (the copy trusts local connections). Default "postgres". */

@@ -1,17 +1,6 @@
 // The RDS drill kinds' config: restore an instance (point in time, or a snapshot) into a private, small copy.
 import { z } from "zod";
-import { parseDuration } from "../../core/config/index.ts";
-import { DrillBase, SqlCheck } from "../schema.ts";
-
-const RestoreTo = z.string().transform((text, ctx): "latest" | number => {
-  if (text === "latest") return "latest";
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${text}" is neither "latest" nor a duration before T0 (e.g. "15m")` });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { DrillBase, RestoreTo, SqlCheck } from "../schema.ts";
 
 const RdsCommon = DrillBase.extend({
   /** Where the copy goes: never public, deleted with SkipFinalSnapshot. */
