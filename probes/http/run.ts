@@ -239,7 +239,9 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
           phase = "connect";
         });
       }
-      socket.on("connect", () => {
+      // Before the TLS socket's own listener, which writes the ClientHello (key shares made there): that work is
+      // the TLS phase's, not the TCP handshake's.
+      socket.prependListener("connect", () => {
         connectAt = performance.now();
         phase = https_ ? "tls" : "ttfb";
       });
