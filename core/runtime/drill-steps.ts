@@ -4,6 +4,8 @@ import type { DrillEngine } from "./compose.ts";
 
 /** What the drill Lambda returns to the state machine (and receives back as its next input, minus `next`). */
 export interface DrillStep {
+  /** The drill the state machine drives (the schedule starts the execution with `{ "drillId": … }`). */
+  drillId: string;
   /** The run's state as the engine keeps it (opaque here). */
   run: unknown;
   next: "wait" | "done";
@@ -15,9 +17,10 @@ export interface DrillStep {
 export const waitSecondsOf = (waitMs: number) => Math.max(1, Math.ceil(waitMs / 1000));
 
 /** One step: the engine advances the run once; its answer becomes the state machine's next move. */
-export async function advanceDrill(engine: DrillEngine, input: { run?: unknown }): Promise<DrillStep> {
-  const { run, next } = await engine.advance(input.run);
-  return next === "done" ? { run, next: "done" } : { run, next: "wait", waitSeconds: waitSecondsOf(next.waitMs) };
+export async function advanceDrill(engine: DrillEngine, input: { drillId: string; run?: unknown }): Promise<DrillStep> {
+  const { run, next } = await engine.advance(input);
+  const { drillId } = input;
+  return next === "done" ? { drillId, run, next: "done" } : { drillId, run, next: "wait", waitSeconds: waitSecondsOf(next.waitMs) };
 }
 
 /**
