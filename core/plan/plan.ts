@@ -63,8 +63,26 @@ export interface HomePlan {
   evaluatorFilter: typeof RUN_INSERT_FILTER;
   /** The housekeeping schedule (stale checks, outbox, day folding). */
   housekeeping: { expression: string };
-  /** One state machine per drill (issue 11); empty until the drill engine lands. */
-  drills: Array<{ id: string; every: number }>;
+  /** One state machine (and drill Lambda) per drill that runs on AWS. */
+  drills: DrillPlan[];
+}
+
+/**
+ * One drill on AWS: a Step Functions standard state machine (Advance → Wait → Advance … until done) over a Lambda of
+ * its own, started on the drill's `every` by EventBridge Scheduler with `{ "drillId": id }`.
+ */
+export interface DrillPlan extends FunctionPlan {
+  id: string;
+  kind: string;
+  every: number;
+  /** The Scheduler expression of `every`. */
+  expression: string;
+  /** The run's whole deadline, ms (the state machine's own timeout adds the cleanup grace). */
+  timeout: number;
+  /** RDS kinds: the copy's DB subnet group and security groups; the drill Lambda runs in that VPC to query the copy. */
+  vpc?: { subnetGroup: string; securityGroups: string[] };
+  /** At most how many times one run calls the Lambda (its stages' polls back off to once a minute). */
+  stepsPerRun: number;
 }
 
 export interface PlanProblem {
@@ -93,7 +111,30 @@ export const SIZES = {
   housekeeping: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
   queueConsumer: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
   api: { memoryMb: 512, architecture: "arm64", timeoutS: 15 },
+  // One drill step: an AWS call or a few SQL checks on the copy.
+  drill: { memoryMb: 512, architecture: "arm64", timeoutS: 120 },
 } as const;
+
+/** The drill kinds that run on AWS; a postgres drill reads backup folders on the machine that runs `vigie start`. */
+export const CLOUD_DRILL_KINDS = ["rds-pitr", "rds-snapshot", "aurora-pitr", "dynamodb-pitr"] as const;
+
+/** The parts of a drill's config the plan reads. */
+interface PlannedDrill {
+  id: string;
+  kind: string;
+  every: number;
+  timeout: number;
+  restore?: { subnetGroup?: string; securityGroups?: string[] };
+}
+
+/**
+ * At most how many steps one run takes: a few quick ones per stage and for cleanup, and while it waits on AWS a poll
+ * at most once a minute (the kinds' backoff, drills/aws.ts) for the whole timeout.
+ */
+export const drillStepsPerRun = (timeoutMs: number) => 10 + Math.ceil(timeoutMs / MINUTE);
+
+/** "orders-db" → "DrillOrdersDb", the drill's resource names. */
+export const drillResourceName = (id: string) => `Drill${id.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`;
 
 const MINUTE = 60_000;
 /** Lambda's longest timeout. */
@@ -163,6 +204,24 @@ export function buildPlan(config: PlanConfig): Plan {
     }
     return { region, runners, schedules };
   });
+  const drills: DrillPlan[] = [];
+  ((config.drills ?? []) as readonly PlannedDrill[]).forEach((drill, index) => {
+    if (!(CLOUD_DRILL_KINDS as readonly string[]).includes(drill.kind)) {
+      problems.push({ severity: "warning", path: `drills[${index}]`, message: `a ${drill.kind} drill reads backups on the machine that runs it: it runs with \`vigie start\`, not on AWS (not deployed)` });
+      return;
+    }
+    const schedule = scheduleFor(drill.every);
+    if (!schedule || schedule.rounds > 1) {
+      problems.push({ severity: "error", path: `drills[${index}].every`, message: `${formatDuration(drill.every)} cannot be scheduled on AWS: use a whole number of minutes` });
+      return;
+    }
+    const vpc = drill.restore?.subnetGroup && drill.restore.securityGroups?.length ? { subnetGroup: drill.restore.subnetGroup, securityGroups: [...drill.restore.securityGroups] } : undefined;
+    drills.push({
+      id: drill.id, kind: drill.kind, every: drill.every, expression: schedule.expression, timeout: drill.timeout,
+      name: drillResourceName(drill.id), handler: "functions/drill.handler", ...SIZES.drill,
+      ...(vpc ? { vpc } : {}), stepsPerRun: drillStepsPerRun(drill.timeout),
+    });
+  });
   const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });
   const refs = (value: unknown) => [...new Set(envRefs(JSON.stringify(value ?? null)))].sort();
   return {
@@ -179,7 +238,7 @@ export function buildPlan(config: PlanConfig): Plan {
       ],
       evaluatorFilter: RUN_INSERT_FILTER,
       housekeeping: { expression: "rate(1 minute)" },
-      drills: [],
+      drills,
     },
     regions,
     problems,
