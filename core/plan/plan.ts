@@ -81,6 +81,8 @@ export interface DrillPlan extends FunctionPlan {
   timeout: number;
   /** RDS kinds: the copy's DB subnet group and security groups; the drill Lambda runs in that VPC to query the copy. */
   vpc?: { subnetGroup: string; securityGroups: string[] };
+  /** The execution's own timeout, s: the run's deadline, the cleanup's grace past it (drills/engine.ts), and 5 minutes. */
+  stateMachineTimeoutS: number;
   /** At most how many times one run calls the Lambda (its stages' polls back off to once a minute). */
   stepsPerRun: number;
 }
@@ -94,10 +96,11 @@ export interface PlanProblem {
 export interface Plan {
   project: string;
   /**
-   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies) and
+   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies),
+   * drill Lambdas (the AWS drills' connection passwords) and
    * alerting (webhook URLs). The stack copies them from the environment of `sst deploy`.
    */
-  env: { runners: string[]; alerting: string[] };
+  env: { runners: string[]; alerting: string[]; drills: string[] };
   home: HomePlan;
   regions: RegionPlan[];
   problems: PlanProblem[];
@@ -132,6 +135,9 @@ interface PlannedDrill {
  * at most once a minute (the kinds' backoff, drills/aws.ts) for the whole timeout.
  */
 export const drillStepsPerRun = (timeoutMs: number) => 10 + Math.ceil(timeoutMs / MINUTE);
+
+/** How long a cleanup may keep deleting past the run's deadline (drills/engine.ts CLEANUP_GRACE_MS). */
+export const DRILL_CLEANUP_GRACE_MS = 15 * 60_000;
 
 /** "orders-db" → "DrillOrdersDb", the drill's resource names. */
 export const drillResourceName = (id: string) => `Drill${id.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`;
@@ -219,14 +225,14 @@ export function buildPlan(config: PlanConfig): Plan {
     drills.push({
       id: drill.id, kind: drill.kind, every: drill.every, expression: schedule.expression, timeout: drill.timeout,
       name: drillResourceName(drill.id), handler: "functions/drill.handler", ...SIZES.drill,
-      ...(vpc ? { vpc } : {}), stepsPerRun: drillStepsPerRun(drill.timeout),
+      ...(vpc ? { vpc } : {}), stateMachineTimeoutS: Math.ceil((drill.timeout + DRILL_CLEANUP_GRACE_MS + 5 * MINUTE) / 1000), stepsPerRun: drillStepsPerRun(drill.timeout),
     });
   });
   const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });
   const refs = (value: unknown) => [...new Set(envRefs(JSON.stringify(value ?? null)))].sort();
   return {
     project: config.project,
-    env: { runners: refs(config.probes), alerting: refs(config.alerts) },
+    env: { runners: refs(config.probes), alerting: refs(config.alerts), drills: refs(((config.drills ?? []) as readonly PlannedDrill[]).filter((d) => drills.some((p) => p.id === d.id))) },
     home: {
       region: config.home,
       table: { billing: "PAY_PER_REQUEST", pointInTimeRecovery: true, stream: "NEW_IMAGE", ttlAttribute: TTL_ATTRIBUTE },

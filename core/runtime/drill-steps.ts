@@ -27,9 +27,10 @@ export async function advanceDrill(engine: DrillEngine, input: { drillId: string
  * The standard state machine of one drill (Amazon States Language): Advance (the drill Lambda, retried on Lambda's
  * own transient faults) → Done? → Wait `waitSeconds` → Advance … until the engine says done.
  */
-export function drillStateMachine(functionArn: string): Record<string, unknown> {
+export function drillStateMachine(functionArn: string, options: { timeoutS?: number } = {}): Record<string, unknown> {
   return {
     Comment: "vigie drill: advance the run, wait as long as the engine asks, until it is done",
+    ...(options.timeoutS ? { TimeoutSeconds: options.timeoutS } : {}),
     StartAt: "Advance",
     States: {
       Advance: {

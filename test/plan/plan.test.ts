@@ -5,6 +5,8 @@ import { Config } from "../../index.ts";
 import exampleConfig from "../../vigie.config.ts";
 import { main } from "../../cli/main.ts";
 import { formatPlan } from "../../cli/commands/plan.ts";
+import { DRILL_CLEANUP_GRACE_MS } from "../../core/plan/plan.ts";
+import { CLEANUP_GRACE_MS } from "../../drills/engine.ts";
 import { memoryIo } from "../fixtures/io.ts";
 
 const fifty = () => Config.parse({
@@ -49,17 +51,22 @@ const drillConfig = () => Config.parse(rawDrills());
 it("plans a state machine and a Lambda per AWS drill, in the copy's VPC for RDS kinds, on the drill's every", () => {
   const plan = buildPlan(drillConfig());
   expect(plan.problems).toEqual([]);
+  expect(plan.env.drills).toEqual(["ORDERS_DB_PASSWORD"]);
   expect(plan.home.drills).toEqual([
     {
       id: "orders-db", kind: "rds-pitr", every: 6 * 3_600_000, expression: "rate(6 hours)", timeout: 40 * 60_000, name: "DrillOrdersDb",
       handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120,
-      vpc: { subnetGroup: "drills", securityGroups: ["sg-0abc"] }, stepsPerRun: 50,
+      vpc: { subnetGroup: "drills", securityGroups: ["sg-0abc"] }, stateMachineTimeoutS: 3_600, stepsPerRun: 50,
     },
     {
       id: "users-table", kind: "dynamodb-pitr", every: 86_400_000, expression: "rate(1 day)", timeout: 3_600_000, name: "DrillUsersTable",
-      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, stepsPerRun: 70,
+      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, stateMachineTimeoutS: 4_800, stepsPerRun: 70,
     },
   ]);
+});
+
+it("gives each drill's execution the engine's cleanup grace past the run's deadline", () => {
+  expect(DRILL_CLEANUP_GRACE_MS).toBe(CLEANUP_GRACE_MS);
 });
 
 it("refuses a drill interval EventBridge cannot schedule, naming the drill", () => {
