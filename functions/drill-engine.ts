@@ -6,7 +6,7 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import type { DrillResult } from "../core/result/index.ts";
 import type { DrillEngine, DrillEngineContext } from "../core/runtime/index.ts";
-import { advance, createDrillEngine, drillKinds, newRun, RunState, UnknownDrillError, type DrillClients, type DrillConfig, type DrillKind } from "../drills/index.ts";
+import { advance, createDrillEngine, DrillFault, drillKinds, newRun, RunState, stopRun, UnknownDrillError, type DrillClients, type DrillConfig, type DrillKind } from "../drills/index.ts";
 
 export interface DrillStepperOptions {
   /** The data folder of the postgres kind's local copies; default the Lambda's /tmp. */
@@ -37,8 +37,10 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
   };
 
   return {
-    async advance({ drillId, run: given }) {
+    async advance({ drillId, run: given, failed }) {
       let run: RunState;
+      // A first step that failed has no run of its own (the lock was held, say): nothing here is ours to stop.
+      if (failed !== undefined && given === undefined) throw new Error(`drill ${drillId}: the run did not start: ${failed}`);
       if (given === undefined) {
         // The first step: a new run, under the drill's lock (a run still going makes this execution fail, saying so).
         const drill = drillOf(drillId);
@@ -54,6 +56,19 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
       }
       const kind = kinds[run.kind];
       if (!kind) throw new TypeError(`drill step: no drill kind "${run.kind}"`);
+      if (failed !== undefined) {
+        // The last step failed outside the engine (a Lambda timeout, a crash): the run stops as an error, then the
+        // loop goes on with its cleanup. A run already cleaning up just tries again.
+        context.log(`drill ${run.drillId}: run ${run.runId}: a step failed (${failed}); stopping the run and cleaning up`);
+        // The failed step may have stored a newer state (a resource recorded) before it died: the table's wins.
+        run = (await store.activeRuns()).find((stored) => stored.runId === run.runId) ?? run;
+        if (run.phase === "run") {
+          run = stopRun(run, kind.stages, context.now(), "error", new DrillFault("internal", `a drill step failed: ${failed}`));
+          await store.putRun(run);
+          return { run, next: { waitMs: 0 } };
+        }
+        return { run, next: { waitMs: 30_000 } };
+      }
       // A drill that left the config mid-run is only cleaned up (the engine's rule).
       const { run: next, next: then } = await advance(run, { kind, drill: drills.find((d) => d.id === run.drillId), ctx });
       await store.putRun(next);

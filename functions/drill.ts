@@ -6,7 +6,11 @@ import type { Vigie } from "../core/runtime/index.ts";
 import { lambdaDeps, once } from "./lambda-deps.ts";
 
 // The first step has no run yet (the schedule starts the execution with `{ "drillId": … }`): the engine starts one.
-const DrillEvent = z.object({ drillId: z.string().min(1), run: z.unknown().optional() });
+// After a failed step, Step Functions adds the error (`{ Error, Cause }`) beside the last good input.
+const DrillEvent = z.object({
+  drillId: z.string().min(1), run: z.unknown().optional(),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
 
 export function createDrillHandler(deps: { vigie: Pick<Vigie, "drills"> }) {
   return async (event: unknown): Promise<DrillStep> => {

@@ -71,8 +71,17 @@ async function runStateMachine(definition: Record<string, any>, input: unknown, 
     if (node.Type === "Succeed") return { data, waits, invocations };
     if (node.Type === "Task") {
       expect(node.OutputPath).toBe("$.Payload");
-      data = await invoke(data);
       invocations++;
+      try {
+        data = await invoke(data);
+      } catch (error) {
+        // Catch: the last good input, with the error at ResultPath, to the Catch's state.
+        const caught = node.Catch?.find((c: any) => c.ErrorEquals.includes("States.ALL"));
+        if (!caught) throw error;
+        data = { ...data, [caught.ResultPath.slice(2)]: { Error: "Lambda.Unknown", Cause: (error as Error).message } };
+        state = caught.Next;
+        continue;
+      }
     }
     if (node.Type === "Choice") {
       const match = node.Choices.find((choice: any) => data[choice.Variable.slice(2)] === choice.StringEquals);
@@ -122,6 +131,41 @@ it("drives a real postgres drill through its stages, one invocation per step, to
   await runStateMachine({ ...definition, StartAt: "Done?" }, second, invokeFresh(dataDir, log));
   expect(await store.activeRuns()).toEqual([]);
 }, 180_000);
+
+it("stops a run whose step died (a Lambda timeout) and still cleans it up, from the state the dead step stored", async () => {
+  const dataDir = path.join(root, "lambda-crash");
+  const log: string[] = [];
+  const fresh = invokeFresh(dataDir, log);
+  let crashed = false;
+  // The invocation that finishes the restore stage stores that, then dies before answering, as a timed-out Lambda does.
+  const crashing = async (payload: any) => {
+    const answer = await fresh(payload);
+    if (!crashed && payload.run && answer.run.stage > payload.run.stage) {
+      crashed = true;
+      throw new Error("Task timed out after 120.00 seconds");
+    }
+    return answer;
+  };
+  const { data } = await runStateMachine(drillStateMachine("arn"), { drillId: "orders-db" }, crashing);
+  const result = data.run.result;
+  expect(result.outcome).toBe("error");
+  expect(result.error.message).toContain("a drill step failed: Lambda.Unknown: Task timed out after 120.00 seconds");
+  expect(result.cleanup.outcome).toBe("done");
+  // The restore the dead step finished counts (read back from the table); the stages after it were skipped.
+  expect(result.stages.map((s: any) => [s.name, s.outcome])).toEqual([
+    ["restore", "pass"], ["recover", "skipped"], ["validate", "skipped"], ["measure", "skipped"], ["cleanup", "pass"],
+  ]);
+  expect(await readdir(path.join(dataDir, "drills"))).toEqual([]);
+  const store = createDrillStore({ doc: dynamo.doc, tableName: dynamo.tableName });
+  expect(await store.lastResult("orders-db")).toEqual(result);
+  expect(await store.activeRuns()).toEqual([]);
+  expect(log.some((line) => line.includes("a step failed"))).toBe(true);
+}, 180_000);
+
+it("fails an execution whose first step failed without touching anything (the lock is another run's)", async () => {
+  const invoke = invokeFresh(path.join(root, "lambda-first"), []);
+  await expect(invoke({ drillId: "orders-db", error: { Error: "DrillLockedError", Cause: "held" } })).rejects.toThrow("drill orders-db: the run did not start: DrillLockedError: held");
+});
 
 it("refuses a second run while one holds the drill's lock, and steps that name no drill or a foreign run", async () => {
   const dataDir = path.join(root, "lambda-lock");
