@@ -8,6 +8,8 @@ import { composeVigie, type ComposeInput, type Vigie } from "../core/runtime/ind
 import type { EnqueueResults } from "../core/runtime/result-sink.ts";
 import { Config } from "../index.ts";
 import rawConfig from "../vigie.config.ts";
+import { drillAlertResults, drillAlertSubjects } from "../drills/index.ts";
+import { drillStepper } from "./drill-engine.ts";
 
 /** The environment the stack gives each function (named in core/plan, set by stacks/). */
 const ENV = FUNCTION_ENV;
@@ -44,9 +46,16 @@ export function lambdaDeps(env: NodeJS.ProcessEnv, overrides: Partial<ComposeInp
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const sqs = new SQSClient({ region: home });
   const queueUrl = env[ENV.queueUrl];
-  const vigie = composeVigie({
+  const vigie: Vigie = composeVigie({
     // SNS clients are built per topic region by the pagers (core/alerting/channels).
-    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log, ...overrides,
+    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log,
+    // Drills alert as `vigie start`'s do: each finished result goes through the evaluator as a subject of its own.
+    alertSubjects: drillAlertSubjects(config.drills, home),
+    drillEngine: (context) => drillStepper(context, {
+      clients: { region: home },
+      onResult: async (result) => { for (const r of drillAlertResults(result, home)) await vigie.evaluator.onResult(r); },
+    }),
+    ...overrides,
   });
   return {
     config, vigie, region, env, now: Date.now, log,

@@ -1,9 +1,12 @@
 // The stack, wired from the plan (core/plan): home resources on the home region's provider, a runner per probe region on
 // that region's provider, one schedule per region × runner × frequency group. No probe or drill logic lives here.
 import { formatDuration } from "../core/config/duration.ts";
+import { drillStateMachine } from "../core/runtime/drill-steps.ts";
 import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan } from "../core/plan/index.ts";
 import { envFromShell } from "./environment.ts";
-import { alertingPermissions, apiPermissions, queueConsumerPermissions, runnerPermissions } from "./permissions.ts";
+import {
+  alertingPermissions, apiPermissions, drillCopyPermissions, drillDeletePermissions, drillPermissions, queueConsumerPermissions, runnerPermissions, type Statement,
+} from "./permissions.ts";
 
 /** "eu-west-1" → "EuWest1", for resource names. */
 export const regionName = (region: string) => region.split("-").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
@@ -62,6 +65,47 @@ export function deployVigie(plan: Plan) {
     schedule: plan.home.housekeeping.expression,
     function: { ...homeFn("Housekeeping", alertingEnv), permissions: alertingPermissions({ table: table.arn, indexes, topic: topic.arn }) },
   }, home);
+
+  // Drills: per drill a Lambda (in the copy's VPC for RDS kinds), a standard state machine looping Wait → Lambda, and
+  // a schedule starting it on the drill's `every` with `{ "drillId": … }`. Deletes are fenced to vigie-drill resources.
+  if (plan.home.drills.length > 0) {
+    const identity = aws.getCallerIdentityOutput({}, home);
+    const partition = aws.getPartitionOutput({}, home);
+    const fenced = $util.all([identity.accountId, partition.partition]).apply(([accountId, partition]) => {
+      const account = { partition, region: plan.home.region, accountId };
+      return [...drillDeletePermissions(account), ...drillCopyPermissions(account)];
+    });
+    const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+    for (const drill of plan.home.drills) {
+      const vpc = drill.vpc && {
+        // A Lambda runs in subnets, an RDS copy in a DB subnet group: the drill's Lambda uses that group's subnets.
+        privateSubnets: aws.rds.getSubnetGroupOutput({ name: drill.vpc.subnetGroup }, home).subnetIds,
+        securityGroups: drill.vpc.securityGroups,
+      };
+      const fn = new sst.aws.Function(drill.name, {
+        handler: drill.handler, runtime: "nodejs24.x", architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS),
+        environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
+        permissions: fenced.apply((fencedStatements) => [...drillPermissions({ table: table.arn, indexes, topic: topic.arn }), ...(fencedStatements as Statement[])]),
+        ...(vpc ? { vpc } : {}),
+      }, home);
+      const machineRole = new aws.iam.Role(`${drill.name}StateMachineRole`, {
+        assumeRolePolicy: trust("states.amazonaws.com"),
+        inlinePolicies: [{ name: "invoke", policy: $jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn, $interpolate`${fn.arn}:*`] }] }) }],
+      }, home);
+      const machine = new aws.sfn.StateMachine(`${drill.name}StateMachine`, {
+        type: "STANDARD", roleArn: machineRole.arn,
+        definition: fn.arn.apply((arn: string) => JSON.stringify(drillStateMachine(arn, { timeoutS: drill.stateMachineTimeoutS }))),
+      }, home);
+      const scheduleRole = new aws.iam.Role(`${drill.name}ScheduleRole`, {
+        assumeRolePolicy: trust("scheduler.amazonaws.com"),
+        inlinePolicies: [{ name: "start", policy: $jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [machine.arn] }] }) }],
+      }, home);
+      new aws.scheduler.Schedule(`${drill.name}Schedule`, {
+        scheduleExpression: drill.expression, flexibleTimeWindow: { mode: "OFF" },
+        target: { arn: machine.arn, roleArn: scheduleRole.arn, input: JSON.stringify({ drillId: drill.id }) },
+      }, home);
+    }
+  }
 
   for (const region of plan.regions) {
     const opts = { provider: providerFor(region.region) };

@@ -41,8 +41,36 @@ export function alertingPermissions(arns: { table: unknown; indexes: unknown; to
 }
 
 /**
+ * What a drill Lambda does besides deleting: keep its runs, lock and results in the table and page through alerting
+ * (as the evaluator does), and restore, describe and tag copies. Restores and describes name no resource (RDS checks a
+ * restore against its source and its target, which the run names at run time); only deletes are fenced, below.
+ */
+export function drillPermissions(arns: { table: unknown; indexes: unknown; topic: unknown }): Statement[] {
+  return [
+    { actions: [...READ_ACTIONS, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [arns.table, arns.indexes] },
+    { actions: ["sns:Publish"], resources: [arns.topic] },
+    {
+      actions: [
+        "rds:RestoreDBInstanceToPointInTime", "rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBClusterToPointInTime", "rds:CreateDBInstance",
+        "rds:DescribeDBInstances", "rds:DescribeDBClusters", "rds:DescribeDBSnapshots", "rds:AddTagsToResource", "rds:ListTagsForResource",
+        "dynamodb:RestoreTableToPointInTime", "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:TagResource", "dynamodb:ListTagsOfResource",
+      ],
+      resources: ["*"],
+    },
+  ];
+}
+
+/** A restored DynamoDB copy is written by the restore and read by the checks: only tables named `vigie-drill-*`. */
+export function drillCopyPermissions(account: { partition: string; region: string; accountId: string }): Statement[] {
+  return [{
+    actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+    resources: [`arn:${account.partition}:dynamodb:${account.region}:${account.accountId}:table/vigie-drill-*`],
+  }];
+}
+
+/**
  * What a drill Lambda may delete: only resources tagged `vigie:drill` (condition key) or named `vigie-drill-*`.
- * Used once drills deploy (issue 11); kept here so the rule lives with the rest of the stack's IAM.
+ * Attached to every drill Lambda's role (stacks/index.ts).
  */
 export function drillDeletePermissions(account: { partition: string; region: string; accountId: string }): Statement[] {
   const arn = (service: string, resource: string) => `arn:${account.partition}:${service}:${account.region}:${account.accountId}:${resource}`;

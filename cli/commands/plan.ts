@@ -14,7 +14,11 @@ const count = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` 
 export function formatPlan(plan: Plan, cost: CostEstimate): string {
   const lines: string[] = [`vigie plan: ${plan.project}`, "", `home ${plan.home.region}: table (on-demand, PITR, stream), SNS topic, SQS queue, housekeeping ${plan.home.housekeeping.expression}`];
   for (const fn of plan.home.functions) lines.push(`  ${fn.name.padEnd(14)} ${fn.handler.padEnd(36)} ${fn.memoryMb} MB ${fn.architecture} ${fn.timeoutS}s`);
-  lines.push(`  drills: ${plan.home.drills.length === 0 ? "none" : plan.home.drills.map((d) => d.id).join(", ")}`);
+  if (plan.home.drills.length === 0) lines.push("  drills: none on AWS");
+  for (const d of plan.home.drills) {
+    const share = cost.drills.find((c) => c.id === d.id)!;
+    lines.push(`  drill ${d.id} (${d.kind}): state machine ${d.name}, ${d.expression}, Lambda ${d.memoryMb} MB ${d.architecture} ${d.timeoutS}s${d.vpc ? ` in the VPC of subnet group ${d.vpc.subnetGroup}` : ""}; a month at most ${count(share.invocations)} invocations, ${count(share.transitions)} transitions, ${usd(share.usd)}`);
+  }
   for (const region of plan.regions) {
     lines.push("", `region ${region.region}:`);
     for (const fn of region.runners) lines.push(`  ${fn.name.padEnd(14)} ${fn.handler.padEnd(36)} ${fn.memoryMb} MB ${fn.architecture} ${fn.timeoutS}s`);

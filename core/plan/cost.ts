@@ -34,8 +34,24 @@ export interface CostLine {
   price: PriceName;
 }
 
+/** One drill's share, a month: runs, drill Lambda invocations, Step Functions transitions, and their price. */
+export interface DrillCost {
+  id: string;
+  runsPerMonth: number;
+  invocations: number;
+  transitions: number;
+  usd: number;
+}
+
+/** State transitions of one step: Advance (the Lambda), Done? (a choice), then Wait or Done. */
+export const TRANSITIONS_PER_STEP = 3;
+/** Billed time of one drill step (an AWS call or a few SQL checks on the copy), ms. */
+export const DRILL_STEP_MS = 1_000;
+
 export interface CostEstimate {
   lines: CostLine[];
+  /** Per drill on AWS (their Lambda and transitions are in `lines` too). */
+  drills: DrillCost[];
   totalUsd: number;
   /** Probe runs a month, all regions. */
   runsPerMonth: number;
@@ -72,7 +88,20 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
   const apiInvocations = a.statusReadsPerMonth;
   const small = SIZES.evaluator.memoryMb / 1024;
   gbSeconds.arm64 += evaluatorInvocations * 0.2 * small + housekeepingInvocations * 0.3 * small + apiInvocations * 0.3 * (SIZES.api.memoryMb / 1024);
-  const invocations = runnerInvocations + evaluatorInvocations + housekeepingInvocations + apiInvocations;
+  // Drills: each run steps at most `stepsPerRun` times (an upper bound: a run polling for its whole timeout).
+  const drillSize = SIZES.drill.memoryMb / 1024;
+  const drills: DrillCost[] = plan.home.drills.map((drill) => {
+    const runsPerMonth = MONTH_MS / drill.every;
+    const steps = runsPerMonth * drill.stepsPerRun;
+    const transitions = steps * TRANSITIONS_PER_STEP;
+    const gbs = steps * (DRILL_STEP_MS / 1000) * drillSize;
+    const usd = steps * PRICES.lambdaRequest.usd + gbs * PRICES.lambdaGbSecondArm.usd + transitions * PRICES.stepFunctionsTransition.usd + runsPerMonth * PRICES.schedulerInvocation.usd;
+    return { id: drill.id, runsPerMonth, invocations: steps, transitions, usd };
+  });
+  const drillInvocations = drills.reduce((sum, d) => sum + d.invocations, 0);
+  const drillRuns = drills.reduce((sum, d) => sum + d.runsPerMonth, 0);
+  gbSeconds.arm64 += drillInvocations * (DRILL_STEP_MS / 1000) * drillSize;
+  const invocations = runnerInvocations + evaluatorInvocations + housekeepingInvocations + apiInvocations + drillInvocations;
 
   const probeCount = probeRegions.size;
   const probeRegionCount = [...probeRegions.values()].reduce((sum, n) => sum + n, 0);
@@ -83,13 +112,13 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
   const runsPerDay = runs / (HOURS_PER_MONTH / 24);
   const storedGb = runsPerDay * a.retentionDays * BYTES_PER_RESULT / GB;
   const logGb = (invocations * LOG_BYTES_PER_INVOCATION) / GB;
-  const transitions = 0; // drills: none until the drill engine lands (issue 11)
+  const transitions = drills.reduce((sum, d) => sum + d.transitions, 0);
 
   const lines = [
     line("Lambda requests", invocations, "lambdaRequest"),
     line("Lambda compute (arm64)", gbSeconds.arm64, "lambdaGbSecondArm"),
     line("Lambda compute (x86_64, browser)", gbSeconds.x86_64, "lambdaGbSecondX86"),
-    line("EventBridge Scheduler", runnerInvocations + housekeepingInvocations, "schedulerInvocation"),
+    line("EventBridge Scheduler", runnerInvocations + housekeepingInvocations + drillRuns, "schedulerInvocation"),
     line("DynamoDB writes", writeUnits, "dynamoWriteUnit"),
     line("DynamoDB reads", readUnits, "dynamoReadUnit"),
     line("DynamoDB storage", storedGb, "dynamoStorageGb"),
@@ -99,5 +128,5 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
     line("CloudWatch Logs ingestion", logGb, "logsIngestedGb"),
   ];
   const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
-  return { lines, totalUsd, runsPerMonth: runs, syntheticsUsd: runs * PRICES.syntheticsCanaryRun.usd, pricesAsOf: PRICES_AS_OF, assumptions: a };
+  return { lines, drills, totalUsd, runsPerMonth: runs, syntheticsUsd: runs * PRICES.syntheticsCanaryRun.usd, pricesAsOf: PRICES_AS_OF, assumptions: a };
 }

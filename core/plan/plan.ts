@@ -63,8 +63,28 @@ export interface HomePlan {
   evaluatorFilter: typeof RUN_INSERT_FILTER;
   /** The housekeeping schedule (stale checks, outbox, day folding). */
   housekeeping: { expression: string };
-  /** One state machine per drill (issue 11); empty until the drill engine lands. */
-  drills: Array<{ id: string; every: number }>;
+  /** One state machine (and drill Lambda) per drill that runs on AWS. */
+  drills: DrillPlan[];
+}
+
+/**
+ * One drill on AWS: a Step Functions standard state machine (Advance → Wait → Advance … until done) over a Lambda of
+ * its own, started on the drill's `every` by EventBridge Scheduler with `{ "drillId": id }`.
+ */
+export interface DrillPlan extends FunctionPlan {
+  id: string;
+  kind: string;
+  every: number;
+  /** The Scheduler expression of `every`. */
+  expression: string;
+  /** The run's whole deadline, ms (the state machine's own timeout adds the cleanup grace). */
+  timeout: number;
+  /** RDS kinds: the copy's DB subnet group and security groups; the drill Lambda runs in that VPC to query the copy. */
+  vpc?: { subnetGroup: string; securityGroups: string[] };
+  /** The execution's own timeout, s: the run's deadline, the cleanup's grace past it (drills/engine.ts), and 5 minutes. */
+  stateMachineTimeoutS: number;
+  /** At most how many times one run calls the Lambda (its stages' polls back off to once a minute). */
+  stepsPerRun: number;
 }
 
 export interface PlanProblem {
@@ -76,10 +96,11 @@ export interface PlanProblem {
 export interface Plan {
   project: string;
   /**
-   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies) and
+   * The `${env:NAME}` variables the functions need, by who reads them: runners (probe headers, URLs, bodies),
+   * drill Lambdas (the AWS drills' connection passwords) and
    * alerting (webhook URLs). The stack copies them from the environment of `sst deploy`.
    */
-  env: { runners: string[]; alerting: string[] };
+  env: { runners: string[]; alerting: string[]; drills: string[] };
   home: HomePlan;
   regions: RegionPlan[];
   problems: PlanProblem[];
@@ -93,7 +114,33 @@ export const SIZES = {
   housekeeping: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
   queueConsumer: { memoryMb: 256, architecture: "arm64", timeoutS: 60 },
   api: { memoryMb: 512, architecture: "arm64", timeoutS: 15 },
+  // One drill step: an AWS call or a few SQL checks on the copy.
+  drill: { memoryMb: 512, architecture: "arm64", timeoutS: 120 },
 } as const;
+
+/** The drill kinds that run on AWS; a postgres drill reads backup folders on the machine that runs `vigie start`. */
+export const CLOUD_DRILL_KINDS = ["rds-pitr", "rds-snapshot", "aurora-pitr", "dynamodb-pitr"] as const;
+
+/** The parts of a drill's config the plan reads. */
+interface PlannedDrill {
+  id: string;
+  kind: string;
+  every: number;
+  timeout: number;
+  restore?: { subnetGroup?: string; securityGroups?: string[] };
+}
+
+/**
+ * At most how many steps one run takes: a few quick ones per stage and for cleanup, and while it waits on AWS a poll
+ * at most once a minute (the kinds' backoff, drills/aws.ts) for the whole timeout.
+ */
+export const drillStepsPerRun = (timeoutMs: number) => 10 + Math.ceil(timeoutMs / MINUTE);
+
+/** How long a cleanup may keep deleting past the run's deadline (drills/engine.ts CLEANUP_GRACE_MS). */
+export const DRILL_CLEANUP_GRACE_MS = 15 * 60_000;
+
+/** "orders-db" → "DrillOrdersDb", the drill's resource names. */
+export const drillResourceName = (id: string) => `Drill${id.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`;
 
 const MINUTE = 60_000;
 /** Lambda's longest timeout. */
@@ -163,11 +210,29 @@ export function buildPlan(config: PlanConfig): Plan {
     }
     return { region, runners, schedules };
   });
+  const drills: DrillPlan[] = [];
+  ((config.drills ?? []) as readonly PlannedDrill[]).forEach((drill, index) => {
+    if (!(CLOUD_DRILL_KINDS as readonly string[]).includes(drill.kind)) {
+      problems.push({ severity: "warning", path: `drills[${index}]`, message: `a ${drill.kind} drill reads backups on the machine that runs it: it runs with \`vigie start\`, not on AWS (not deployed)` });
+      return;
+    }
+    const schedule = scheduleFor(drill.every);
+    if (!schedule || schedule.rounds > 1) {
+      problems.push({ severity: "error", path: `drills[${index}].every`, message: `${formatDuration(drill.every)} cannot be scheduled on AWS: use a whole number of minutes` });
+      return;
+    }
+    const vpc = drill.restore?.subnetGroup && drill.restore.securityGroups?.length ? { subnetGroup: drill.restore.subnetGroup, securityGroups: [...drill.restore.securityGroups] } : undefined;
+    drills.push({
+      id: drill.id, kind: drill.kind, every: drill.every, expression: schedule.expression, timeout: drill.timeout,
+      name: drillResourceName(drill.id), handler: "functions/drill.handler", ...SIZES.drill,
+      ...(vpc ? { vpc } : {}), stateMachineTimeoutS: Math.ceil((drill.timeout + DRILL_CLEANUP_GRACE_MS + 5 * MINUTE) / 1000), stepsPerRun: drillStepsPerRun(drill.timeout),
+    });
+  });
   const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });
   const refs = (value: unknown) => [...new Set(envRefs(JSON.stringify(value ?? null)))].sort();
   return {
     project: config.project,
-    env: { runners: refs(config.probes), alerting: refs(config.alerts) },
+    env: { runners: refs(config.probes), alerting: refs(config.alerts), drills: refs(((config.drills ?? []) as readonly PlannedDrill[]).filter((d) => drills.some((p) => p.id === d.id))) },
     home: {
       region: config.home,
       table: { billing: "PAY_PER_REQUEST", pointInTimeRecovery: true, stream: "NEW_IMAGE", ttlAttribute: TTL_ATTRIBUTE },
@@ -179,7 +244,7 @@ export function buildPlan(config: PlanConfig): Plan {
       ],
       evaluatorFilter: RUN_INSERT_FILTER,
       housekeeping: { expression: "rate(1 minute)" },
-      drills: [],
+      drills,
     },
     regions,
     problems,

@@ -24,9 +24,13 @@ export interface RuntimeConfig extends AlertingConfig {
   drills?: readonly unknown[] | undefined;
 }
 
-/** One step of a drill run, as the drill Lambda and Step Functions drive it (issue 11 provides the engine). */
+/**
+ * One step of a drill run, as the drill Lambda and Step Functions drive it: without `run` it starts a run of
+ * `drillId`; with one it moves that run one step. The run's state is opaque here (the drill engine owns it). With
+ * `failed` (why the last step failed: a Lambda timeout, a crash), the run is stopped as an error and cleaned up.
+ */
 export interface DrillEngine {
-  advance(run: unknown, deps?: unknown): Promise<{ run: unknown; next: { waitMs: number } | "done" }>;
+  advance(input: { drillId: string; run?: unknown; failed?: string }): Promise<{ run: unknown; next: { waitMs: number } | "done" }>;
 }
 
 /** What a drill engine is built from: the same table, clock and log as everything else. */

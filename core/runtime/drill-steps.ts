@@ -4,6 +4,8 @@ import type { DrillEngine } from "./compose.ts";
 
 /** What the drill Lambda returns to the state machine (and receives back as its next input, minus `next`). */
 export interface DrillStep {
+  /** The drill the state machine drives (the schedule starts the execution with `{ "drillId": … }`). */
+  drillId: string;
   /** The run's state as the engine keeps it (opaque here). */
   run: unknown;
   next: "wait" | "done";
@@ -15,21 +17,36 @@ export interface DrillStep {
 export const waitSecondsOf = (waitMs: number) => Math.max(1, Math.ceil(waitMs / 1000));
 
 /** One step: the engine advances the run once; its answer becomes the state machine's next move. */
-export async function advanceDrill(engine: DrillEngine, input: { run?: unknown }): Promise<DrillStep> {
-  const { run, next } = await engine.advance(input.run);
-  return next === "done" ? { run, next: "done" } : { run, next: "wait", waitSeconds: waitSecondsOf(next.waitMs) };
+export async function advanceDrill(engine: DrillEngine, input: { drillId: string; run?: unknown; error?: { Error?: string; Cause?: string } | undefined }): Promise<DrillStep> {
+  const failed = input.error ? `${input.error.Error ?? "error"}: ${input.error.Cause ?? "?"}` : undefined;
+  const { run, next } = await engine.advance({ drillId: input.drillId, ...(input.run !== undefined ? { run: input.run } : {}), ...(failed ? { failed } : {}) });
+  const { drillId } = input;
+  return next === "done" ? { drillId, run, next: "done" } : { drillId, run, next: "wait", waitSeconds: waitSecondsOf(next.waitMs) };
 }
 
 /**
  * The standard state machine of one drill (Amazon States Language): Advance (the drill Lambda, retried on Lambda's
- * own transient faults) → Done? → Wait `waitSeconds` → Advance … until the engine says done.
+ * own transient faults) → Done? → Wait `waitSeconds` → Advance … until the engine says done. A step that fails anyway
+ * (the Lambda timed out or crashed) goes to Abandon with the last good input and the error: the run is stopped as an
+ * error and the loop goes on with its cleanup. A first step that fails (the drill's lock is held) has no run: Abandon
+ * then fails the execution, touching nothing.
  */
-export function drillStateMachine(functionArn: string): Record<string, unknown> {
+export function drillStateMachine(functionArn: string, options: { timeoutS?: number } = {}): Record<string, unknown> {
   return {
     Comment: "vigie drill: advance the run, wait as long as the engine asks, until it is done",
+    ...(options.timeoutS ? { TimeoutSeconds: options.timeoutS } : {}),
     StartAt: "Advance",
     States: {
       Advance: {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: functionArn, "Payload.$": "$" },
+        OutputPath: "$.Payload",
+        Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" }],
+        Next: "Done?",
+      },
+      Abandon: {
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke",
         Parameters: { FunctionName: functionArn, "Payload.$": "$" },

@@ -4,6 +4,9 @@ import { buildPlan, estimateCost, PRICES, scheduleFor, WRITE_UNITS_PER_RESULT } 
 import { Config } from "../../index.ts";
 import exampleConfig from "../../vigie.config.ts";
 import { main } from "../../cli/main.ts";
+import { formatPlan } from "../../cli/commands/plan.ts";
+import { DRILL_CLEANUP_GRACE_MS } from "../../core/plan/plan.ts";
+import { CLEANUP_GRACE_MS } from "../../drills/engine.ts";
 import { memoryIo } from "../fixtures/io.ts";
 
 const fifty = () => Config.parse({
@@ -25,8 +28,76 @@ it("deploys a runner per probe region and one schedule per region × runner × f
   // The HTTP runner's timeout covers its longest invocation: the 30 s group's second round, its 2 tries of 5 s, the spread and the store.
   expect(east.runners[0]!.timeoutS).toBe(46);
   expect(plan.home.table).toMatchObject({ pointInTimeRecovery: true, stream: "NEW_IMAGE" });
+  // The example's one drill is a postgres drill (local backup folders): it runs with `vigie start`, not on AWS.
   expect(plan.home.drills).toEqual([]);
-  expect(plan.problems.map((p) => p.severity)).toEqual(["warning", "warning"]);
+  expect(plan.problems.map((p) => p.severity)).toEqual(["warning", "warning", "warning"]);
+  expect(plan.problems.at(-1)).toEqual({ severity: "warning", path: "drills[0]", message: expect.stringContaining("a postgres drill reads backups on the machine that runs it") });
+});
+
+const rawDrills = () => ({
+  project: "dr", home: "us-east-1", probes: [],
+  drills: [
+    {
+      id: "orders-db", kind: "rds-pitr", every: "6h", timeout: "40m", objectives: { rto: "30m", rpo: "5m" },
+      source: { instance: "orders" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"] },
+      connect: { user: "vigie", password: "${env:ORDERS_DB_PASSWORD}" },
+    },
+    { id: "users-table", kind: "dynamodb-pitr", every: "1d", timeout: "1h", objectives: { rto: "1h", rpo: "5m" }, source: { table: "users" } },
+  ],
+});
+
+const drillConfig = () => Config.parse(rawDrills());
+
+it("plans a state machine and a Lambda per AWS drill, in the copy's VPC for RDS kinds, on the drill's every", () => {
+  const plan = buildPlan(drillConfig());
+  expect(plan.problems).toEqual([]);
+  expect(plan.env.drills).toEqual(["ORDERS_DB_PASSWORD"]);
+  expect(plan.home.drills).toEqual([
+    {
+      id: "orders-db", kind: "rds-pitr", every: 6 * 3_600_000, expression: "rate(6 hours)", timeout: 40 * 60_000, name: "DrillOrdersDb",
+      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120,
+      vpc: { subnetGroup: "drills", securityGroups: ["sg-0abc"] }, stateMachineTimeoutS: 3_600, stepsPerRun: 50,
+    },
+    {
+      id: "users-table", kind: "dynamodb-pitr", every: 86_400_000, expression: "rate(1 day)", timeout: 3_600_000, name: "DrillUsersTable",
+      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, stateMachineTimeoutS: 4_800, stepsPerRun: 70,
+    },
+  ]);
+});
+
+it("gives each drill's execution the engine's cleanup grace past the run's deadline", () => {
+  expect(DRILL_CLEANUP_GRACE_MS).toBe(CLEANUP_GRACE_MS);
+});
+
+it("refuses a drill interval EventBridge cannot schedule, naming the drill", () => {
+  const raw = rawDrills();
+  const config = Config.parse({ ...raw, drills: [{ ...raw.drills[1]!, every: "90s", timeout: "1m" }] });
+  expect(buildPlan(config).problems).toEqual([{ severity: "error", path: "drills[0].every", message: expect.stringContaining("1.5m cannot be scheduled") }]);
+});
+
+it("prices each drill: its Lambda invocations and Step Functions transitions a month, inside the totals", () => {
+  const plan = buildPlan(drillConfig());
+  const cost = estimateCost(plan);
+  // orders-db: 4 runs a day × 50 steps; users-table: 1 run a day × 70 steps; 3 transitions a step.
+  const runs = { "orders-db": 730 / 6, "users-table": 730 / 24 };
+  expect(cost.drills.map((d) => d.id)).toEqual(["orders-db", "users-table"]);
+  expect(cost.drills[0]!.runsPerMonth).toBeCloseTo(runs["orders-db"], 9);
+  expect(cost.drills[0]!.invocations).toBeCloseTo(runs["orders-db"] * 50, 9);
+  expect(cost.drills[1]!.transitions).toBeCloseTo(runs["users-table"] * 70 * 3, 9);
+  const transitions = cost.lines.find((l) => l.item === "Step Functions transitions (drills)")!;
+  expect(transitions.quantity).toBeCloseTo(cost.drills.reduce((sum, d) => sum + d.transitions, 0), 9);
+  expect(transitions.usd).toBeCloseTo(transitions.quantity * PRICES.stepFunctionsTransition.usd, 12);
+  const drillInvocations = cost.drills.reduce((sum, d) => sum + d.invocations, 0);
+  const withoutDrills = estimateCost({ ...plan, home: { ...plan.home, drills: [] } });
+  const requests = (c: typeof cost) => c.lines.find((l) => l.item === "Lambda requests")!.quantity;
+  expect(requests(cost) - requests(withoutDrills)).toBeCloseTo(drillInvocations, 6);
+  // Each drill's share is what its lines cost: requests, compute, transitions, schedules.
+  const share = cost.drills[0]!;
+  expect(share.usd).toBeCloseTo(share.invocations * (PRICES.lambdaRequest.usd + 0.5 * PRICES.lambdaGbSecondArm.usd) + share.transitions * PRICES.stepFunctionsTransition.usd + share.runsPerMonth * PRICES.schedulerInvocation.usd, 12);
+  expect(formatPlan(plan, cost)).toMatch(/drill orders-db \(rds-pitr\): state machine DrillOrdersDb, rate\(6 hours\), Lambda 512 MB arm64 120s in the VPC of subnet group drills; a month at most 6\.1k invocations, 18\.3k transitions, \$0\.\d\d/);
+  // Beside their logs, the drills add exactly their shares to the total.
+  const logs = (c: typeof cost) => c.lines.find((l) => l.item === "CloudWatch Logs ingestion")!.usd;
+  expect(cost.totalUsd - logs(cost) - (withoutDrills.totalUsd - logs(withoutDrills))).toBeCloseTo(cost.drills.reduce((sum, d) => sum + d.usd, 0), 9);
 });
 
 it("refuses an interval EventBridge cannot schedule, naming the probe", () => {

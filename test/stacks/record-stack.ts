@@ -4,7 +4,7 @@
 // internals (the RPC method names and shapes, the shim, the import order): recheck it on every SST upgrade.
 //   node --import tsx test/stacks/record-stack.ts        (needs `npx sst install` first: .sst/platform)
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
+import { createRequire, registerHooks } from "node:module";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,6 +86,8 @@ pulumi.runtime.setMocks({
         return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", userId: "ci", id: "ci" };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:rds/getSubnetGroup:getSubnetGroup":
+        return { name: args.inputs.name, subnetIds: [`subnet-${args.inputs.name}-a`, `subnet-${args.inputs.name}-b`], vpcId: "vpc-mock", id: args.inputs.name };
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         // Echo the statements, or link and permission policies silently vanish.
         return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), statements: args.inputs.statements, id: "policy" };
@@ -94,6 +96,15 @@ pulumi.runtime.setMocks({
     }
   },
 }, "vigie", "ci", false);
+
+// sst.config.ts reads test/stacks/stack.config.ts (the example config and AWS drills) in place of vigie.config.ts.
+const stackConfig = pathToFileURL(path.join(root, "test", "stacks", "stack.config.ts")).href;
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier === "./vigie.config.ts" && context.parentURL?.endsWith("/sst.config.ts")) return next(stackConfig, context);
+    return next(specifier, context);
+  },
+});
 
 // Globals the platform reads while it loads: the app (from the config's own `app()`), the CLI's paths, not dev.
 (globalThis as any).$config = (input: unknown) => input;

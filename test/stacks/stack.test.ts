@@ -1,5 +1,5 @@
 // The real sst.config.ts run() with the real SST components under Pulumi mocks (test/stacks/record-stack.ts, its own
-// process): the resource graph the example config deploys. Needs `npm run sst:install` (.sst/platform); offline.
+// process): the resource graph the example config deploys, with two AWS drills added (test/stacks/stack.config.ts). Needs `npm run sst:install` (.sst/platform); offline.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -20,7 +20,7 @@ const policyOf = (roleName: string) => JSON.parse(ofType("aws:iam/role:Role").fi
 
 describe.skipIf(!installed)("the SST stack of the example config", () => {
   beforeAll(() => {
-    const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ORDERS_TOKEN: "deploy-time-token" } });
+    const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ORDERS_TOKEN: "deploy-time-token", BILLING_DB_PASSWORD: "deploy-time-password" } });
     if (run.status !== 0) throw new Error(`record-stack failed (${run.status}): ${run.stderr.slice(-2000)}`);
     const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[] };
     expect(report.failures).toEqual([]);
@@ -33,6 +33,8 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       "ApiFunction us-east-1 nodejs24.x arm64 512",
       "BrowserRunnerEuWest1Function eu-west-1 nodejs24.x x86_64 2048",
       "BrowserRunnerUsEast1Function us-east-1 nodejs24.x x86_64 2048",
+      "DrillBillingDbFunction us-east-1 nodejs24.x arm64 512",
+      "DrillUsersTableFunction us-east-1 nodejs24.x arm64 512",
       "HousekeepingHandlerFunction us-east-1 nodejs24.x arm64 256",
       "HttpRunnerEuWest1Function eu-west-1 nodejs24.x arm64 256",
       "HttpRunnerUsEast1Function us-east-1 nodejs24.x arm64 256",
@@ -49,11 +51,13 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       "eu-west-1 rate(1 minute) {\"every\":\"30s\"} HttpRunnerEuWest1Function",
       "eu-west-1 rate(5 minutes) {\"every\":\"5m\"} BrowserRunnerEuWest1Function",
       "eu-west-1 rate(5 minutes) {\"every\":\"5m\"} HttpRunnerEuWest1Function",
+      "us-east-1 rate(1 day) {\"drillId\":\"users-table\"} DrillUsersTableStateMachine",
       "us-east-1 rate(1 minute) {\"every\":\"1m\"} HttpRunnerUsEast1Function",
       "us-east-1 rate(1 minute) {\"every\":\"30s\"} HttpRunnerUsEast1Function",
       "us-east-1 rate(1 minute) {} HousekeepingHandlerFunction",
       "us-east-1 rate(5 minutes) {\"every\":\"5m\"} BrowserRunnerUsEast1Function",
       "us-east-1 rate(5 minutes) {\"every\":\"5m\"} HttpRunnerUsEast1Function",
+      "us-east-1 rate(6 hours) {\"drillId\":\"billing-db\"} DrillBillingDbStateMachine",
     ]);
   });
 
@@ -87,6 +91,56 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(envOf("ApiFunction")).not.toHaveProperty("ORDERS_TOKEN");
   });
 
+  it("drives each AWS drill with a standard state machine looping Wait → its Lambda, started by a schedule with the drill's id", () => {
+    const machines = ofType("aws:sfn/stateMachine:StateMachine");
+    expect(machines.map((m) => m.name).sort()).toEqual(["DrillBillingDbStateMachine", "DrillUsersTableStateMachine"]);
+    for (const machine of machines) {
+      const fn = machine.name.replace("StateMachine", "Function");
+      const definition = JSON.parse(machine.inputs.definition);
+      expect(machine.inputs.type).toBe("STANDARD");
+      expect(definition.States.Advance).toMatchObject({ Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: expect.stringMatching(new RegExp(`:${fn}$`)) }, Next: "Done?" });
+      expect(definition.States.Wait).toEqual({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "Advance" });
+      // The machine's role may invoke its own Lambda only; the schedule's role may start this machine only.
+      const invoke = JSON.parse(ofType("aws:iam/role:Role").find((r) => r.name === `${machine.name}Role`)!.inputs.inlinePolicies[0].policy).Statement;
+      expect(invoke).toEqual([{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [expect.stringMatching(new RegExp(`:${fn}$`)), expect.stringMatching(new RegExp(`:${fn}:\\*$`))] }]);
+      const schedule = ofType("aws:scheduler/schedule:Schedule").find((s) => s.inputs.target.arn.endsWith(`:${machine.name}`))!;
+      expect(schedule.inputs.flexibleTimeWindow).toEqual({ mode: "OFF" });
+      const start = JSON.parse(ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("scheduler.amazonaws.com") && r.name === schedule.inputs.target.roleArn.split(":").at(-1))!.inputs.inlinePolicies[0].policy).Statement;
+      expect(start).toEqual([{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [schedule.inputs.target.arn] }]);
+    }
+    // The execution's timeout: the run's 40m, the cleanup's 15m grace and 5m.
+    expect(JSON.parse(machines.find((m) => m.name === "DrillBillingDbStateMachine")!.inputs.definition).TimeoutSeconds).toBe(3_600);
+  });
+
+  it("runs an RDS drill's Lambda in the subnets of the copy's DB subnet group, with its security groups", () => {
+    const fns = ofType("aws:lambda/function:Function");
+    expect(fns.find((f) => f.name === "DrillBillingDbFunction")!.inputs.vpcConfig).toEqual({ securityGroupIds: ["sg-0abc"], subnetIds: ["subnet-drills-a", "subnet-drills-b"] });
+    expect(fns.find((f) => f.name === "DrillUsersTableFunction")!.inputs.vpcConfig).toBeUndefined();
+    expect(ofType("aws:iam/role:Role").find((r) => r.name === "DrillBillingDbRole")!.inputs.managedPolicyArns).toContain("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole");
+    expect(envOf("DrillBillingDbFunction")).toMatchObject({ BILLING_DB_PASSWORD: "deploy-time-password", VIGIE_TABLE: expect.stringContaining("Table") });
+    expect(envOf("HttpRunnerUsEast1Function")).not.toHaveProperty("BILLING_DB_PASSWORD");
+  });
+
+  it("lets a drill Lambda delete only what is tagged vigie:drill or named vigie-drill-*", () => {
+    for (const role of ["DrillBillingDbRole", "DrillUsersTableRole"]) {
+      const statements = policyOf(role) as Array<{ actions: string[]; resources: string[]; conditions?: unknown[] }>;
+      const deletes = statements.filter((s) => s.actions.some((a) => /:Delete(DB|Table)/.test(a)));
+      expect(deletes).toEqual([
+        { actions: ["rds:DeleteDBInstance", "rds:DeleteDBCluster", "dynamodb:DeleteTable"], effect: "Allow", resources: ["*"], conditions: [{ test: "StringLike", variable: "aws:ResourceTag/vigie:drill", values: ["*"] }] },
+        {
+          actions: ["rds:DeleteDBInstance", "rds:DeleteDBCluster", "dynamodb:DeleteTable"], effect: "Allow",
+          resources: ["arn:aws:rds:us-east-1:123456789012:db:vigie-drill-*", "arn:aws:rds:us-east-1:123456789012:cluster:vigie-drill-*", "arn:aws:dynamodb:us-east-1:123456789012:table/vigie-drill-*"],
+        },
+      ]);
+      // Every other statement deletes nothing but items (its runs and lock in the table, a copy's items).
+      for (const s of statements.filter((s) => !deletes.includes(s))) expect(s.actions.filter((a) => /Delete/.test(a))).toEqual(s.actions.includes("dynamodb:DeleteItem") ? ["dynamodb:DeleteItem"] : []);
+    }
+    // No other function may delete a database or a table.
+    for (const role of ofType("aws:iam/role:Role").filter((r) => !r.name.startsWith("Drill") && r.inputs.inlinePolicies?.length)) {
+      expect(role.inputs.inlinePolicies[0].policy).not.toMatch(/DeleteDB|DeleteTable/);
+    }
+  });
+
   it("serves the API on a function URL and ships Chromium beside the browser runner, not in its bundle", () => {
     expect(ofType("aws:lambda/functionUrl:FunctionUrl")).toHaveLength(1);
     expect(ofType("aws:lambda/function:Function").find((f) => f.name === "BrowserRunnerEuWest1Function")!.inputs.timeout).toBe(36);
@@ -100,7 +154,7 @@ describe("the deploying shell's environment", () => {
   });
 });
 
-describe("drill delete permissions (deployed with drills, issue 11)", () => {
+describe("drill delete permissions", () => {
   it("allow deletes only of resources tagged vigie:drill or named vigie-drill-*", () => {
     const statements = drillDeletePermissions({ partition: "aws", region: "us-east-1", accountId: "123456789012" });
     expect(statements[0]).toMatchObject({ resources: ["*"], conditions: [{ test: "StringLike", variable: "aws:ResourceTag/vigie:drill", values: ["*"] }] });

@@ -1,0 +1,18 @@
+// The config the stack test deploys: the example config and two AWS drills (the example's only drill is a local
+// postgres one, which is not deployed). test/stacks/record-stack.ts hands it to sst.config.ts in place of vigie.config.ts.
+import { defineConfig } from "../../index.ts";
+import example from "../../vigie.config.ts";
+
+export default defineConfig({
+  ...example,
+  drills: [
+    ...(example.drills ?? []),
+    {
+      id: "billing-db", kind: "rds-pitr", every: "6h", timeout: "40m", objectives: { rto: "30m", rpo: "5m" },
+      source: { instance: "billing" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"] },
+      connect: { user: "vigie", password: "${env:BILLING_DB_PASSWORD}" },
+      validate: [{ sql: "select count(*) from invoices", expect: { op: "gt", target: 0 } }],
+    },
+    { id: "users-table", kind: "dynamodb-pitr", every: "1d", timeout: "1h", objectives: { rto: "1h", rpo: "5m" }, source: { table: "users" } },
+  ],
+});
