@@ -13,6 +13,7 @@ import {
 import { postgresKind, type PostgresDrill } from "../../drills/postgres/index.ts";
 import { postmasterPid } from "../../drills/postgres/cluster.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
+import { ordersDrillInput } from "../fixtures/drills.ts";
 
 let root: string;
 let source: SourceCluster;
@@ -21,14 +22,7 @@ let dynamo: TestDynamo;
 const drillConfig = (overrides: Record<string, unknown> = {}): PostgresDrill => {
   const config = Config.parse({
     project: "acme",
-    drills: [{
-      id: "orders-db", kind: "postgres", timeout: "5m", every: "1h",
-      backup: { baseDir: source.baseDir, walDir: source.walDir },
-      validate: [{ sql: "select count(*) from orders", expect: { op: "gt", target: 0 } }],
-      freshness: { sql: "select max(created_at) from orders" },
-      objectives: { rto: "10m", rpo: "1h" },
-      ...overrides,
-    }],
+    drills: [ordersDrillInput(source, overrides)],
   });
   return config.drills[0] as PostgresDrill;
 };

@@ -12,6 +12,7 @@ import { composeVigie, drillStateMachine } from "../../core/runtime/index.ts";
 import { Config } from "../../index.ts";
 import { createDrillStore, startSourceCluster, type SourceCluster } from "../../drills/index.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
+import { ordersDrillInput } from "../fixtures/drills.ts";
 
 let root: string;
 let source: SourceCluster;
@@ -29,13 +30,7 @@ beforeAll(async () => {
   await source.switchWal();
   config = Config.parse({
     project: "acme",
-    drills: [{
-      id: "orders-db", kind: "postgres", timeout: "5m", every: "1d",
-      backup: { baseDir: source.baseDir, walDir: source.walDir },
-      validate: [{ sql: "select count(*) from orders", expect: { op: "gt", target: 0 } }],
-      freshness: { sql: "select max(created_at) from orders" },
-      objectives: { rto: "10m", rpo: "1h" },
-    }],
+    drills: [ordersDrillInput(source, { every: "1d" })],
   });
 }, 120_000);
 
