@@ -32,28 +32,22 @@ export async function advanceDrill(engine: DrillEngine, input: { drillId: string
  * then fails the execution, touching nothing.
  */
 export function drillStateMachine(functionArn: string, options: { timeoutS?: number } = {}): Record<string, unknown> {
+  // Advance and Abandon call the same Lambda the same way: the input (with `error` on Abandon) is the event.
+  const invokeDrillLambda = {
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: functionArn, "Payload.$": "$" },
+    OutputPath: "$.Payload",
+    Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
+    Next: "Done?",
+  };
   return {
     Comment: "vigie drill: advance the run, wait as long as the engine asks, until it is done",
     ...(options.timeoutS ? { TimeoutSeconds: options.timeoutS } : {}),
     StartAt: "Advance",
     States: {
-      Advance: {
-        Type: "Task",
-        Resource: "arn:aws:states:::lambda:invoke",
-        Parameters: { FunctionName: functionArn, "Payload.$": "$" },
-        OutputPath: "$.Payload",
-        Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" }],
-        Next: "Done?",
-      },
-      Abandon: {
-        Type: "Task",
-        Resource: "arn:aws:states:::lambda:invoke",
-        Parameters: { FunctionName: functionArn, "Payload.$": "$" },
-        OutputPath: "$.Payload",
-        Retry: [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }],
-        Next: "Done?",
-      },
+      Advance: { ...invokeDrillLambda, Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Abandon" }] },
+      Abandon: invokeDrillLambda,
       "Done?": { Type: "Choice", Choices: [{ Variable: "$.next", StringEquals: "done", Next: "Done" }], Default: "Wait" },
       Wait: { Type: "Wait", SecondsPath: "$.waitSeconds", Next: "Advance" },
       Done: { Type: "Succeed" },

@@ -214,6 +214,14 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   async function pump(): Promise<void> {
     let delay = backoff.initialMs;
     let failing = false;
+    /** Waits the current delay and doubles it; false when the writer was closed before or during the wait. */
+    const backOff = async (): Promise<boolean> => {
+      if (closed) return false;
+      await sleep(delay);
+      if (closed) return false;
+      delay = Math.min(delay * 2, backoff.maxMs);
+      return true;
+    };
     while (queue.length > 0) {
       inFlight = queue.splice(0, oneByOne > 0 ? 1 : batchSize);
       if (oneByOne > 0) oneByOne--;
@@ -236,10 +244,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         stats.retries++;
         if (!failing) log(`store: write failed (${(error as Error).name}: ${(error as Error).message}); retrying with backoff, results are spooled`);
         failing = true;
-        if (closed) return;
-        await sleep(delay);
-        if (closed) return;
-        delay = Math.min(delay * 2, backoff.maxMs);
+        if (!(await backOff())) return;
         continue;
       }
       const done = inFlight;
@@ -271,10 +276,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         stats.retries++;
         log(`store: a result hook could not reach the store; ${done.length - handled} result${done.length - handled === 1 ? "" : "s"} will be handed to it again`);
         failing = true;
-        if (closed) return;
-        await sleep(delay);
-        if (closed) return;
-        delay = Math.min(delay * 2, backoff.maxMs);
+        if (!(await backOff())) return;
         continue;
       }
       if (failing) log(`store: back, ${queue.length} result${queue.length === 1 ? "" : "s"} to catch up`);

@@ -6,13 +6,12 @@ import {
   RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBInstance,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { resolveEnv } from "../../core/config/index.ts";
 import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
-import { measureStage, validateStage } from "../sql.ts";
+import { sqlCopyStage } from "./sql-stages.ts";
 import type { AuroraPitrDrill } from "./schema.ts";
 
 interface AuroraData { restorePoint?: string | null; engine?: string; instanceRequested?: boolean; polls?: number; address?: string; port?: number }
@@ -113,11 +112,6 @@ async function cleanup(rds: RDSClient, run: RunState): Promise<CleanupReport> {
   }
 }
 
-function connection(drill: AuroraPitrDrill, run: RunState, ctx: KindContext) {
-  const password = resolveEnv(drill.connect.password, ctx.env, new Set());
-  if (!password.ok) throw new DrillFault("config", `environment variable ${password.missing.join(", ")} not set (connect.password)`);
-  return { host: dataOf(run).address!, port: dataOf(run).port!, user: drill.connect.user, password: password.value, database: drill.connect.database, ssl: { rejectUnauthorized: false } };
-}
 
 export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
   const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
@@ -129,13 +123,8 @@ export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
         case "restore": return restore(rds, drill, run);
         case "recover": return recover(rds, drill, run);
         case "validate":
-          if (drill.validate.length === 0) return Promise.resolve({ status: "done", readyAt: ctx.now(), detail: "no checks: ready when RDS reported it available" });
-          return validateStage(connection(drill, run, ctx), drill.validate, ctx.now);
-        case "measure": {
-          const restorePoint = dataOf(run).restorePoint ?? null;
-          if (!drill.freshness) return Promise.resolve({ status: "done", restorePoint, newestData: restorePoint, detail: `restore point ${restorePoint ?? "unknown"} (no freshness query: used as newest data)` });
-          return measureStage(connection(drill, run, ctx), drill.freshness, restorePoint);
-        }
+        case "measure":
+          return sqlCopyStage(stage, drill, dataOf(run), ctx);
         default: throw new DrillFault("internal", `no stage "${stage}" in the aurora-pitr kind`);
       }
     },

@@ -6,13 +6,12 @@ import {
   RestoreDBInstanceToPointInTimeCommand, type DBInstance,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { resolveEnv } from "../../core/config/index.ts";
 import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
-import { measureStage, validateStage } from "../sql.ts";
+import { sqlCopyStage } from "./sql-stages.ts";
 import type { RdsDrill } from "./schema.ts";
 
 interface RdsData {
@@ -35,13 +34,6 @@ async function describe(rds: RDSClient, id: string): Promise<DBInstance | undefi
   }
 }
 
-function connection(drill: RdsDrill, run: RunState, ctx: KindContext) {
-  const secrets = new Set<string>();
-  const password = resolveEnv(drill.connect.password, ctx.env, secrets);
-  if (!password.ok) throw new DrillFault("config", `environment variable ${password.missing.join(", ")} not set (connect.password)`);
-  const { address, port } = dataOf(run);
-  return { host: address!, port: port!, user: drill.connect.user, password: password.value, database: drill.connect.database, ssl: { rejectUnauthorized: false } };
-}
 
 async function restore(rds: RDSClient, drill: RdsDrill, run: RunState, ctx: KindContext): Promise<StepResult> {
   const name = resourceName(run.drillId, run.runId);
@@ -134,14 +126,8 @@ export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
         case "restore": return restore(client(drill?.region), drill, run, ctx);
         case "recover": return recover(client(drill?.region), run);
         case "validate":
-          // Nothing to run: ready is when RDS reports the copy available.
-          if (drill.validate.length === 0) return Promise.resolve({ status: "done", readyAt: ctx.now(), detail: "no checks: ready when RDS reported it available" });
-          return validateStage(connection(drill, run, ctx), drill.validate, ctx.now);
-        case "measure": {
-          const restorePoint = dataOf(run).restorePoint ?? null;
-          if (!drill.freshness) return Promise.resolve({ status: "done", restorePoint, newestData: restorePoint, detail: `restore point ${restorePoint ?? "unknown"} (no freshness query: used as newest data)` });
-          return measureStage(connection(drill, run, ctx), drill.freshness, restorePoint);
-        }
+        case "measure":
+          return sqlCopyStage(stage, drill, dataOf(run), ctx);
         default: throw new DrillFault("internal", `no stage "${stage}" in the RDS kinds`);
       }
     },
