@@ -1,10 +1,15 @@
 // What each function's deployed bundle carries (esbuild with the options stacks/ gives SST, stacks/bundling.ts): the
 // runners load no config schema, no alerting and no drill code; only the drill function carries the drill engine.
 // Sizes and cold init are measured by `npm run bench -- aws`, not asserted here.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { runnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
+import { Config } from "../../index.ts";
 import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions } from "../../stacks/bundling.ts";
+import { startHttpTarget } from "../fixtures/targets.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -36,5 +41,35 @@ describe("deployed bundles", () => {
     }
     const drill = await contents("drill");
     expect(drill).toEqual(expect.arrayContaining(["drills/engine.ts", "functions/drill-engine.ts", "drills/postgres/run.ts"]));
+  }, 60_000);
+
+  it("run as deployed: the bundled HTTP runner decides a costly `matches` on its worker thread, which is the bundle itself", async () => {
+    // A 50 KB body is far past what is matched inline: the match goes to a worker, and a bundle has no other file.
+    const target = await startHttpTarget((_req, res) => res.end(`${"x".repeat(50_000)} ok-marker`));
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "big", kind: "http", url: target.url, every: "1m", assertions: [{ source: "body", op: "matches", target: "ok-mark[a-z]+" }] }] });
+      writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), JSON.stringify(runnerGroup(config, "http")));
+      const bundle = path.join(pkg, "functions", "http-runner.mjs");
+      await build({ ...esbuildOptionsOf(nodejsOptions()), entryPoints: [path.join(root, "functions", "http-runner.ts")], outfile: bundle, logLevel: "silent" });
+      // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
+      // package root, a region, the stack's table, which test mode never reaches).
+      const invoke = path.join(pkg, "invoke.mjs");
+      writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await handler({ mode: "test" }, { getRemainingTimeInMillis: () => 60000 }); process.stdout.write(JSON.stringify(out.results));`);
+      const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", VIGIE_TABLE: "acme" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const code = await new Promise((resolve) => child.on("exit", resolve));
+      expect(code, stderr).toBe(0);
+      const [result] = JSON.parse(stdout) as Array<{ outcome: string; assertions: Array<{ description: string; passed: boolean }> }>;
+      expect(result!.assertions.find((a) => a.description.startsWith("body matches")), stdout).toMatchObject({ passed: true });
+      expect(result!.outcome).toBe("pass");
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+      await target.close();
+    }
   }, 60_000);
 });
