@@ -10,7 +10,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { build, type Metafile } from "esbuild";
 import { measureStatusReadUnits, measureWriteUnits } from "./aws-units.ts";
-import { buildPlan, estimateCost, RUNNER_GROUP_FILE, runnerGroup as probeGroup, SIZES } from "../core/plan/index.ts";
+import { buildPlan, estimateCost, RUNNER_GROUP_FILE, runnerGroupJson, SIZES } from "../core/plan/index.ts";
 import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts";
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
@@ -54,11 +54,11 @@ function monthlyCost() {
 }
 
 // Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts), and for the
-// runners the probe group the deploy writes beside the bundle. `event` is a first call that builds the handler's deps
+// HTTP runner the probe group the deploy writes beside the bundle. `event` is a first call that builds the handler's deps
 // and touches no AWS service; without one, only the import is timed.
-const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http" | "browser" }> = [
+const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http" }> = [
   { name: "http-runner", event: { mode: "test", probes: [] }, group: "http" },
-  { name: "browser-runner", event: { mode: "test", probes: [] }, install: BROWSER_INSTALL, group: "browser" },
+  { name: "browser-runner", event: { mode: "test", probes: [] }, install: BROWSER_INSTALL },
   { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false } },
   { name: "evaluator", event: { Records: [] } },
   { name: "queue-consumer", event: { Records: [] } },
@@ -101,7 +101,7 @@ async function bundles() {
       // The same entry with the pinned SDK bundled in, for comparison (size only).
       const bundledSdk = await build({ ...esbuildOptionsOf({ ...nodejsOptions(fn.install), esbuild: { external: [] } }), entryPoints: [entry], outfile: path.join(pkg, "with-sdk.mjs"), metafile: true, logLevel: "silent" });
       const withSdkKb = Object.values(bundledSdk.metafile!.outputs)[0]!.bytes / 1024;
-      if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), JSON.stringify(probeGroup(config, fn.group)));
+      if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, fn.group));
       const probe = path.join(pkg, "init.mjs");
       writeFileSync(probe, [
         `const t0 = performance.now();`,

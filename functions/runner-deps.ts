@@ -1,6 +1,7 @@
-// What a regional runner is built from on AWS: its probe group (the JSON the deploy put beside the bundle, see
-// core/plan/runner-group.ts), the result store on the home table and the overflow queue. No config schema, no
-// alerting, no drills: a runner's cold start loads what an invocation runs and little else.
+// What a regional runner is built from on AWS: its probe group, the result store on the home table and the overflow
+// queue. The HTTP runner reads its group from the JSON the deploy put beside the bundle (core/plan/runner-group.ts),
+// so it loads no config schema, no alerting and no drill code; the browser runner builds its group from the config
+// bundled with it, since a journey script is a function no JSON can carry (functions/browser-runner.ts).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -63,7 +64,11 @@ export function loadRunnerGroup(kind: Probe["kind"], env: NodeJS.ProcessEnv): Ru
 
 /** The deps of the `kind` runner from the stack's environment and the group file beside the bundle. */
 export function runnerDeps(kind: Probe["kind"], env: NodeJS.ProcessEnv): RunnerDeps {
-  const group = loadRunnerGroup(kind, env);
+  return runnerDepsIn(loadRunnerGroup(kind, env), env);
+}
+
+/** A runner's deps from its group and the stack's environment (the table, the home region, the queue). */
+export function runnerDepsIn(group: RunnerGroup<Probe>, env: NodeJS.ProcessEnv): RunnerDeps {
   const tableName = env[ENV.table];
   if (!tableName) throw new Error(`${ENV.table} is not set: the stack names the table in each function's environment`);
   const home = env[ENV.homeRegion] ?? group.home;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { formatDuration } from "../core/config/duration-text.ts";
 import { drillStateMachine } from "../core/runtime/drill-steps.ts";
 import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan, type RunnerKind } from "../core/plan/index.ts";
-import { RUNNER_GROUP_FILE, runnerGroup, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
+import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
 import {
@@ -21,13 +21,14 @@ const megabytes = (mb: number) => `${mb} MB` as const;
 /**
  * Writes each runner kind's probe group (the parsed config's probes of that kind, maintenance windows, retention) under
  * the SST work folder, for `copyFiles` to put beside the runner's bundle; returns each file's path from the app's root.
+ * Only the HTTP runner reads one: the browser runner parses its bundled config (journey scripts are functions).
  */
 function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: readonly RunnerKind[]): Map<RunnerKind, string> {
   const dir = path.join($cli.paths.work, "vigie");
   mkdirSync(dir, { recursive: true });
   return new Map(kinds.map((kind) => {
     const file = path.join(dir, `runner-group-${kind}.json`);
-    writeFileSync(file, JSON.stringify(runnerGroup(config, kind)));
+    writeFileSync(file, runnerGroupJson(config, kind));
     return [kind, path.relative($cli.paths.root, file)];
   }));
 }
@@ -126,7 +127,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
     }
   }
 
-  const groupFiles = writeRunnerGroups(config, [...new Set(plan.regions.flatMap((region) => region.runners.map((runner) => runner.kind)))]);
+  const groupFiles = writeRunnerGroups(config, plan.regions.some((region) => region.runners.some((runner) => runner.kind === "http")) ? ["http"] : []);
   for (const region of plan.regions) {
     const opts = { provider: providerFor(region.region) };
     for (const runner of region.runners) {
@@ -138,8 +139,8 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
         // Chromium and its driver ship as packages in the function's node_modules, not in the bundle.
         nodejs: nodejsOptions(runner.kind === "browser" ? BROWSER_INSTALL : []),
-        // The runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
-        copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }],
+        // The HTTP runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
+        ...(groupFiles.has(runner.kind) ? { copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }] } : {}),
       }, opts);
       for (const schedule of region.schedules.filter((s) => s.runner === runner.kind)) {
         new sst.aws.CronV2(`${name}${schedule.name.split("-").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`, {

@@ -55,6 +55,34 @@ export class RunnerGroupError extends Error {
   readonly code = "runner_group_invalid";
 }
 
+/** Where in `value` JSON would drop or change something (a function, a class instance), or undefined. */
+function notJson(value: unknown, at: string): string | undefined {
+  if (typeof value === "function") return `${at} is a function`;
+  if (typeof value === "bigint" || typeof value === "symbol") return `${at} is a ${typeof value}`;
+  if (typeof value !== "object" || value === null) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${at} is a ${value.constructor?.name ?? "class instance"}`;
+  for (const [key, item] of Object.entries(value)) {
+    const found = notJson(item, Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The group of a runner kind as the file the deploy writes. Refuses, naming the field, a group JSON cannot carry
+ * unchanged (a browser probe's journey script is a function: the browser runner builds its group from its bundled
+ * config instead).
+ */
+export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfig<P>, kind: string): string {
+  const group = runnerGroup(config, kind);
+  group.probes.forEach((probe, index) => {
+    const found = notJson(probe, `probes[${index}] (${probe.id})`);
+    if (found) throw new RunnerGroupError(`the ${kind} runner's probe group cannot be written as JSON: ${found}`);
+  });
+  return JSON.stringify(group);
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunnerGroup, RunnerGroupError, runnerGroup, RUNNER_GROUP_FILE, RUNNER_GROUP_VERSION } from "../../core/plan/runner-group.ts";
+import { readRunnerGroup, RunnerGroupError, runnerGroup, runnerGroupJson, RUNNER_GROUP_FILE, RUNNER_GROUP_VERSION } from "../../core/plan/runner-group.ts";
+import { browserRunnerGroup } from "../../functions/browser-runner.ts";
 import { composeVigie } from "../../core/runtime/index.ts";
 import { runnerDeps, runnerDepsOf } from "../../functions/runner-deps.ts";
 import { Config } from "../../index.ts";
@@ -19,7 +20,7 @@ const config = Config.parse({
   ],
   alerts: { maintenance: [{ tags: ["db"], start: "2026-03-02T10:00:00Z", end: "2026-03-02T11:00:00Z" }] },
 });
-const groupJson = (kind: "http" | "browser") => JSON.parse(JSON.stringify(runnerGroup(config, kind))) as Record<string, unknown>;
+const groupJson = (kind: "http" | "browser") => JSON.parse(runnerGroupJson(config, kind)) as Record<string, unknown>;
 
 describe("runner group", () => {
   it("holds its kind's probes as the config's schema normalized them, unchanged through JSON, with the windows and retention", () => {
@@ -33,6 +34,14 @@ describe("runner group", () => {
   it("keeps ${env:…} header values as references: the runner resolves them from its own environment", () => {
     const text = JSON.stringify(runnerGroup(config, "http"));
     expect(text).toContain("Bearer ${env:API_TOKEN}");
+  });
+
+  it("will not write a group JSON cannot carry: a browser journey is a function, so the browser runner parses its bundled config", () => {
+    const journeys = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script: async () => {} }] });
+    expect(() => runnerGroupJson(journeys, "browser")).toThrow("the browser runner's probe group cannot be written as JSON: probes[0] (cart).script is a function");
+    // The example config's storefront journey reaches the browser runner's group whole.
+    const storefront = browserRunnerGroup().probes.find((probe) => probe.id === "storefront");
+    expect(storefront?.kind === "browser" && typeof storefront.script).toBe("function");
   });
 
   it("refuses a group of another version, naming both versions and what to do", () => {
@@ -68,7 +77,7 @@ describe("a runner's deps", () => {
   const env = { LAMBDA_TASK_ROOT: "", VIGIE_TABLE: "acme", VIGIE_HOME_REGION: "us-east-1", AWS_REGION: "eu-west-1" };
 
   it("reads the group beside the bundle (LAMBDA_TASK_ROOT) and runs in Lambda's region", async () => {
-    await writeFile(path.join(dir, RUNNER_GROUP_FILE), JSON.stringify(runnerGroup(config, "http")));
+    await writeFile(path.join(dir, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
     const deps = runnerDeps("http", { ...env, LAMBDA_TASK_ROOT: dir });
     expect(deps.region).toBe("eu-west-1");
     expect(deps.group.probes.map((p) => p.id)).toEqual(["api", "docs"]);
