@@ -59,6 +59,7 @@ export class RunnerGroupError extends Error {
 function notJson(value: unknown, at: string): string | undefined {
   if (typeof value === "function") return `${at} is a function`;
   if (typeof value === "bigint" || typeof value === "symbol") return `${at} is a ${typeof value}`;
+  if (typeof value === "number" && !Number.isFinite(value)) return `${at} is ${value}`;
   if (typeof value !== "object" || value === null) return undefined;
   const proto = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${at} is a ${value.constructor?.name ?? "class instance"}`;
