@@ -27,7 +27,8 @@ function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: reado
   const dir = path.join($cli.paths.work, "vigie");
   mkdirSync(dir, { recursive: true });
   return new Map(kinds.map((kind) => {
-    const file = path.join(dir, `runner-group-${kind}.json`);
+    // One file per stage: two stages deployed from one checkout do not share it.
+    const file = path.join(dir, `runner-group-${$app.stage}-${kind}.json`);
     writeFileSync(file, runnerGroupJson(config, kind));
     return [kind, path.relative($cli.paths.root, file)];
   }));

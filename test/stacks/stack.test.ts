@@ -112,7 +112,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       expect(zip.includes(Buffer.from(RUNNER_GROUP_FILE)), fn).toBe(true);
       expect(zip.includes(Buffer.from("functions/http-runner.mjs")), fn).toBe(true);
     }
-    const group = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-http.json"), "utf8")), "http", "runner-group-http.json");
+    const group = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-http.json"), "utf8")), "http", "runner-group-ci-http.json");
     expect(group.probes.map((p) => p.id).sort()).toEqual(["api-health", "login-redirect", "orders-api", "search-api"]);
     // The deploying shell's ORDERS_TOKEN is in the runners' environment, never in the file.
     const text = JSON.stringify(group);
