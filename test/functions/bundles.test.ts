@@ -15,9 +15,16 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 /** The source files and packages a function's bundle holds code of. */
 async function contents(name: string, install: readonly string[] = []): Promise<string[]> {
+  return (await bundleOf(name, install)).files;
+}
+
+async function bundleOf(name: string, install: readonly string[] = []) {
   const result = await build({ ...esbuildOptionsOf(nodejsOptions(install)), entryPoints: [path.join(root, "functions", `${name}.ts`)], outfile: `/bundles/${name}.mjs`, write: false, metafile: true, logLevel: "silent" });
   const [output] = Object.values(result.metafile.outputs);
-  return Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
+  const files = Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
+  // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
+  const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
+  return { files, external };
 }
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
@@ -39,6 +46,15 @@ describe("deployed bundles", () => {
     }
     const drill = await contents("drill");
     expect(drill).toEqual(expect.arrayContaining(["drills/engine.ts", "functions/drill-engine.ts", "drills/postgres/run.ts"]));
+  }, 60_000);
+
+  it("load the SNS client only when they page, not at cold start", async () => {
+    for (const name of ["api", "evaluator", "housekeeping"]) {
+      const { external } = await bundleOf(name);
+      const sns = external.filter((i) => i.path === "@aws-sdk/client-sns");
+      expect(sns.length, name).toBeGreaterThan(0);
+      expect(sns.filter((i) => i.kind !== "dynamic-import"), name).toEqual([]);
+    }
   }, 60_000);
 
   it("run as deployed: the bundled HTTP runner decides a costly `matches` on its worker thread, which is the bundle itself", async () => {
