@@ -1,7 +1,8 @@
-// What a regional runner is handed at deploy: its kind's probes as the config's schema validated and normalized them,
-// with the little else it reads (maintenance windows, retention), as a JSON file beside its bundle. The runner checks
-// only this stamp and a cheap shape, so its cold start loads and runs no schema library. `${env:…}` references stay
-// references here: their values are read from the function's environment at run time, never written into this file.
+// What a regional runner runs: its kind's probes as the config's schema validated and normalized them, with the little
+// else it reads (maintenance windows, retention). The HTTP runner is handed it at deploy as a JSON file beside its
+// bundle and checks only this stamp and a cheap shape, so its cold start loads and runs no schema library (the browser
+// runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
+// references here: their values are read from the function's environment at run time, never written into the file.
 import type { MaintenanceWindow } from "../alerting/schema.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
