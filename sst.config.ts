@@ -16,9 +16,10 @@ export default $config({
     const { default: raw } = await import("./vigie.config.ts");
     const { buildPlan } = await import("./core/plan/index.ts");
     const { deployVigie } = await import("./stacks/index.ts");
-    const plan = buildPlan(Config.parse(raw));
+    const config = Config.parse(raw);
+    const plan = buildPlan(config);
     const errors = plan.problems.filter((problem) => problem.severity === "error");
     if (errors.length > 0) throw new Error(`vigie plan: ${errors.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
-    return deployVigie(plan);
+    return deployVigie(plan, config);
   },
 });

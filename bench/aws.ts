@@ -8,13 +8,15 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { build } from "esbuild";
+import { build, type Metafile } from "esbuild";
 import { measureStatusReadUnits, measureWriteUnits } from "./aws-units.ts";
-import { buildPlan, estimateCost, SIZES } from "../core/plan/index.ts";
+import { buildPlan, estimateCost, RUNNER_GROUP_FILE, runnerGroupJson, SIZES } from "../core/plan/index.ts";
 import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts";
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
 import { Config, type Probe } from "../index.ts";
+import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions, SDK_FROM_RUNTIME } from "../stacks/bundling.ts";
+import rawConfig from "../vigie.config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -51,36 +53,56 @@ function monthlyCost() {
   }
 }
 
-const FUNCTIONS = [
-  { name: "http-runner", event: { mode: "test", probes: [] } },
-  { name: "browser-runner", event: { mode: "test", probes: [] }, external: ["@sparticuz/chromium", "playwright-core"] },
+// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts), and for the
+// HTTP runner the probe group the deploy writes beside the bundle. `event` is a first call that builds the handler's deps
+// and touches no AWS service; without one, only the import is timed.
+const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http" }> = [
+  { name: "http-runner", event: { mode: "test", probes: [] }, group: "http" },
+  { name: "browser-runner", event: { mode: "test", probes: [] }, install: BROWSER_INSTALL },
   { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false } },
   { name: "evaluator", event: { Records: [] } },
   { name: "queue-consumer", event: { Records: [] } },
   { name: "housekeeping" },
+  { name: "drill" },
 ];
 
+/** The largest contributors to a bundle, by package (or source folder), from esbuild's metafile. */
+function topInputs(metafile: Metafile, count: number): string {
+  const sizes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split("/").slice(0, 2).join("/");
+      sizes.set(key, (sizes.get(key) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...sizes].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, bytes]) => `${key} ${(bytes / 1024).toFixed(0)}`).join(", ");
+}
+
 async function bundles() {
-  console.log("\n-- bundles as deployed (esbuild, minified, ESM, node24) and cold init in a fresh Node process (median of 10) --");
-  // Inside node_modules, so the packages a bundle leaves out (Chromium, as `nodejs.install` ships them) resolve.
+  console.log("\n-- bundles as deployed (SST 4.17.1's esbuild options from stacks/bundling.ts) and cold init in a fresh Node process (median of 10) --");
+  console.log(`(left out and loaded from the Lambda runtime: ${SDK_FROM_RUNTIME.join(", ") || "nothing"}; KB are KiB of the minified .mjs)`);
+  const config = Config.parse(rawConfig);
+  // Inside node_modules, so the packages a bundle leaves out (the SDK, Chromium as `nodejs.install` ships them) resolve.
   mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
   const dir = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundles-"));
   try {
-    // A yardstick for this machine's load: importing zod alone (every bundle carries it) in the same kind of process.
+    // A yardstick for this machine's load: importing zod alone (the config's schema library) in the same kind of process.
     const yardstick = path.join(dir, "zod-only.mjs");
     writeFileSync(yardstick, `const t0 = performance.now(); await import("zod"); process.stdout.write(String(performance.now() - t0));`);
     const zodTimes = Array.from({ length: 10 }, () => Number(spawnSync(process.execPath, [yardstick], { encoding: "utf8" }).stdout));
     console.log(`(yardstick: importing zod alone takes ${median(zodTimes).toFixed(0)} ms here; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
     for (const fn of FUNCTIONS) {
-      const outfile = path.join(dir, `${fn.name}.mjs`);
-      await build({
-        entryPoints: [path.join(root, "functions", `${fn.name}.ts`)], bundle: true, minify: true, platform: "node", format: "esm", target: "node24",
-        outfile, external: fn.external ?? [], logLevel: "silent",
-        banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-      });
+      // As SST lays out the package: the handler under functions/, copied files at the root (LAMBDA_TASK_ROOT).
+      const pkg = path.join(dir, fn.name);
+      const outfile = path.join(pkg, "functions", `${fn.name}.mjs`);
+      const entry = path.join(root, "functions", `${fn.name}.ts`);
+      const deployed = await build({ ...esbuildOptionsOf(nodejsOptions(fn.install)), entryPoints: [entry], outfile, metafile: true, logLevel: "silent" });
       const kb = statSync(outfile).size / 1024;
-      // Load the bundle and build the handler (its first call builds the deps; the event touches no AWS service).
-      const probe = path.join(dir, `${fn.name}-init.mjs`);
+      // The same entry with the pinned SDK bundled in, for comparison (size only).
+      const bundledSdk = await build({ ...esbuildOptionsOf({ ...nodejsOptions(fn.install), esbuild: { external: [] } }), entryPoints: [entry], outfile: path.join(pkg, "with-sdk.mjs"), metafile: true, logLevel: "silent" });
+      const withSdkKb = Object.values(bundledSdk.metafile!.outputs)[0]!.bytes / 1024;
+      if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, fn.group));
+      const probe = path.join(pkg, "init.mjs");
       writeFileSync(probe, [
         `const t0 = performance.now();`,
         `const m = await import(${JSON.stringify(outfile)});`,
@@ -91,13 +113,14 @@ async function bundles() {
       const times: number[] = [];
       const imports: number[] = [];
       for (let i = 0; i < 10; i++) {
-        const run = spawnSync(process.execPath, [probe], { encoding: "utf8", env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
+        const run = spawnSync(process.execPath, [probe], { encoding: "utf8", env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
         if (run.status !== 0) throw new Error(`${fn.name}: ${run.stderr.slice(0, 1500)}`);
         const [total, imported] = JSON.parse(run.stdout) as [number, number];
         times.push(total);
         imports.push(imported);
       }
-      console.log(`${fn.name.padEnd(15)} ${kb.toFixed(0).padStart(6)} KB   cold init ${median(times).toFixed(0)} ms (import ${median(imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
+      console.log(`${fn.name.padEnd(15)} ${kb.toFixed(0).padStart(5)} KB (${withSdkKb.toFixed(0)} KB with the SDK bundled)   cold init ${median(times).toFixed(0)} ms (import ${median(imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
+      console.log(`${"".padEnd(15)} largest: ${topInputs(deployed.metafile!, 5)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,10 @@
 import { z } from "zod";
 import { advanceDrill, type DrillStep } from "../core/runtime/drill-steps.ts";
 import type { Vigie } from "../core/runtime/index.ts";
-import { lambdaDeps, once } from "./lambda-deps.ts";
+import { drillAlertResults } from "../drills/alerting.ts";
+import { drillStepper } from "./drill-engine.ts";
+import { lambdaDeps, type LambdaDeps } from "./lambda-deps.ts";
+import { once } from "./once.ts";
 
 // The first step has no run yet (the schedule starts the execution with `{ "drillId": … }`): the engine starts one.
 // After a failed step, Step Functions adds the error (`{ Error, Cause }`) beside the last good input.
@@ -15,12 +18,24 @@ const DrillEvent = z.object({
 export function createDrillHandler(deps: { vigie: Pick<Vigie, "drills"> }) {
   return async (event: unknown): Promise<DrillStep> => {
     const engine = deps.vigie.drills;
-    if (!engine) throw new Error("no drill engine in this build: the drill Lambda is composed with one (functions/lambda-deps.ts)");
+    if (!engine) throw new Error("no drill engine in this build: the drill Lambda is composed with one (drillLambdaDeps)");
     const input = DrillEvent.safeParse(event);
     if (!input.success) throw new TypeError(`drill step: the event needs a drillId (the schedule's input): ${input.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ")}`);
     return advanceDrill(engine, input.data);
   };
 }
 
-const built = once(() => createDrillHandler(lambdaDeps(process.env)));
+/** The home deps with the drill engine: only this entry imports it (and with it the drill kinds, pg, the RDS client). */
+export function drillLambdaDeps(env: NodeJS.ProcessEnv): LambdaDeps {
+  const deps: LambdaDeps = lambdaDeps(env, {
+    // Drills alert as `vigie start`'s do: each finished result goes through the evaluator as a subject of its own.
+    drillEngine: (context) => drillStepper(context, {
+      clients: { region: deps.home },
+      onResult: async (result) => { for (const r of drillAlertResults(result, deps.home)) await deps.vigie.evaluator.onResult(r); },
+    }),
+  });
+  return deps;
+}
+
+const built = once(() => createDrillHandler(drillLambdaDeps(process.env)));
 export const handler = (event: unknown) => built()(event);

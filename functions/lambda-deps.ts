@@ -1,15 +1,21 @@
-// What every handler is built from on AWS: the stack's environment, read once per container on first invocation.
-// Tests hand their own deps to each handler's `create…Handler`, so nothing reads process.env before they run.
+// What the home functions (API, evaluator, housekeeping, queue consumer, drill steps) are built from on AWS: the config
+// and the stack's environment, read once per container on first invocation. The regional runners are built from
+// their probe group instead (runner-deps.ts). Tests hand their own deps to each handler's `create…Handler`, so
+// nothing reads process.env before they run. The drill engine is not imported here: the drill entry hands in its
+// factory (functions/drill.ts), so no other function's bundle carries drill kinds, pg or the RDS client.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { Alerts, SnsChannel } from "../core/alerting/index.ts";
 import { FUNCTION_ENV } from "../core/plan/plan.ts";
 import { composeVigie, type ComposeInput, type Vigie } from "../core/runtime/index.ts";
 import type { EnqueueResults } from "../core/runtime/result-sink.ts";
 import { Config } from "../index.ts";
 import rawConfig from "../vigie.config.ts";
-import { drillAlertResults, drillAlertSubjects } from "../drills/index.ts";
-import { drillStepper } from "./drill-engine.ts";
+import { drillAlertSubjects } from "../drills/alerting.ts";
+import { queueSender } from "./queue-sender.ts";
+
+export { once } from "./once.ts";
+export { queueSender };
 
 /** The environment the stack gives each function (named in core/plan, set by stacks/). */
 const ENV = FUNCTION_ENV;
@@ -19,6 +25,8 @@ export interface LambdaDeps {
   vigie: Vigie;
   /** The region this function runs in: the region results carry. */
   region: string;
+  /** The home region: the table's, the queue's and the drills'. */
+  home: string;
   env: NodeJS.ProcessEnv;
   now: () => number;
   log: (line: string) => void;
@@ -51,28 +59,10 @@ export function lambdaDeps(env: NodeJS.ProcessEnv, overrides: Partial<ComposeInp
     client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log,
     // Drills alert as `vigie start`'s do: each finished result goes through the evaluator as a subject of its own.
     alertSubjects: drillAlertSubjects(config.drills, home),
-    drillEngine: (context) => drillStepper(context, {
-      clients: { region: home },
-      onResult: async (result) => { for (const r of drillAlertResults(result, home)) await vigie.evaluator.onResult(r); },
-    }),
     ...overrides,
   });
   return {
-    config, vigie, region, env, now: Date.now, log,
+    config, vigie, region, home, env, now: Date.now, log,
     enqueue: queueSender(sqs, queueUrl),
   };
-}
-
-/** Sends results to the overflow queue. */
-export function queueSender(sqs: SQSClient, queueUrl: string | undefined): EnqueueResults {
-  return async (body) => {
-    if (!queueUrl) throw new Error(`${ENV.queueUrl} is not set: results the table refused cannot be queued`);
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
-  };
-}
-
-/** Builds a value on first call and keeps it for the container's life. */
-export function once<T>(build: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: build() }).v;
 }

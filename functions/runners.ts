@@ -1,10 +1,10 @@
-// What the HTTP and browser runner entries share: the invocation's deps from the Lambda's, for one probe kind.
+// What the HTTP and browser runner entries share: the invocation's deps from the runner's, for one probe kind.
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseRunnerEvent, runInvocation, type InvocationDeps, type RunnerContext } from "../core/runtime/index.ts";
-import { probeSecrets } from "../core/store/index.ts";
-import type { ProbeResult } from "../core/result/index.ts";
+import { parseRunnerEvent, runInvocation, type InvocationDeps, type RunnerContext } from "../core/runtime/runner-invocation.ts";
+import { probeSecrets } from "../core/store/sanitize.ts";
+import type { ProbeResult } from "../core/result/probe-result.ts";
 import type { Probe } from "../index.ts";
-import type { LambdaDeps } from "./lambda-deps.ts";
+import type { RunnerDeps } from "./runner-deps.ts";
 
 export type RunnerHandler = (event: unknown, context?: RunnerContext) => ReturnType<typeof runInvocation>;
 
@@ -13,14 +13,14 @@ export type RunOne = (probe: Probe, base: { region: string; now: () => number; e
 
 export type RunnerExtra = Partial<Pick<InvocationDeps<Probe>, "concurrency" | "spreadMs" | "sleep">>;
 
-export function createRunnerHandler(kind: Probe["kind"], runOne: RunOne, deps: LambdaDeps, extra: RunnerExtra = {}): RunnerHandler {
-  const { config, vigie, region } = deps;
+export function createRunnerHandler(kind: Probe["kind"], runOne: RunOne, deps: RunnerDeps, extra: RunnerExtra = {}): RunnerHandler {
+  const { group, region } = deps;
   const { concurrency, spreadMs, sleep: wait } = extra;
   const invocation: InvocationDeps<Probe> = {
-    probes: config.probes, kind, region,
+    probes: group.probes, kind, region,
     run: (probe) => runOne(probe, { region, now: deps.now, env: deps.env }),
-    store: vigie.store, enqueue: deps.enqueue, secrets: probeSecrets(config.probes, deps.env),
-    inMaintenance: (probeId, at) => vigie.readView.maintenance(probeId, at) !== undefined,
+    store: deps.store, enqueue: deps.enqueue, secrets: probeSecrets(group.probes, deps.env),
+    inMaintenance: deps.inMaintenance,
     now: deps.now, sleep: wait ?? ((ms) => sleep(ms)), log: deps.log,
     ...(concurrency !== undefined ? { concurrency } : {}), ...(spreadMs !== undefined ? { spreadMs } : {}),
   };

@@ -1,8 +1,12 @@
 // The stack, wired from the plan (core/plan): home resources on the home region's provider, a runner per probe region on
 // that region's provider, one schedule per region × runner × frequency group. No probe or drill logic lives here.
-import { formatDuration } from "../core/config/duration.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { formatDuration } from "../core/config/duration-text.ts";
 import { drillStateMachine } from "../core/runtime/drill-steps.ts";
-import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan } from "../core/plan/index.ts";
+import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan, type RunnerKind } from "../core/plan/index.ts";
+import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
+import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
 import {
   alertingPermissions, apiPermissions, drillCopyPermissions, drillDeletePermissions, drillPermissions, queueConsumerPermissions, runnerPermissions, type Statement,
@@ -14,7 +18,24 @@ export const regionName = (region: string) => region.split("-").map((part) => pa
 const seconds = (s: number) => `${s} seconds` as const;
 const megabytes = (mb: number) => `${mb} MB` as const;
 
-export function deployVigie(plan: Plan) {
+/**
+ * Writes each runner kind's probe group (the parsed config's probes of that kind, maintenance windows, retention) under
+ * the SST work folder, for `copyFiles` to put beside the runner's bundle; returns each file's path from the app's root.
+ * Only the HTTP runner reads one: the browser runner parses its bundled config (journey scripts are functions).
+ */
+function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: readonly RunnerKind[]): Map<RunnerKind, string> {
+  const dir = path.join($cli.paths.work, "vigie");
+  mkdirSync(dir, { recursive: true });
+  return new Map(kinds.map((kind) => {
+    // One file per stage: two stages deployed from one checkout do not share it.
+    const file = path.join(dir, `runner-group-${$app.stage}-${kind}.json`);
+    writeFileSync(file, runnerGroupJson(config, kind));
+    return [kind, path.relative($cli.paths.root, file)];
+  }));
+}
+
+/** The stack of a plan; `config` is the parsed config the plan was built from (the runners' probe groups come from it). */
+export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>) {
   const providers = new Map<string, aws.Provider>();
   const providerFor = (region: string) => {
     let provider = providers.get(region);
@@ -43,7 +64,7 @@ export function deployVigie(plan: Plan) {
   const runnerEnv = { ...env, ...envFromShell(plan.env.runners) };
   const homeFn = (name: string, environment: Record<string, $util.Input<string>> = env) => {
     const fn = plan.home.functions.find((f) => f.name === name)!;
-    return { handler: fn.handler, runtime: "nodejs24.x" as const, architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment };
+    return { handler: fn.handler, runtime: "nodejs24.x" as const, nodejs: nodejsOptions(), architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment };
   };
 
   // Keys for the keyed endpoints (raw results): `npx sst secret set ApiKeys "key1,key2" --stage prod`.
@@ -83,7 +104,7 @@ export function deployVigie(plan: Plan) {
         securityGroups: drill.vpc.securityGroups,
       };
       const fn = new sst.aws.Function(drill.name, {
-        handler: drill.handler, runtime: "nodejs24.x", architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS),
+        handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS),
         environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
         permissions: fenced.apply((fencedStatements) => [...drillPermissions({ table: table.arn, indexes, topic: topic.arn }), ...(fencedStatements as Statement[])]),
         ...(vpc ? { vpc } : {}),
@@ -107,6 +128,7 @@ export function deployVigie(plan: Plan) {
     }
   }
 
+  const groupFiles = writeRunnerGroups(config, plan.regions.some((region) => region.runners.some((runner) => runner.kind === "http")) ? ["http"] : []);
   for (const region of plan.regions) {
     const opts = { provider: providerFor(region.region) };
     for (const runner of region.runners) {
@@ -117,7 +139,9 @@ export function deployVigie(plan: Plan) {
         memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: runnerEnv,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
         // Chromium and its driver ship as packages in the function's node_modules, not in the bundle.
-        ...(runner.kind === "browser" ? { nodejs: { install: ["@sparticuz/chromium", "playwright-core"] } } : {}),
+        nodejs: nodejsOptions(runner.kind === "browser" ? BROWSER_INSTALL : []),
+        // The HTTP runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
+        ...(groupFiles.has(runner.kind) ? { copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }] } : {}),
       }, opts);
       for (const schedule of region.schedules.filter((s) => s.runner === runner.kind)) {
         new sst.aws.CronV2(`${name}${schedule.name.split("-").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`, {

@@ -4,7 +4,8 @@
 // writes and one burn check about 175 additions per objective. Windows are bucket-aligned: the
 // 5 m / 30 m / 1 h windows sum minute buckets, the 6 h / 3 d / budget windows sum hour buckets
 // including the current, partial hour, so a "6 h" window spans between 5 and 6 hours.
-import { latencyMs, type ProbeResult } from "../result/probe-result.ts";
+import type { ProbeResult } from "../result/probe-result.ts";
+import { latencyMs } from "../result/latency.ts";
 import type { Slo } from "./schema.ts";
 
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 // The deployment plan, pure: from the config, what exists in the home region and in each probe region — the
 // functions with their sizes, and one schedule per region × runner × frequency group. `stacks/` wires exactly this.
-import { formatDuration } from "../config/duration.ts";
+import { formatDuration } from "../config/duration-text.ts";
 import { envRefs } from "../config/secrets.ts";
 import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
 import { DEFAULT_SPREAD_MS } from "../runtime/run-group.ts";

@@ -1,8 +1,9 @@
 // The result model shared by runners, store, API and reporters.
 export {
   ProbeResult, ProbeError, ErrorCategory, Outcome, AssertionResult, HttpTimings, HttpDetails,
-  BrowserDetails, CertificateInfo, Attempt, latencyMs,
+  BrowserDetails, CertificateInfo, Attempt,
 } from "./probe-result.ts";
+export { latencyMs } from "./latency.ts";
 export { Incident, IncidentKind } from "./incident.ts";
 export type { IncidentReader } from "./incident.ts";
 export { escapeControls, printable } from "./printable.ts";

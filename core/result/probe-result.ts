@@ -122,11 +122,3 @@ export const ProbeResult = z.object({
   attempts: z.array(Attempt).optional(),
 });
 export type ProbeResult = z.infer<typeof ProbeResult>;
-
-/**
- * The latency a run stands for in percentiles and latency SLOs: an HTTP run's total time, a page's load time
- * (not the run's whole duration, which includes waiting for a quiet window or a journey), else the duration.
- */
-export function latencyMs(result: Pick<ProbeResult, "durationMs" | "http" | "browser">): number {
-  return result.browser?.loadMs ?? result.http?.timings.totalMs ?? result.durationMs;
-}

@@ -6,8 +6,9 @@
 // no pager and nothing that writes alert state or pages.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createResultStore, type ResultStore } from "../store/results-store.ts";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ResultStore } from "../store/results-store.ts";
+import { documentClient, resultStoreOn } from "./result-store-on.ts";
 import { createDynamoAlertStore, type AlertStore } from "../alerting/store.ts";
 import { createEvaluator, type Evaluator } from "../alerting/evaluator.ts";
 import { createDeliverer, type Deliverer } from "../alerting/deliverer.ts";
@@ -99,7 +100,7 @@ export function composeVigie(input: ComposeInput): Vigie {
     }
     return cache.get(name) as T;
   }
-  const doc = DynamoDBDocumentClient.from(input.client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = documentClient(input.client);
   const alertLog = alertLogFromLines(log);
   const alertConfig: AlertingConfig = input.alertSubjects?.length ? { ...config, probes: [...config.probes, ...input.alertSubjects] } : config;
   const alerts = alertsOf(config);
@@ -109,7 +110,7 @@ export function composeVigie(input: ComposeInput): Vigie {
     tableName,
     alertLog,
     get store() {
-      return once("store", () => createResultStore({ doc, tableName, now, ...(config.store ? { retention: { runsMs: config.store.retention } } : {}) }));
+      return once("store", () => resultStoreOn({ doc, tableName, now, retentionMs: config.store?.retention }));
     },
     get alertStore() {
       return once("alertStore", () => createDynamoAlertStore({ doc, tableName }));

@@ -1,24 +1,40 @@
 // What one invocation of a regional runner does: pick its probes (this kind, this region, this frequency group, or the
 // ones `vigie test --remote` names), run them as a group, and store the results in the home table or queue them.
-import { z } from "zod";
-import { Duration } from "../config/duration.ts";
-import { Id } from "../config/schema.ts";
+import { notADuration, parseDuration } from "../config/duration-text.ts";
 import type { ProbeResult } from "../result/probe-result.ts";
 import { sanitizeResult } from "../store/sanitize.ts";
 import type { ResultStore } from "../store/results-store.ts";
 import { runGroup, type GroupProbe } from "./run-group.ts";
 import { storeOrQueue, type EnqueueResults, type SinkOutcome } from "./result-sink.ts";
 
-const ScheduledEvent = z.strictObject({ mode: z.literal("scheduled").default("scheduled"), every: Duration });
-const TestEvent = z.strictObject({ mode: z.literal("test"), probes: z.array(Id).optional() });
-export type RunnerEvent = z.infer<typeof ScheduledEvent> | z.infer<typeof TestEvent>;
+export type RunnerEvent = { mode: "scheduled"; every: number } | { mode: "test"; probes?: string[] | undefined };
 
-/** A runner's input: the schedule's `{ every }` (its frequency group), or `{ mode: "test", probes? }`; else a clear error. */
+/**
+ * A runner's input: the schedule's `{ every }` (its frequency group), or `{ mode: "test", probes? }`; else a clear
+ * error. Checked by hand, not with the config's schema library: this is on the runners' cold path (see
+ * core/plan/runner-group.ts), and the probe ids a test names are checked against the deployed group anyway.
+ */
 export function parseRunnerEvent(event: unknown): RunnerEvent {
-  const schema = (event as { mode?: unknown } | null)?.mode === "test" ? TestEvent : ScheduledEvent;
-  const parsed = schema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
+  const problems: string[] = [];
+  let parsed: RunnerEvent | undefined;
+  if (typeof event !== "object" || event === null || Array.isArray(event)) problems.push("event: must be an object");
+  else {
+    const { mode = "scheduled", every, probes, ...rest } = event as Record<string, unknown>;
+    const extra = (key: string) => problems.push(`${key}: not a key of a ${String(mode)} event`);
+    Object.keys(rest).forEach(extra);
+    if (mode === "test") {
+      if (every !== undefined) extra("every");
+      if (probes !== undefined && !(Array.isArray(probes) && probes.every((id) => typeof id === "string" && id !== ""))) problems.push("probes: must be a list of probe ids");
+      parsed = { mode, ...(probes !== undefined ? { probes: probes as string[] } : {}) };
+    } else if (mode === "scheduled") {
+      if (probes !== undefined) extra("probes");
+      const ms = typeof every === "string" ? parseDuration(every) : undefined;
+      if (typeof every !== "string") problems.push("every: must be a duration string");
+      else if (ms === undefined || ms <= 0) problems.push(`every: ${notADuration(every)}`);
+      parsed = { mode, every: ms ?? 0 };
+    } else problems.push(`mode: must be "scheduled" or "test", not ${JSON.stringify(mode)}`);
+  }
+  if (parsed && problems.length === 0) return parsed;
   throw new Error(`runner event refused: ${problems.join("; ")} (expected { every: "1m" } or { mode: "test", probes?: [...] })`);
 }
 

@@ -1,6 +1,6 @@
 // Chromium's navigation errors, mapped to the result's error categories with a message a person can act on.
 import type { Page } from "playwright-core";
-import { formatDuration } from "../../core/config/duration.ts";
+import { formatDuration } from "../../core/config/duration-text.ts";
 import { displayUrl } from "../../core/config/secrets.ts";
 import type { ErrorCategory, ProbeError } from "../../core/result/index.ts";
 

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { BrowserContext, BrowserContextOptions, CDPSession, Page, Request, Response } from "playwright-core";
-import { formatDuration } from "../../core/config/duration.ts";
+import { formatDuration } from "../../core/config/duration-text.ts";
 import { displayUrl, scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, startNoiseMeter, type NoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { AssertionResult, BrowserDetails, ProbeError, ProbeResult } from "../../core/result/index.ts";
@@ -13,7 +13,8 @@ import {
   type PageRequest, type PageSnapshot,
 } from "./metrics.ts";
 import type { BrowserProvider } from "./provider.ts";
-import { quietWindowOf, type BrowserProbe, type BrowserThresholds, type JourneyTools } from "./schema.ts";
+import { quietWindowOf } from "./quiet-window.ts";
+import type { BrowserProbe, BrowserThresholds, JourneyTools } from "./schema.ts";
 
 export interface BrowserDeps extends ProbeDeps {
   /** The shared browser; one context per run. */

@@ -1,9 +1,19 @@
 // Matches a `matches` assertion's pattern within a deadline: small work inline, the rest on a worker thread.
+// The worker runs this very file (see `newWorker`): loaded by Node itself (type stripping) when run from source, so
+// erasable TypeScript only and no local imports; in a deployed bundle it is the bundle, the only file there is.
 import { performance } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from "node:worker_threads";
 import { RE2JS } from "re2js";
-import type { MatchJob, MatchReply } from "./match-worker.ts";
+
+export interface MatchJob {
+  pattern: string;
+  text: string;
+}
+export type MatchReply = { ok: true; matched: boolean } | { ok: false; message: string };
+
+/** The `workerData` of the threads this module starts on itself, so it serves matches there and nowhere else. */
+const MATCH_WORKER = "vigie.match-worker";
 
 /**
  * Program size × text length up to which a match runs inline. RE2 is linear in the text, but its constant grows
@@ -41,7 +51,9 @@ const queue: Array<() => void> = [];
 let running = 0;
 
 function newWorker(): Worker {
-  const worker = new Worker(new URL("./match-worker.ts", import.meta.url));
+  // This module's own file: a worker file of its own would be missing from a Lambda's bundle (esbuild does not
+  // follow `new Worker(new URL(…))`), and every costly match there would end undecided.
+  const worker = new Worker(new URL(import.meta.url), { workerData: MATCH_WORKER });
   worker.unref();
   // Always listened to: an unheard "error" would crash the process. A worker that fails is dropped.
   worker.on("error", () => {
@@ -128,3 +140,18 @@ export async function matchWithin(pattern: string, text: string, deadlineMs: num
     });
   });
 }
+
+/** A thread started by `newWorker`: runs the jobs it is sent, compiled patterns cached as on the main thread. */
+function serveMatches(port: MessagePort): void {
+  port.on("message", (job: MatchJob) => {
+    let reply: MatchReply;
+    try {
+      reply = { ok: true, matched: compileMatcher(job.pattern).matcher(job.text).find() };
+    } catch (error) {
+      reply = { ok: false, message: (error as Error).message };
+    }
+    port.postMessage(reply);
+  });
+}
+
+if (!isMainThread && workerData === MATCH_WORKER && parentPort) serveMatches(parentPort);

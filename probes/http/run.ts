@@ -4,7 +4,7 @@ import https from "node:https";
 import net, { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import tls, { type SecureContext, type TLSSocket } from "node:tls";
-import { formatDuration } from "../../core/config/duration.ts";
+import { formatDuration } from "../../core/config/duration-text.ts";
 import { scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, startNoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";

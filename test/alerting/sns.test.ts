@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAlerting } from "../../core/alerting/create-alerting.ts";
 import { createMemoryAlertStore } from "../../core/alerting/store.ts";
 import { snsSubject } from "../../core/alerting/channels/sns.ts";
+import { buildPagers } from "../../core/alerting/channels/index.ts";
 import type { Page } from "../../core/alerting/evaluate.ts";
 import { clock, config, memoryLog, result, T0 } from "./harness.ts";
 
@@ -41,6 +42,22 @@ describe("SNS channel (aws-sdk-client-mock)", () => {
     expect(message.dedupKey).toBe(message.incident.id);
     expect(input.MessageAttributes!.dedupKey!.StringValue).toBe(message.incident.id);
     expect(message.incident.firstError.category).toBe("connect");
+  });
+
+  it("builds its client on the first page, in the topic's region, when none is handed in", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-lazy" });
+    const pagers = buildPagers({ oncall: { type: "sns", topicArn: "arn:aws:sns:eu-west-1:123456789012:vigie-pages" } }, { env: {} });
+    const alerting = createAlerting({
+      config: config({ channels: { oncall: { type: "sns", topicArn: "arn:aws:sns:eu-west-1:123456789012:vigie-pages" } } }),
+      store: createMemoryAlertStore(), pagers, now: clock().now, log: memoryLog().log,
+    });
+    for (const [n, region] of [[1, "us-east-1"], [2, "us-east-1"], [3, "eu-west-1"], [4, "eu-west-1"]] as const) {
+      await alerting.onResult(result(region, "fail", T0 + n * 60_000));
+    }
+    await alerting.idle();
+    const [call] = sns.commandCalls(PublishCommand);
+    expect(call!.args[0].input.TopicArn).toBe("arn:aws:sns:eu-west-1:123456789012:vigie-pages");
+    expect(await (call!.thisValue as SNSClient).config.region()).toBe("eu-west-1");
   });
 
   it("retries a throttled publish from the outbox until it goes through", async () => {

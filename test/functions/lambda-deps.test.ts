@@ -1,5 +1,6 @@
 // What the handlers build from the stack's environment, given as an argument (process.env is never touched).
 import { expect, it } from "vitest";
+import { drillLambdaDeps } from "../../functions/drill.ts";
 import { lambdaDeps } from "../../functions/lambda-deps.ts";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:vigie-pages";
@@ -21,4 +22,12 @@ it("names the missing variable when the stack did not set the table", () => {
 it("refuses to queue results without the queue's URL, naming it", async () => {
   const deps = lambdaDeps({ VIGIE_TABLE: "acme-table", AWS_REGION: "eu-west-1" });
   await expect(deps.enqueue("[]")).rejects.toThrow("VIGIE_QUEUE_URL is not set");
+});
+
+it("composes the drill engine into the drill Lambda only: the other home functions are built without one", () => {
+  const env = { VIGIE_TABLE: "acme-table", VIGIE_HOME_REGION: "us-east-1", AWS_REGION: "us-east-1" };
+  const drill = drillLambdaDeps(env);
+  expect(typeof drill.vigie.drills?.advance).toBe("function");
+  expect(drill.vigie.built()).toContain("drills");
+  expect(lambdaDeps(env).vigie.drills).toBeUndefined();
 });

@@ -6,7 +6,7 @@ import { createHttpRunnerHandler } from "../../functions/http-runner.ts";
 import { createQueueConsumerHandler } from "../../functions/queue-consumer.ts";
 import { Config } from "../../index.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
-import { testLambdaDeps } from "../fixtures/lambda.ts";
+import { testLambdaDeps, testRunnerDeps } from "../fixtures/lambda.ts";
 import { startHttpTarget, type Target } from "../fixtures/targets.ts";
 
 const sqs = mockClient(SQSClient);
@@ -43,14 +43,14 @@ const lambdaContext = { getRemainingTimeInMillis: () => 60_000 };
 
 describe("HTTP runner", () => {
   it("runs its region's probes of the scheduled frequency group and stores them with its own region", async () => {
-    const deps = testLambdaDeps(dynamo, config(), { region: "eu-west-1", env: { API_TOKEN: "s3cret-token-value" } });
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "s3cret-token-value" } });
     const handler = createHttpRunnerHandler(deps, { spreadMs: 0 });
 
     const outcome = await handler(scheduled("1m"), lambdaContext);
 
     expect(outcome).toMatchObject({ mode: "scheduled", region: "eu-west-1", ran: 2, stored: 2, queued: 0 });
     expect(seen.map((line) => line.split(" ")[0]).sort()).toEqual(["/api", "/docs"]);
-    const states = await deps.vigie.store.currentStates();
+    const states = await deps.store.currentStates();
     expect(states.map((s) => `${s.probeId}@${s.region}:${s.outcome}`).sort()).toEqual(["api@eu-west-1:pass", "docs@eu-west-1:pass"]);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
@@ -59,24 +59,33 @@ describe("HTTP runner", () => {
     const fast = Config.parse({ project: "acme", regions: ["eu-west-1"], probes: [{ id: "fast", kind: "http", url: `${target.url}/fast`, every: "30s", timeout: "5s" }] });
     let clock = Date.parse("2026-03-02T10:00:00Z");
     const waits: number[] = [];
-    const deps = testLambdaDeps(dynamo, fast, { region: "eu-west-1", now: () => clock });
+    const deps = testRunnerDeps(dynamo, fast, "http", { region: "eu-west-1", now: () => clock });
     const handler = createHttpRunnerHandler(deps, { spreadMs: 0, sleep: async (ms) => { waits.push(ms); clock += ms; } });
 
     const outcome = await handler({ every: "30s" }, lambdaContext);
 
     expect(outcome).toMatchObject({ mode: "scheduled", ran: 2, stored: 2 });
     expect(waits).toEqual([30_000]);
-    const runs = await deps.vigie.store.listRuns({ probeId: "fast", region: "eu-west-1", limit: 10 });
+    const runs = await deps.store.listRuns({ probeId: "fast", region: "eu-west-1", limit: 10 });
     expect(runs.items.map((r) => r.startedAt).sort()).toEqual(["2026-03-02T10:00:00.000Z", "2026-03-02T10:00:30.000Z"]);
   });
 
   it("refuses an event that names no frequency group", async () => {
-    const handler = createHttpRunnerHandler(testLambdaDeps(dynamo, config()));
+    const handler = createHttpRunnerHandler(testRunnerDeps(dynamo, config(), "http"));
     await expect(handler({ every: "soon" })).rejects.toThrow(/not a duration/);
   });
 
+  it("refuses an event of another shape, naming each problem", async () => {
+    const handler = createHttpRunnerHandler(testRunnerDeps(dynamo, config(), "http"));
+    await expect(handler({ every: "1m", probes: ["api"], region: "x" })).rejects.toThrow('runner event refused: region: not a key of a scheduled event; probes: not a key of a scheduled event');
+    await expect(handler({ mode: "test", probes: "api" })).rejects.toThrow("probes: must be a list of probe ids");
+    await expect(handler({ mode: "later" })).rejects.toThrow('mode: must be "scheduled" or "test", not "later"');
+    await expect(handler(null)).rejects.toThrow("event: must be an object");
+    await expect(handler({ mode: "test", probes: ["nope"] })).rejects.toThrow("no such probe in the deployed config: nope");
+  });
+
   it("in test mode runs the named probes now and returns their results without storing them", async () => {
-    const deps = testLambdaDeps(dynamo, config(), { region: "ap-south-1", tableName: "no-such-table" });
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "ap-south-1", tableName: "no-such-table" });
     const outcome = await createHttpRunnerHandler(deps)({ mode: "test", probes: ["slow-lane"] }, lambdaContext);
     expect(outcome).toMatchObject({ mode: "test", region: "ap-south-1" });
     expect(outcome.mode === "test" && outcome.results.map((r) => `${r.probeId}:${r.outcome}`)).toEqual(["slow-lane:pass"]);
@@ -84,7 +93,7 @@ describe("HTTP runner", () => {
 
   it("queues the results the table does not take, and the queue consumer then writes each once", async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: "m-1" });
-    const broken = testLambdaDeps(dynamo, config(), { region: "us-east-1", tableName: "missing-table" });
+    const broken = testRunnerDeps(dynamo, config(), "http", { region: "us-east-1", tableName: "missing-table" });
     const outcome = await createHttpRunnerHandler(broken, { spreadMs: 0 })(scheduled("1m"), lambdaContext);
 
     expect(outcome).toMatchObject({ ran: 1, stored: 0, queued: 1 });
@@ -109,7 +118,7 @@ describe("HTTP runner", () => {
 
   it("fails the invocation when neither the table nor the queue takes the results", async () => {
     sqs.on(SendMessageCommand).rejects(new Error("AccessDenied"));
-    const broken = testLambdaDeps(dynamo, config(), { region: "us-east-1", tableName: "missing-table" });
+    const broken = testRunnerDeps(dynamo, config(), "http", { region: "us-east-1", tableName: "missing-table" });
     await expect(createHttpRunnerHandler(broken, { spreadMs: 0 })(scheduled("1m"), lambdaContext)).rejects.toThrow(/AccessDenied/);
   });
 });

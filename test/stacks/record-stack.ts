@@ -29,6 +29,8 @@ const esbuild = platformRequire("esbuild") as typeof import("esbuild");
 
 interface Recorded { type: string; name: string; inputs: Record<string, unknown>; provider?: string; parent?: string }
 const resources: Recorded[] = [];
+/** What each function's build was asked for (its `nodejs` options reach the CLI's build as `properties`). */
+const builds: Array<{ functionID: string; handler: string; properties: Record<string, unknown> }> = [];
 const failures: string[] = [];
 process.on("unhandledRejection", (error) => failures.push(String((error as Error)?.stack ?? error)));
 
@@ -44,6 +46,7 @@ const rpc = createServer((req, res) => {
     if (method === "Runtime.Build") {
       // Bundles the real handler, so a wrong handler path or a broken import fails the stack.
       const input = params[0];
+      builds.push({ functionID: String(input.functionID), handler: String(input.handler), properties: input.properties ?? {} });
       // `nodejs.install` arrives as a list or as { package: version }: either way those stay out of the bundle.
       const install = input.properties?.install;
       const installed: string[] = Array.isArray(install) ? install : Object.keys(install ?? {});
@@ -148,6 +151,7 @@ const providers = Object.fromEntries(resources.filter((r) => r.type === "pulumi:
 const report = {
   failures,
   resources: resources.map((r) => ({ ...r, region: providers[regionOf(r.provider) ?? ""] })),
+  builds,
 };
 writeFileSync(1, JSON.stringify(report));
 process.exit(0);

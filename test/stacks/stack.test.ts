@@ -1,9 +1,11 @@
 // The real sst.config.ts run() with the real SST components under Pulumi mocks (test/stacks/record-stack.ts, its own
 // process): the resource graph the example config deploys, with two AWS drills added (test/stacks/stack.config.ts). Needs `npm run sst:install` (.sst/platform); offline.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
+import { BROWSER_INSTALL, nodejsOptions } from "../../stacks/bundling.ts";
 import { drillDeletePermissions } from "../../stacks/permissions.ts";
 import { envFromShell } from "../../stacks/environment.ts";
 
@@ -12,6 +14,7 @@ const installed = existsSync(path.join(root, ".sst", "platform", "package.json")
 
 interface Resource { type: string; name: string; inputs: Record<string, any>; region?: string }
 let resources: Resource[] = [];
+let builds: Array<{ functionID: string; handler: string; properties: Record<string, any> }> = [];
 const ofType = (type: string) => resources.filter((r) => r.type === type);
 /** Pulumi marks secret inputs with this signature; the value sits beside it. */
 const unsecret = (value: any) => (value && typeof value === "object" && "4dabf18193072939515e22adb298388d" in value ? value.value : value);
@@ -22,9 +25,10 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
   beforeAll(() => {
     const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ORDERS_TOKEN: "deploy-time-token", BILLING_DB_PASSWORD: "deploy-time-password" } });
     if (run.status !== 0) throw new Error(`record-stack failed (${run.status}): ${run.stderr.slice(-2000)}`);
-    const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[] };
+    const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[]; builds: typeof builds };
     expect(report.failures).toEqual([]);
     resources = report.resources;
+    builds = report.builds;
   }, 300_000);
 
   it("puts a runner of each kind in each probe region, on that region's provider", () => {
@@ -89,6 +93,32 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(envOf("HttpRunnerEuWest1Function")).toMatchObject({ ORDERS_TOKEN: "deploy-time-token", VIGIE_HOME_REGION: "us-east-1", VIGIE_TABLE: expect.stringContaining("Table") });
     expect(envOf("ApiFunction")).toHaveProperty("VIGIE_API_KEYS");
     expect(envOf("ApiFunction")).not.toHaveProperty("ORDERS_TOKEN");
+  });
+
+  it("bundles every function with the options the bench measures (stacks/bundling.ts), the browser runner's packages installed", () => {
+    expect(builds.length).toBe(ofType("aws:lambda/function:Function").length);
+    for (const build of builds) {
+      const options = build.handler.startsWith("functions/browser-runner.") ? nodejsOptions(BROWSER_INSTALL) : nodejsOptions();
+      // SST turns `install` into { package: "*" } before its build reads it.
+      const { install, ...rest } = options;
+      expect(build.properties, build.functionID).toMatchObject({ ...rest, ...(install ? { install: Object.fromEntries(install.map((p) => [p, "*"])) } : {}) });
+    }
+  });
+
+  it("puts the HTTP runner's probe group beside its bundle: the parsed HTTP probes, ${env:…} references unresolved", () => {
+    for (const fn of ["HttpRunnerEuWest1", "HttpRunnerUsEast1"]) {
+      // Zip entry names are stored as is: the group is at the package's root, where the runner reads it.
+      const zip = readFileSync(path.join(root, ".sst", "artifacts", fn, "code.zip"));
+      expect(zip.includes(Buffer.from(RUNNER_GROUP_FILE)), fn).toBe(true);
+      expect(zip.includes(Buffer.from("functions/http-runner.mjs")), fn).toBe(true);
+    }
+    const group = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-http.json"), "utf8")), "http", "runner-group-ci-http.json");
+    expect(group.probes.map((p) => p.id).sort()).toEqual(["api-health", "login-redirect", "orders-api", "search-api"]);
+    // The deploying shell's ORDERS_TOKEN is in the runners' environment, never in the file.
+    const text = JSON.stringify(group);
+    expect(text).toContain("${env:ORDERS_TOKEN}");
+    expect(text).not.toContain("deploy-time-token");
+    expect(envOf("HttpRunnerEuWest1Function")).toMatchObject({ ORDERS_TOKEN: "deploy-time-token" });
   });
 
   it("drives each AWS drill with a standard state machine looping Wait → its Lambda, started by a schedule with the drill's id", () => {

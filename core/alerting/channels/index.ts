@@ -1,5 +1,5 @@
 // Channels: a pager per configured channel, and the severity routes that pick channels for a page.
-import { SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { Writable } from "node:stream";
 import { SEVERITIES, severityRank, type AlertSeverity, type Channel, type Routes } from "../schema.ts";
 import { createLogPager } from "./log.ts";
@@ -19,7 +19,8 @@ export interface PagerDeps {
 /** Builds one pager per channel. */
 export function buildPagers(channels: Record<string, Channel>, deps: PagerDeps = {}): Record<string, Pager> {
   const pagers: Record<string, Pager> = {};
-  const snsClients = new Map<string, SNSClient>();
+  // One client per topic region, built (and the SDK's SNS client loaded) on the first page to it.
+  const snsClients = new Map<string, Promise<SNSClient>>();
   for (const [name, channel] of Object.entries(channels)) {
     if (channel.type === "log") {
       pagers[name] = createLogPager(channel.stream === "stdout" ? deps.stdout ?? process.stdout : deps.stderr ?? process.stderr);
@@ -27,12 +28,12 @@ export function buildPagers(channels: Record<string, Channel>, deps: PagerDeps =
       pagers[name] = createWebhookPager(channel, { fetch: deps.fetch ?? globalThis.fetch, env: deps.env ?? process.env });
     } else {
       const region = channel.topicArn.split(":")[3]!;
-      let sns = deps.sns ?? snsClients.get(region);
-      if (!sns) {
-        sns = new SNSClient({ region });
-        snsClients.set(region, sns);
-      }
-      pagers[name] = createSnsPager(channel, { sns });
+      const lazy = () => {
+        let client = snsClients.get(region);
+        if (!client) snsClients.set(region, (client = import("@aws-sdk/client-sns").then(({ SNSClient }) => new SNSClient({ region }))));
+        return client;
+      };
+      pagers[name] = createSnsPager(channel, { sns: deps.sns ?? lazy });
     }
   }
   return pagers;

@@ -1,5 +1,5 @@
 // The SNS channel: publishes a page to a topic with severity and probe as message attributes.
-import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SnsChannel } from "../schema.ts";
 import type { Page } from "../evaluate.ts";
 import type { Pager, SendResult } from "./types.ts";
@@ -21,14 +21,20 @@ export function snsSubject(page: Page): string {
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 99)}~`;
 }
 
-export function createSnsPager(channel: SnsChannel, deps: { sns: SNSClient; timeoutMs?: number }): Pager {
+/**
+ * `sns` is a client, or builds one on the first page: the SDK's SNS client is then loaded only by a function that
+ * pages, not at the cold start of every function that composes alerting (the API never pages).
+ */
+export function createSnsPager(channel: SnsChannel, deps: { sns: SNSClient | (() => Promise<SNSClient>); timeoutMs?: number }): Pager {
   const fifo = channel.topicArn.endsWith(".fifo");
   return {
     timeoutMs: deps.timeoutMs ?? 10_000,
     async send(page): Promise<SendResult> {
       const { incident } = page;
       try {
-        await deps.sns.send(new PublishCommand({
+        const { PublishCommand } = await import("@aws-sdk/client-sns");
+        const sns = typeof deps.sns === "function" ? await deps.sns() : deps.sns;
+        await sns.send(new PublishCommand({
           TopicArn: channel.topicArn,
           Subject: snsSubject(page),
           Message: JSON.stringify(pageData(page)),

@@ -1,0 +1,117 @@
+// What a regional runner runs: its kind's probes as the config's schema validated and normalized them, with the little
+// else it reads (maintenance windows, retention). The HTTP runner is handed it at deploy as a JSON file beside its
+// bundle and checks only this stamp and a cheap shape, so its cold start loads and runs no schema library (the browser
+// runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
+// references here: their values are read from the function's environment at run time, never written into the file.
+import type { MaintenanceWindow } from "../alerting/schema.ts";
+
+/** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
+export const RUNNER_GROUP_FILE = "vigie-runner-group.json";
+export const RUNNER_GROUP_FORMAT = "vigie.runner-group";
+/** Bumped whenever the shape of a normalized probe or of this file changes, so a runner refuses a file of another shape. */
+export const RUNNER_GROUP_VERSION = 1;
+
+/** The fields of a normalized probe the runner's own code reads; the probe kind's runner reads the rest. */
+export interface GroupedProbe {
+  id: string;
+  kind: string;
+  every: number;
+  regions: readonly string[];
+  tags?: readonly string[] | undefined;
+}
+
+export interface RunnerGroup<P extends GroupedProbe = GroupedProbe> {
+  format: typeof RUNNER_GROUP_FORMAT;
+  version: typeof RUNNER_GROUP_VERSION;
+  kind: string;
+  project: string;
+  home: string;
+  /** Raw runs' retention in ms, when the config sets one. */
+  retentionMs?: number | undefined;
+  probes: P[];
+  maintenance: MaintenanceWindow[];
+}
+
+/** The parts of the parsed config a runner group is made of (structural: core does not import the probe registry). */
+export interface RunnerGroupConfig<P extends GroupedProbe> {
+  project: string;
+  home: string;
+  probes: readonly P[];
+  store?: { retention: number } | undefined;
+  alerts?: { maintenance?: readonly MaintenanceWindow[] | undefined } | undefined;
+}
+
+/** The group of a runner kind, from the parsed (validated, normalized) config: every probe of that kind, all regions. */
+export function runnerGroup<P extends GroupedProbe>(config: RunnerGroupConfig<P>, kind: string): RunnerGroup<P> {
+  return {
+    format: RUNNER_GROUP_FORMAT, version: RUNNER_GROUP_VERSION, kind, project: config.project, home: config.home,
+    ...(config.store ? { retentionMs: config.store.retention } : {}),
+    probes: config.probes.filter((probe) => probe.kind === kind),
+    maintenance: [...(config.alerts?.maintenance ?? [])],
+  };
+}
+
+export class RunnerGroupError extends Error {
+  override name = "RunnerGroupError";
+  readonly code = "runner_group_invalid";
+}
+
+/** Where in `value` JSON would drop or change something (a function, a class instance), or undefined. */
+function notJson(value: unknown, at: string): string | undefined {
+  if (typeof value === "function") return `${at} is a function`;
+  if (typeof value === "bigint" || typeof value === "symbol") return `${at} is a ${typeof value}`;
+  if (typeof value === "number" && !Number.isFinite(value)) return `${at} is ${value}`;
+  if (typeof value !== "object" || value === null) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${at} is a ${value.constructor?.name ?? "class instance"}`;
+  for (const [key, item] of Object.entries(value)) {
+    const found = notJson(item, Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The group of a runner kind as the file the deploy writes. Refuses, naming the field, a group JSON cannot carry
+ * unchanged (a browser probe's journey script is a function: the browser runner builds its group from its bundled
+ * config instead).
+ */
+export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfig<P>, kind: string): string {
+  const group = runnerGroup(config, kind);
+  group.probes.forEach((probe, index) => {
+    const found = notJson(probe, `probes[${index}] (${probe.id})`);
+    if (found) throw new RunnerGroupError(`the ${kind} runner's probe group cannot be written as JSON: ${found}`);
+  });
+  return JSON.stringify(group);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Checks a runner group read back from its file: the stamp (format, version, kind) and the fields the runner reads.
+ * Deeper validation happened at deploy (the config's schema); this refuses a file of another shape, a hand edit or a
+ * mix-up, naming what is wrong. `source` names the file in the message.
+ */
+export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: unknown, kind: string, source: string): RunnerGroup<P> {
+  const refuse = (what: string): never => {
+    throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
+  };
+  if (!isObject(value) || value.format !== RUNNER_GROUP_FORMAT) refuse(`not a vigie runner group (expected format "${RUNNER_GROUP_FORMAT}")`);
+  const group = value as Record<string, unknown>;
+  if (group.version !== RUNNER_GROUP_VERSION) refuse(`runner group version ${JSON.stringify(group.version)}, this runner reads version ${RUNNER_GROUP_VERSION}`);
+  if (group.kind !== kind) refuse(`a group of ${JSON.stringify(group.kind)} probes, handed to the ${kind} runner`);
+  if (typeof group.project !== "string" || typeof group.home !== "string") refuse("project and home must be strings");
+  if (group.retentionMs !== undefined && !(typeof group.retentionMs === "number" && group.retentionMs > 0)) refuse("retentionMs must be a positive number");
+  if (!Array.isArray(group.maintenance) || !group.maintenance.every(isObject)) refuse("maintenance must be a list of windows");
+  if (!Array.isArray(group.probes)) refuse("probes must be a list");
+  (group.probes as unknown[]).forEach((probe, index) => {
+    const where = `probes[${index}]`;
+    if (!isObject(probe)) return refuse(`${where} is not an object`);
+    if (typeof probe.id !== "string" || probe.id === "") refuse(`${where}.id must be a non-empty string`);
+    if (probe.kind !== kind) refuse(`${where} (${String(probe.id)}) is a ${JSON.stringify(probe.kind)} probe in the ${kind} group`);
+    if (typeof probe.every !== "number" || !(probe.every > 0)) refuse(`${where} (${String(probe.id)}).every must be a positive number of ms`);
+    if (!Array.isArray(probe.regions) || !probe.regions.every((region) => typeof region === "string")) refuse(`${where} (${String(probe.id)}).regions must be a list of regions`);
+    if (probe.tags !== undefined && !(Array.isArray(probe.tags) && probe.tags.every((tag) => typeof tag === "string"))) refuse(`${where} (${String(probe.id)}).tags must be a list of strings`);
+  });
+  return group as unknown as RunnerGroup<P>;
+}

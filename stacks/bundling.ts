@@ -1,0 +1,49 @@
+// How each function is bundled on deploy: the `nodejs` options stacks/index.ts gives SST, and the esbuild options SST
+// 4.17.1 builds from them (its Go runtime, pkg/runtime/node/build.go), so `npm run bench -- aws` measures the bundles
+// as deployed. Plain values, no SST globals: the bench and the tests import this file.
+import type { BuildOptions } from "esbuild";
+
+/**
+ * Left out of every bundle and loaded from the Lambda runtime: nodejs24.x ships the AWS SDK for JavaScript v3
+ * (clients and lib-dynamodb). It is about 500 KB of each minified bundle and the largest part of a runner's. The cost:
+ * the SDK a function runs is the runtime's version, chosen and updated by AWS, not this lockfile's (the one the tests
+ * run against). Empty this list to bundle the pinned SDK again (the bench prints both sizes).
+ */
+export const SDK_FROM_RUNTIME: readonly string[] = ["@aws-sdk/*"];
+
+/** The browser runner's packages that cannot be bundled (Chromium's binary, Playwright's driver): SST installs them. */
+export const BROWSER_INSTALL: readonly string[] = ["@sparticuz/chromium", "playwright-core"];
+
+/** What SST always leaves out (native modules), besides `install` and `esbuild.external`. */
+export const SST_FORCE_EXTERNAL: readonly string[] = ["sharp", "pg-native"];
+
+export interface NodejsOptions {
+  /** SST documents `true` as its default; said here so the deployed bundle cannot differ from the bench's. */
+  minify: true;
+  format: "esm";
+  install?: string[];
+  esbuild: { external: string[] };
+}
+
+/** The `nodejs` options of a function; `install` for packages shipped in its node_modules instead of the bundle. */
+export function nodejsOptions(install: readonly string[] = []): NodejsOptions {
+  return { minify: true, format: "esm", ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: [...SDK_FROM_RUNTIME] } };
+}
+
+/** The esbuild build options SST derives from a function's `nodejs` options for a deploy (not `sst dev`). */
+export function esbuildOptionsOf(nodejs: NodejsOptions): BuildOptions {
+  return {
+    bundle: true, platform: "node", format: "esm", target: "esnext", keepNames: true, mainFields: ["module", "main"],
+    minify: nodejs.minify, sourcemap: false,
+    external: [...SST_FORCE_EXTERNAL, ...(nodejs.install ?? []), ...nodejs.esbuild.external],
+    banner: {
+      js: [
+        `import { createRequire as topLevelCreateRequire } from 'module';`,
+        `const require = topLevelCreateRequire(import.meta.url);`,
+        `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+        `const __filename = topLevelFileUrlToPath(import.meta.url)`,
+        `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+      ].join("\n"),
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// What each function's deployed bundle carries (esbuild with the options stacks/ gives SST, stacks/bundling.ts): the
+// runners load no config schema, no alerting and no drill code; only the drill function carries the drill engine.
+// Sizes and cold init are measured by `npm run bench -- aws`, not asserted here.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { runnerGroupJson, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
+import { Config } from "../../index.ts";
+import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions } from "../../stacks/bundling.ts";
+import { startHttpTarget } from "../fixtures/targets.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** The source files and packages a function's bundle holds code of. */
+async function contents(name: string, install: readonly string[] = []): Promise<string[]> {
+  return (await bundleOf(name, install)).files;
+}
+
+async function bundleOf(name: string, install: readonly string[] = []) {
+  const result = await build({ ...esbuildOptionsOf(nodejsOptions(install)), entryPoints: [path.join(root, "functions", `${name}.ts`)], outfile: `/bundles/${name}.mjs`, write: false, metafile: true, logLevel: "silent" });
+  const [output] = Object.values(result.metafile.outputs);
+  const files = Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
+  // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
+  const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
+  return { files, external };
+}
+const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+
+describe("deployed bundles", () => {
+  it("keep the config, its schema library, alerting, drills and the AWS SDK out of the HTTP runner", async () => {
+    const files = await contents("http-runner");
+    const packages = new Set(files.map(packageOf).filter(Boolean));
+    expect([...packages].filter((p) => ["zod", "pg", "jiti", "hono"].includes(p!) || p!.startsWith("@aws-sdk/") || p!.startsWith("@smithy/"))).toEqual([]);
+    expect(files.filter((f) => f.startsWith("drills/") || f.startsWith("api/") || f === "vigie.config.ts" || f === "index.ts" || (f.startsWith("core/alerting/") && f !== "core/alerting/maintenance.ts"))).toEqual([]);
+  }, 60_000);
+
+  it("give the drill engine, its kinds and pg to the drill function only", async () => {
+    for (const [name, install] of [["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
+      const files = await contents(name, install);
+      // The drill records (runs, results, their schemas) are read by the API and alerting; the engine and kinds are not.
+      const records = ["drills/store.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
+      expect(files.filter((f) => (f.startsWith("drills/") && !records.includes(f) && !f.endsWith("/schema.ts") && f !== "drills/schema.ts") || f === "functions/drill-engine.ts"), name).toEqual([]);
+      expect(files.map(packageOf).filter((p) => p === "pg" || p === "jiti"), name).toEqual([]);
+    }
+    const drill = await contents("drill");
+    expect(drill).toEqual(expect.arrayContaining(["drills/engine.ts", "functions/drill-engine.ts", "drills/postgres/run.ts"]));
+  }, 60_000);
+
+  it("load the SNS client only when they page, not at cold start", async () => {
+    for (const name of ["api", "evaluator", "housekeeping"]) {
+      const { external } = await bundleOf(name);
+      const sns = external.filter((i) => i.path === "@aws-sdk/client-sns");
+      expect(sns.length, name).toBeGreaterThan(0);
+      expect(sns.filter((i) => i.kind !== "dynamic-import"), name).toEqual([]);
+    }
+  }, 60_000);
+
+  it("run as deployed: the bundled HTTP runner decides a costly `matches` on its worker thread, which is the bundle itself", async () => {
+    // A 50 KB body is far past what is matched inline: the match goes to a worker, and a bundle has no other file.
+    const target = await startHttpTarget((_req, res) => res.end(`${"x".repeat(50_000)} ok-marker`));
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "big", kind: "http", url: target.url, every: "1m", assertions: [{ source: "body", op: "matches", target: "ok-mark[a-z]+" }] }] });
+      writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
+      const bundle = path.join(pkg, "functions", "http-runner.mjs");
+      await build({ ...esbuildOptionsOf(nodejsOptions()), entryPoints: [path.join(root, "functions", "http-runner.ts")], outfile: bundle, logLevel: "silent" });
+      // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
+      // package root, a region, the stack's table, which test mode never reaches).
+      const invoke = path.join(pkg, "invoke.mjs");
+      writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await handler({ mode: "test" }, { getRemainingTimeInMillis: () => 60000 }); process.stdout.write(JSON.stringify(out.results));`);
+      const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", VIGIE_TABLE: "acme" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const code = await new Promise((resolve) => child.on("exit", resolve));
+      expect(code, stderr).toBe(0);
+      const [result] = JSON.parse(stdout) as Array<{ outcome: string; assertions: Array<{ description: string; passed: boolean }> }>;
+      expect(result!.assertions.find((a) => a.description.startsWith("body matches")), stdout).toMatchObject({ passed: true });
+      expect(result!.outcome).toBe("pass");
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+      await target.close();
+    }
+  }, 60_000);
+});
