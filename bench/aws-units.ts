@@ -7,7 +7,7 @@ import type { ProbeResult } from "../core/result/index.ts";
 import { createResultStore, ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
-interface Meter {
+export interface Meter {
   read: number;
   write: number;
   reset(): void;
@@ -17,7 +17,7 @@ interface Meter {
  * Asks every call for its consumed capacity and sums it; GSI1 writes, which dynalite does not count, are added by item
  * size, and so is a write refused by its condition, which DynamoDB bills (at least one unit) and dynalite reports none for.
  */
-function meter(client: DynamoDBClient): Meter {
+export function meter(client: DynamoDBClient): Meter {
   const m: Meter = { read: 0, write: 0, reset() { m.read = 0; m.write = 0; } };
   const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);
   client.middlewareStack.add((next, context) => async (args) => {

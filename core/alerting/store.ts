@@ -115,7 +115,7 @@ interface ClosedHours {
 }
 
 /** SLO counts as the state item holds them: the hour rings left out, the current hour's counts kept. */
-type OpenCounts = Omit<SloCounts, "hourTotal" | "hourBad"> & { hourNow: { total: number; bad: number[] } };
+type OpenCounts = Omit<SloCounts, "hourTotal" | "hourBad"> & { hourNow: { total: number; bad: number[] }; hourRing: number };
 
 function splitHours(counts: SloCounts): { closed: ClosedHours; open: OpenCounts } {
   const { hourTotal, hourBad, ...rest } = counts;
@@ -123,21 +123,19 @@ function splitHours(counts: SloCounts): { closed: ClosedHours; open: OpenCounts 
   const zeroed = (ring: readonly number[]) => ring.map((value, i) => (i === slot ? 0 : value));
   return {
     closed: { hour: counts.hour, hourTotal: zeroed(hourTotal), hourBad: hourBad.map(zeroed) },
-    open: { ...rest, hourNow: { total: hourTotal[slot]!, bad: hourBad.map((ring) => ring[slot]!) } },
+    open: { ...rest, hourNow: { total: hourTotal[slot]!, bad: hourBad.map((ring) => ring[slot]!) }, hourRing: hourTotal.length },
   };
 }
 
-function joinHours(open: OpenCounts, closed: ClosedHours | undefined, objectives: number): SloCounts {
-  const { hourNow, ...rest } = open;
-  // A hours item gone (its TTL: the rings' length without a write) held nothing the window still counts.
-  const size = closed?.hourTotal.length ?? 0;
-  const slot = size > 0 ? open.hour % size : 0;
-  const hourTotal = closed ? [...closed.hourTotal] : [];
-  const hourBad = closed ? closed.hourBad.map((ring) => [...ring]) : Array.from({ length: objectives }, () => [] as number[]);
-  if (closed) {
-    hourTotal[slot] = hourNow.total;
-    hourBad.forEach((ring, i) => { ring[slot] = hourNow.bad[i] ?? 0; });
-  }
+function joinHours(open: OpenCounts, closed: ClosedHours | undefined): SloCounts {
+  const { hourNow, hourRing, ...rest } = open;
+  // A hours item gone (its TTL: the rings' length without a write) held nothing the window still counts: zeros.
+  const zeros = () => new Array<number>(hourRing).fill(0);
+  const hourTotal = closed ? [...closed.hourTotal] : zeros();
+  const hourBad = closed ? closed.hourBad.map((ring) => [...ring]) : hourNow.bad.map(zeros);
+  const slot = open.hour % hourTotal.length;
+  hourTotal[slot] = hourNow.total;
+  hourBad.forEach((ring, i) => { ring[slot] = hourNow.bad[i] ?? 0; });
   return { ...rest, hourTotal, hourBad };
 }
 
@@ -186,7 +184,7 @@ export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tabl
         if (!hours.Item && attempt < 2) continue;
         const json = hours.Item ? inflate(hours.Item.hours) : undefined;
         const closed = json ? (JSON.parse(json) as ClosedHours) : undefined;
-        state.slo = { keys: state.slo.keys, counts: joinHours(state.slo.counts as unknown as OpenCounts, closed, state.slo.keys.length) };
+        state.slo = { keys: state.slo.keys, counts: joinHours(state.slo.counts as unknown as OpenCounts, closed) };
         if (json) hoursKnown.set(probeId, { version: stored.version, ref, digest: digestOf(json) });
         return stored;
       }
