@@ -53,15 +53,19 @@ describe("alert state with SLOs on DynamoDB", () => {
     let units = 0;
     for (let n = 0; n < 150; n++) {
       time.set(T0 + n * 60_000);
-      const results = minute(probeId, T0 + n * 60_000, n);
+      // ap-south-1 falls silent for 80 minutes, then its backlog arrives at once (a spool flushed): its runs land in
+      // closed hours of the rings, which then change outside the hour roll.
+      const late = n >= 50 && n < 130;
+      const results = minute(probeId, T0 + n * 60_000, n).filter((run) => !late || run.region !== "ap-south-1");
+      if (n === 130) for (let k = 50; k < 130; k++) results.push({ ...result("ap-south-1", "pass", T0 + k * 60_000 + 1_000, probeId), durationMs: 42 });
       // A result of the first hour replayed in the third (older than its region's last: the evaluator skips it).
-      if (n === 130) results.push({ ...result("us-east-1", "fail", T0 + 30 * 60_000 + 5_000, probeId), durationMs: 42 });
+      if (n === 131) results.push({ ...result("us-east-1", "fail", T0 + 30 * 60_000 + 5_000, probeId), durationMs: 42 });
       m.reset();
       await evaluators[0]!.onProbeResults(probeId, results);
       units += m.write;
       stateWrites += 1;
       await evaluators[1]!.onProbeResults(probeId, results);
-      if (n % 29 === 0 || n === 130) {
+      if (n % 29 === 0 || n === 130 || n === 131) {
         const [onDynamo, inMemory] = await Promise.all(views.map((view) => view.sloStatus(probeId)));
         expect(onDynamo).toEqual(inMemory);
       }
@@ -70,10 +74,11 @@ describe("alert state with SLOs on DynamoDB", () => {
     expect(onDynamo).toEqual(inMemory);
     expect(inMemory.objectives[0]!.bad).toBeGreaterThan(0);
     // Incidents and pages (burn-rate alerts) cost their own writes; without them every state write is one unit, plus
-    // the first hours item and per hour after it a new one and the delete of the one it replaced (155 here).
+    // the first hours item, per hour after it a new one and the delete of the one it replaced, and the same for the
+    // backlog's change to closed hours (157 here).
     const incidentWrites = (await store.list({ limit: 500, probeId })).items.length;
     expect(incidentWrites).toBe(0);
-    expect(units).toBeLessThanOrEqual(stateWrites + 1 + 2 * 2);
+    expect(units).toBeLessThanOrEqual(stateWrites + 1 + 2 * 2 + 2);
     // Only the hours item the state names is left.
     const items = await dynamo.doc.send(new QueryCommand({ TableName: dynamo.tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `ALERT#${probeId}` } }));
     expect(items.Items?.map((item) => (item.sk as string).replace(/#.*/, ""))).toEqual(["SLOH", "STATE"]);
