@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeleteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { computeStatus } from "../../api/index.ts";
 import { meter } from "../../bench/aws-units.ts";
 import { createResultStore } from "../../core/store/results-store.ts";
 import { hourPk } from "../../core/store/keys.ts";
@@ -56,6 +57,9 @@ describe("write units of the result store", () => {
     });
     const [hour] = await store.hours("last", "eu-west-1", "2025-03-10T11", "2025-03-10T11");
     expect(hour!.last).toMatchObject({ startedAt: results[2]!.startedAt, outcome: "fail" });
+    // The status model reads the markers and the hours, not the states: the same last result.
+    const status = await computeStatus({ store, probes: [{ id: "last", kind: "http", every: 60_000, timeout: 10_000, regions: ["eu-west-1"] }], now: () => Date.parse("2025-03-10T11:03:00Z") });
+    expect(status.probes[0]!.regions[0]).toMatchObject({ state: "down", lastRunAt: results[2]!.startedAt, lastDurationMs: 12, error: { category: "connect" } });
     // An older result arriving late is counted but leaves the last one as it was; a pass after a fail clears the error.
     await store.write([makeResult({ probeId: "last", region: "eu-west-1", startedAt: "2025-03-10T11:00:30.000Z", outcome: "degraded" })]);
     expect((await store.hours("last", "eu-west-1", "2025-03-10T11", "2025-03-10T11"))[0]).toMatchObject({ runs: 4, degraded: 1, last: { startedAt: results[2]!.startedAt } });
