@@ -129,7 +129,10 @@ export interface ResultStoreOptions {
 export interface ResultStore {
   readonly tableName: string;
   readonly retention: Retention;
-  /** Stores results: runs in batches, then each one's hour rollup and current state. Safe to repeat. */
+  /**
+   * Stores results: runs in batches, then each one's hour rollup (whose update also records the hour's last run), then
+   * the marker of each probe × region whose hour is new. Safe to repeat.
+   */
   write(results: readonly ProbeResult[]): Promise<void>;
   listRuns(query: RunQuery): Promise<RunPage>;
   /** Every probe × region's last result: one query of the markers, one batched read of each one's newest hour. */
