@@ -14,7 +14,8 @@ export const WRITE_UNITS_PER_RESULT = { withoutSlo: 846 / 360, withSlo: 849 / 36
 
 /**
  * Read units of one uncached /v1/status refresh per probe × region: its 24 hour rollups, 89 folded days, its share of
- * the markers query (its last result comes from the newest hour read anyway), and a third of the probe's SLO state read (3 regions). Measured at 50 probes × 3 regions.
+ * the markers query (its last result comes from the newest hour, read anyway), and a third of the probe's SLO state
+ * read (3 regions). Measured at 50 probes × 3 regions.
  */
 export const READ_UNITS_PER_STATUS = { perProbeRegion: 2.28 } as const;
 
