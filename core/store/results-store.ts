@@ -269,9 +269,8 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
   /**
    * Counts runs of one probe × region × hour into its rollup with one conditional write: all of them, on
    * condition the rollup has counted none, recording the newest as the hour's last run on condition it records none
-   * newer. When the condition fails (a replay overlapping what the store had, or a run older than the hour's last),
-   * it counts them one by one, each under its own condition, and a run older than the recorded last is counted
-   * without touching it. Runs in maintenance go to the `maintenance` counter alone, but their tokens join `applied`
+   * newer. When that is refused, it counts them all without touching the last run (they are older than it); when that
+   * is refused too (a replay overlapping what the store had), one by one, each under its own conditions. Runs in maintenance go to the `maintenance` counter alone, but their tokens join `applied`
    * like any other. Says how many it counted and whether its write created the rollup (the hour is new).
    */
   async function countIntoHour(runs: readonly ProbeResult[], recordLast = true): Promise<{ counted: number; created: boolean }> {
@@ -331,7 +330,10 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       return { counted: runs.length, created: Attributes?.applied === undefined };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      if (runs.length === 1) return recordLast ? countIntoHour(runs, false) : { counted: 0, created: false };
+      // Refused: the hour records a newer last run (runs arriving late, as a queue's do), or some run was counted
+      // before. Counting them all without the last run tells the two apart in one more write.
+      if (recordLast) return countIntoHour(runs, false);
+      if (runs.length === 1) return { counted: 0, created: false };
       let total = 0;
       let created = false;
       for (const run of runs) {

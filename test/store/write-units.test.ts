@@ -67,6 +67,18 @@ describe("write units of the result store", () => {
     expect((await store.currentStates()).find((s) => s.probeId === "last")).toEqual({ probeId: "last", region: "eu-west-1", startedAt: "2025-03-10T11:05:00.000Z", outcome: "pass", durationMs: 100 });
   });
 
+  it("counts a batch of runs older than the hour's last (a queue's late results) in two rollup writes, not two each", async () => {
+    const { m, store } = metered();
+    const results = minuteResults("queued", "us-east-1", Date.parse("2025-03-10T08:00:00Z"), 11);
+    await store.write([results[10]!]);
+    m.reset();
+    await store.write(results.slice(0, 10));
+    // 10 raw runs, then the rollup: refused for its last run (billed), then counted without it.
+    expect(m.write).toBe(12);
+    const [hour] = await store.hours("queued", "us-east-1", "2025-03-10T08", "2025-03-10T08");
+    expect(hour).toMatchObject({ runs: 11, last: { startedAt: results[10]!.startedAt } });
+  });
+
   it("moves the marker to a new hour once, and never back for a late run of an earlier hour", async () => {
     const { m, store } = metered();
     const start = Date.parse("2025-03-10T09:58:00Z");
