@@ -270,7 +270,8 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
    * Counts runs of one probe × region × hour into its rollup with one conditional write: all of them, on
    * condition the rollup has counted none, recording the newest as the hour's last run on condition it records none
    * newer. When that is refused, it counts them all without touching the last run (they are older than it); when that
-   * is refused too (a replay overlapping what the store had), one by one, each under its own conditions. Runs in maintenance go to the `maintenance` counter alone, but their tokens join `applied`
+   * is refused too (a replay overlapping what the store had), one by one, each under its own condition, and then
+   * records the newest it counted as the last run where it is newer. Runs in maintenance go to the `maintenance` counter alone, but their tokens join `applied`
    * like any other. Says how many it counted and whether its write created the rollup (the hour is new).
    */
   async function countIntoHour(runs: readonly ProbeResult[], recordLast = true): Promise<{ counted: number; created: boolean }> {
@@ -334,14 +335,32 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       // before. Counting them all without the last run tells the two apart in one more write.
       if (recordLast) return countIntoHour(runs, false);
       if (runs.length === 1) return { counted: 0, created: false };
-      let total = 0;
+      // Some were counted before: each on its own, then the newest of those counted now as the last run if it is.
       let created = false;
+      const fresh: ProbeResult[] = [];
       for (const run of runs) {
-        const one = await countIntoHour([run]);
-        total += one.counted;
+        const one = await countIntoHour([run], false);
+        if (one.counted > 0) fresh.push(run);
         created ||= one.created;
       }
-      return { counted: total, created };
+      if (fresh.length > 0) await recordLastRun(newestOf(fresh));
+      return { counted: fresh.length, created };
+    }
+  }
+
+  /** Records a run as its hour's last unless the hour records a newer one. */
+  async function recordLastRun(run: ProbeResult): Promise<void> {
+    const last = stateOf(run);
+    try {
+      await doc.send(new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: hourPk(run.probeId, run.region), sk: hourKey(Date.parse(run.startedAt)) },
+        UpdateExpression: `SET lastAt = :lastAt, lastOutcome = :lastOutcome, lastMs = :lastMs${last.error ? ", lastError = :lastError" : " REMOVE lastError"}`,
+        ConditionExpression: "attribute_not_exists(lastAt) OR lastAt < :lastAt",
+        ExpressionAttributeValues: { ":lastAt": last.startedAt, ":lastOutcome": last.outcome, ":lastMs": last.durationMs, ...(last.error ? { ":lastError": last.error } : {}) },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

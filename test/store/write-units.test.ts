@@ -79,6 +79,19 @@ describe("write units of the result store", () => {
     expect(hour).toMatchObject({ runs: 11, last: { startedAt: results[10]!.startedAt } });
   });
 
+  it("replays a batch overlapping what was stored with one refused write per run already counted", async () => {
+    const { m, store } = metered();
+    const results = minuteResults("replayed", "us-east-1", Date.parse("2025-03-10T07:00:00Z"), 10, (i) => ({ outcome: i === 9 ? "fail" : "pass" }));
+    await store.write(results.slice(0, 6));
+    m.reset();
+    await store.write(results);
+    // 10 raw runs; the group refused with and without its last run; 6 refused and 4 counted one by one; the last run;
+    // the marker checked (refused: it names the hour already), as after any replay.
+    expect(m.write).toBe(10 + 2 + 10 + 1 + 1);
+    const [hour] = await store.hours("replayed", "us-east-1", "2025-03-10T07", "2025-03-10T07");
+    expect(hour).toMatchObject({ runs: 10, fail: 1, last: { startedAt: results[9]!.startedAt, outcome: "fail" } });
+  });
+
   it("moves the marker to a new hour once, and never back for a late run of an earlier hour", async () => {
     const { m, store } = metered();
     const start = Date.parse("2025-03-10T09:58:00Z");
