@@ -9,7 +9,7 @@
 import pLimit from "p-limit";
 import { quorumOf, staleAfterMs, type ObjectiveStatus } from "../core/alerting/index.ts";
 import type { DrillRunReader, Incident, IncidentReader } from "../core/result/index.ts";
-import { mergeRollups, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
+import { mergeRollups, newestState, percentiles, type Percentiles, type RegionState, type ResultStore, type Rollup } from "../core/store/index.ts";
 
 export type ProbeState = "up" | "degraded" | "down" | "unknown" | "maintenance";
 
@@ -282,9 +282,10 @@ async function sloViews(alerting: AlertingView, probeId: string): Promise<SloVie
 export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
   const now = deps.now();
   const limit = pLimit(16);
-  // A probe × region gets its current state in the same store write that counts its runs into rollups, so one
-  // without a state has no rollups either: its history is not read (a fresh start with many probes reads nothing).
-  const states = await deps.store.currentStates();
+  // A probe × region gets its marker in the same store write that creates its first hour rollup, so one without a
+  // marker has no rollups either: its history is not read (a fresh start with many probes reads nothing). Its last
+  // result is the newer of the marker's state and the last run its hours record (read below anyway).
+  const states = await deps.store.markers();
   const ran = new Set(states.map((s) => `${s.probeId}#${s.region}`));
   const noHistory: RegionHistory = { hours: [], days: new Map() };
   const grid = dayGrid(now, 90);
@@ -339,10 +340,10 @@ export async function computeStatus(deps: StatusDeps): Promise<StatusModel> {
     })),
   ]);
   const byKey = new Map(states.map((s) => [`${s.probeId}#${s.region}`, s]));
-  const statuses: ProbeStatus[] = probes.map(({ histories: _histories, ...status }, index) => {
+  const statuses: ProbeStatus[] = probes.map(({ histories, ...status }, index) => {
     const probe = deps.probes[index]!;
-    const regions = probe.regions.map((region): RegionStatus => {
-      const last = byKey.get(`${probe.id}#${region}`);
+    const regions = probe.regions.map((region, r): RegionStatus => {
+      const last = newestState(byKey.get(`${probe.id}#${region}`), histories[r]!.hours);
       return {
         region,
         state: regionState(last, probe, now),

@@ -7,20 +7,29 @@ import type { ProbeResult } from "../core/result/index.ts";
 import { createResultStore, ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
-interface Meter {
+export interface Meter {
   read: number;
   write: number;
   reset(): void;
 }
 
-/** Asks every call for its consumed capacity and sums it; GSI1 writes, which dynalite does not count, are added by item size. */
-function meter(client: DynamoDBClient): Meter {
+/**
+ * Asks every call for its consumed capacity and sums it; GSI1 writes, which dynalite does not count, are added by item
+ * size, and so is a write refused by its condition, which DynamoDB bills (at least one unit) and dynalite reports none for.
+ */
+export function meter(client: DynamoDBClient): Meter {
   const m: Meter = { read: 0, write: 0, reset() { m.read = 0; m.write = 0; } };
   const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);
   client.middlewareStack.add((next, context) => async (args) => {
     const input = args.input as Record<string, unknown>;
     input.ReturnConsumedCapacity = "TOTAL";
-    const output = await next(args);
+    let output: Awaited<ReturnType<typeof next>>;
+    try {
+      output = await next(args);
+    } catch (error) {
+      if ((error as Error).name === "ConditionalCheckFailedException") m.write += 1;
+      throw error;
+    }
     const consumed = (output.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
     const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
     const command = context.commandName ?? "";
@@ -48,10 +57,12 @@ function httpResult(probeId: string, region: string, at: number, outcome: ProbeR
 }
 
 /**
- * Write units per HTTP result: one probe in 3 regions every minute for an hour, each invocation's result written as the
- * runner writes it (raw run, hour rollup, state), then evaluated as the stream evaluator does: the minute's 3 results
- * in one batch, one alert-state write (`batched`, as deployed: the regions' runners fire on the same minute and the
- * stream gathers 5 s), or one by one (`vigie start`, or a batch window that caught one region only).
+ * Write units per HTTP result: one probe in 3 regions every minute for two hours (so hourly writes count as often as
+ * they happen: each hour's marker per region, the SLO hours item and the delete of the one it replaces), each
+ * invocation's result written as the runner writes it (raw run, hour rollup with its last run, the marker when the
+ * hour is new), then evaluated as the stream evaluator does: the minute's 3 results in one batch, one alert-state write
+ * (`batched`, as deployed: the regions' runners fire on the same minute and the stream gathers 5 s), or one by one
+ * (`vigie start`, or a batch window that caught one region only).
  */
 export async function measureWriteUnits(options: { slo: boolean; minutes?: number; batched?: boolean }): Promise<{ perResult: number; store: number; evaluator: number; results: number }> {
   const dynamo = await startEmbeddedDynamo();
@@ -70,7 +81,7 @@ export async function measureWriteUnits(options: { slo: boolean; minutes?: numbe
     let storeUnits = 0;
     let evaluatorUnits = 0;
     let results = 0;
-    for (let minute = 0; minute < (options.minutes ?? 60); minute++) {
+    for (let minute = 0; minute < (options.minutes ?? 120); minute++) {
       now = T0 + minute * 60_000;
       const minuteResults = regions.map((region) => httpResult("api", region, now + 1_000));
       for (const result of minuteResults) {

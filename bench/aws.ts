@@ -22,11 +22,11 @@ const root = path.resolve(import.meta.dirname, "..");
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function writeUnits() {
-  console.log("\n-- DynamoDB write units per HTTP result (1 probe × 3 regions × 60 one-minute runs, real write path + evaluator) --");
+  console.log("\n-- DynamoDB write units per HTTP result (1 probe × 3 regions × 120 one-minute runs, real write path + evaluator) --");
   for (const slo of [false, true]) {
     for (const batched of [true, false]) {
       const m = await measureWriteUnits({ slo, batched });
-      console.log(`SLOs ${slo ? "on " : "off"}, evaluated ${batched ? "a minute's 3 regions per batch (AWS stream)" : "one by one (vigie start)      "}: ${m.perResult.toFixed(2)} WRU/result (store ${m.store.toFixed(2)}: run + GSI1 + hour rollup + state; evaluator ${m.evaluator.toFixed(2)}) over ${m.results} results`);
+      console.log(`SLOs ${slo ? "on " : "off"}, evaluated ${batched ? "a minute's 3 regions per batch (AWS stream)" : "one by one (vigie start)      "}: ${m.perResult.toFixed(2)} WRU/result (store ${m.store.toFixed(2)}: run + hour rollup with its last run + hourly marker; evaluator ${m.evaluator.toFixed(2)}) over ${m.results} results`);
     }
   }
 }

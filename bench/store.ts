@@ -182,8 +182,8 @@ async function main(): Promise<void> {
     const ratio = med(90, (f) => f.p95) / med(1, (f) => f.p95);
     console.log(`  p95 ratio 90 d / 1 d: ${ratio.toFixed(2)} (goal ≤ 1.3); p95 at 90 d ${fmt(med(90, (f) => f.p95))} (goal ≤ 50 ms: ${med(90, (f) => f.p95) <= 50 ? "met" : "missed"}); steady refresh ratio ${(med(90, (f) => f.steadyMs) / med(1, (f) => f.steadyMs)).toFixed(2)}`);
     const ingest = await measureIngest(dynamo);
-    console.log(`  ingest: ${INGEST_RESULTS} results through the durable writer (spool + batched runs + guarded hour rollups + state) in ${fmt(ingest.ms)}: ${Math.round(ingest.perSecond)} results/s`);
-    console.log(`  catch-up: the same number replayed from the spool after an outage in batches of 3,000 (rollups counted per hour, one state per probe × region) in ${fmt(ingest.replayMs)}: ${Math.round(ingest.replayPerSecond)} results/s`);
+    console.log(`  ingest: ${INGEST_RESULTS} results through the durable writer (spool + batched runs + guarded hour rollups with the last run + hourly markers) in ${fmt(ingest.ms)}: ${Math.round(ingest.perSecond)} results/s`);
+    console.log(`  catch-up: the same number replayed from the spool after an outage in batches of 3,000 (rollups counted per hour, a marker per probe × region and new hour) in ${fmt(ingest.replayMs)}: ${Math.round(ingest.replayPerSecond)} results/s`);
   } finally {
     await dynamo.close();
   }

@@ -1,11 +1,26 @@
 // Alert state, incidents and the page outbox, on the single vigie table (or in memory for tests and benches).
 //
 // Items owned by alerting (pk / sk):
-//   ALERT#<probeId>     / STATE                 one per probe: the evaluator state (JSON in `state`), a
-//                                                `version` number every write is conditional on, and
-//                                                `pending` (JSON): the incident upserts and outbox items of
-//                                                the write, re-applied by whoever reads it next, so a crash
-//                                                between the state write and its effects loses nothing.
+//   ALERT#<probeId>     / STATE                 one per probe: `body`, the raw-deflated JSON of { state, pending }:
+//                                                the evaluator state and the incident upserts and outbox items
+//                                                of the write, re-applied by whoever reads it next, so a crash
+//                                                between the state write and its effects loses nothing; and a
+//                                                `version` number every write is conditional on. Deflated, the
+//                                                item stays under 1 KB (one write unit) where its JSON is ~1.6 KB.
+//                                                With SLOs, `state` holds the SLO counts but their closed
+//                                                hours (the current hour's counts are `hourNow`), and
+//                                                `sloHours` names the item holding those:
+//   ALERT#<probeId>     / SLOH#<version>#<id>    the SLO hour rings with the current hour zeroed (deflated JSON
+//                                                in `hours`): up to a window's hours per objective, ~4–6 KB of
+//                                                JSON for 30 days. They change only when the hour rolls over or a late
+//                                                result lands in a closed hour, so this item is written about
+//                                                once an hour, not on every state write; a state write
+//                                                writes a new one (a key of its own, so a writer that loses
+//                                                the version race leaves the winner's alone) and deletes the
+//                                                one it replaced. TTL: the rings' length after their hour.
+//                                                A state item of the earlier layout (JSON strings `state` and
+//                                                `pending`, whole rings in `state`, no `sloHours`) reads as is
+//                                                and is rewritten in this one by its next write.
 //   INCIDENT#<probeId>  / <startedAt>#<id>       one per incident (JSON in `incident`, `rev` = state version
 //                                                that wrote it, `resolvedAt` while resolved);
 //                                                GSI1: gsi1pk "INCIDENTS", gsi1sk <startedAt>#<id> (newest first).
@@ -18,11 +33,14 @@
 import {
   ConditionalCheckFailedException,
 } from "@aws-sdk/client-dynamodb";
+import { createHash, randomUUID } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import {
-  GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput,
+  DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Incident, IncidentReader } from "../result/incident.ts";
 import type { AlertIncident, Page, ProbeAlertState } from "./evaluate.ts";
+import type { SloCounts } from "./slo.ts";
 import { decodeCursor, encodeCursor } from "../store/cursor.ts";
 
 export type OutboxStatus = "pending" | "sent" | "expired" | "failed";
@@ -89,9 +107,50 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === "ConditionalCheckFailedException";
 }
 
+/** The SLO hour rings as the SLO hours item holds them: the current hour's slot zeroed (it lives in the state item). */
+interface ClosedHours {
+  hour: number;
+  hourTotal: number[];
+  hourBad: number[][];
+}
+
+/** SLO counts as the state item holds them: the hour rings left out, the current hour's counts kept. */
+type OpenCounts = Omit<SloCounts, "hourTotal" | "hourBad"> & { hourNow: { total: number; bad: number[] }; hourRing: number };
+
+function splitHours(counts: SloCounts): { closed: ClosedHours; open: OpenCounts } {
+  const { hourTotal, hourBad, ...rest } = counts;
+  const slot = counts.hour % hourTotal.length;
+  const zeroed = (ring: readonly number[]) => ring.map((value, i) => (i === slot ? 0 : value));
+  return {
+    closed: { hour: counts.hour, hourTotal: zeroed(hourTotal), hourBad: hourBad.map(zeroed) },
+    open: { ...rest, hourNow: { total: hourTotal[slot]!, bad: hourBad.map((ring) => ring[slot]!) }, hourRing: hourTotal.length },
+  };
+}
+
+function joinHours(open: OpenCounts, closed: ClosedHours | undefined): SloCounts {
+  const { hourNow, hourRing, ...rest } = open;
+  // A hours item gone (its TTL: the rings' length without a write) held nothing the window still counts: zeros.
+  const zeros = () => new Array<number>(hourRing).fill(0);
+  const hourTotal = closed ? [...closed.hourTotal] : zeros();
+  const hourBad = closed ? closed.hourBad.map((ring) => [...ring]) : hourNow.bad.map(zeros);
+  const slot = open.hour % hourTotal.length;
+  hourTotal[slot] = hourNow.total;
+  hourBad.forEach((ring, i) => { ring[slot] = hourNow.bad[i] ?? 0; });
+  return { ...rest, hourTotal, hourBad };
+}
+
+const digestOf = (json: string) => createHash("sha1").update(json).digest("base64");
+const deflate = (json: string) => deflateRawSync(json);
+const inflate = (bytes: unknown) => inflateRawSync(bytes as Uint8Array).toString("utf8");
+
 /** The store on DynamoDB (or dynalite): single-item conditional writes only, no transactions. */
 export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): AlertStore {
   const { doc, tableName: TableName } = deps;
+  /** By probe: the SLO hours item the stored state (at `version`) names, and a digest of its content. */
+  const hoursKnown = new Map<string, { version: number; ref: string; digest: string }>();
+  const hoursKey = (probeId: string, ref: string) => ({ pk: `ALERT#${probeId}`, sk: `SLOH#${ref}` });
+  const dropHours = (probeId: string, ref: string) =>
+    doc.send(new DeleteCommand({ TableName, Key: hoursKey(probeId, ref) })).then(() => undefined, () => undefined);
   const outboxKey = (id: string) => ({ pk: `OUTBOX#${id}`, sk: "OUTBOX" });
   const toOutbox = (item: Record<string, unknown>): OutboxItem => ({
     id: item.id as string,
@@ -108,24 +167,67 @@ export function createDynamoAlertStore(deps: { doc: DynamoDBDocumentClient; tabl
 
   return {
     async getState(probeId) {
-      const { Item } = await doc.send(new GetCommand({ TableName, Key: { pk: `ALERT#${probeId}`, sk: "STATE" }, ConsistentRead: true }));
-      if (!Item) return undefined;
-      return { state: JSON.parse(Item.state as string) as ProbeAlertState, version: Item.version as number, pending: JSON.parse(Item.pending as string) as Effects };
+      // A writer replaces the hours item once an hour and then deletes the old one: a read of a state naming one
+      // just deleted reads the state again.
+      for (let attempt = 0; ; attempt++) {
+        const { Item } = await doc.send(new GetCommand({ TableName, Key: { pk: `ALERT#${probeId}`, sk: "STATE" }, ConsistentRead: true }));
+        if (!Item) return undefined;
+        // The earlier layout kept `state` and `pending` as JSON strings of their own.
+        const body = Item.body === undefined
+          ? { state: JSON.parse(Item.state as string) as ProbeAlertState, pending: JSON.parse(Item.pending as string) as Effects }
+          : (JSON.parse(inflate(Item.body)) as { state: ProbeAlertState; pending: Effects });
+        const state = body.state;
+        const stored = { state, version: Item.version as number, pending: body.pending };
+        const ref = Item.sloHours as string | undefined;
+        if (!ref || !state.slo) return stored;
+        const hours = await doc.send(new GetCommand({ TableName, Key: hoursKey(probeId, ref), ConsistentRead: true }));
+        if (!hours.Item && attempt < 2) continue;
+        const json = hours.Item ? inflate(hours.Item.hours) : undefined;
+        const closed = json ? (JSON.parse(json) as ClosedHours) : undefined;
+        state.slo = { keys: state.slo.keys, counts: joinHours(state.slo.counts as unknown as OpenCounts, closed) };
+        if (json) hoursKnown.set(probeId, { version: stored.version, ref, digest: digestOf(json) });
+        return stored;
+      }
     },
 
     async putState(state, expected, pending) {
+      const item: Record<string, unknown> = { pk: `ALERT#${state.probeId}`, sk: "STATE", version: expected + 1 };
+      let stored: ProbeAlertState = state;
+      const known = hoursKnown.get(state.probeId);
+      let written: string | undefined;
+      if (state.slo) {
+        const { closed, open } = splitHours(state.slo.counts);
+        const json = JSON.stringify(closed);
+        const digest = digestOf(json);
+        let ref = known?.version === expected && known.digest === digest ? known.ref : undefined;
+        if (!ref) {
+          ref = `${expected + 1}#${randomUUID().slice(0, 8)}`;
+          const expiresAt = (closed.hour + closed.hourTotal.length + 24) * 3_600;
+          await doc.send(new PutCommand({ TableName, Item: { ...hoursKey(state.probeId, ref), hours: deflate(json), expiresAt } }));
+          written = ref;
+        }
+        stored = { ...state, slo: { keys: state.slo.keys, counts: open as unknown as SloCounts } };
+        item.sloHours = ref;
+        hoursKnown.set(state.probeId, { version: expected + 1, ref, digest });
+      } else hoursKnown.delete(state.probeId);
+      item.body = deflate(JSON.stringify({ state: stored, pending }));
       try {
         await doc.send(new PutCommand({
           TableName,
-          Item: { pk: `ALERT#${state.probeId}`, sk: "STATE", version: expected + 1, state: JSON.stringify(state), pending: JSON.stringify(pending) },
+          Item: item,
           ConditionExpression: expected === 0 ? "attribute_not_exists(pk)" : "version = :expected",
           ...(expected === 0 ? {} : { ExpressionAttributeValues: { ":expected": expected } }),
         }));
-        return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
+        hoursKnown.delete(state.probeId);
+        // Only a lost race says the state was not written; after any other error it may have been, naming it.
+        if (!isConditionFailure(error)) throw error;
+        if (written) await dropHours(state.probeId, written);
+        return false;
       }
+      // The state no longer names the hours item it replaced.
+      if (known && known.version === expected && known.ref !== item.sloHours) await dropHours(state.probeId, known.ref);
+      return true;
     },
 
     async putIncident(incident, rev) {

@@ -5,8 +5,6 @@ export const DAY_MS = 86_400_000;
 /** Every raw run's partition key starts with this (the evaluator's stream filter matches it). */
 export const RUN_PK_PREFIX = "RUN#";
 export const runPk = (probeId: string, region: string) => `${RUN_PK_PREFIX}${probeId}#${region}`;
-export const runGsiPk = (probeId: string) => `RUN#${probeId}`;
-export const runGsiSk = (startedAt: string, region: string) => `${startedAt}#${region}`;
 export const hourPk = (probeId: string, region: string) => `ROLLUP#H#${probeId}#${region}`;
 export const dayPk = (probeId: string, region: string) => `ROLLUP#D#${probeId}#${region}`;
 export const STATE_PK = "STATE";

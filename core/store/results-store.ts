@@ -11,18 +11,26 @@
 // - a run inside a maintenance window (`result.maintenance`) is kept as a raw run and counted, under the same
 //   token condition, into its rollup's `maintenance` counter only: runs, outcomes and the histogram never see it,
 //   so every uptime and latency figure read from rollups leaves maintenance out with no filtering at read time;
-// - the current state only moves forward in time (conditional on an older startedAt).
+// - the current state (the last result of a probe × region) is no item of its own written on every result: the hour
+//   rollup's same write records its newest run (`lastAt`, `lastOutcome`, `lastMs`, `lastError`), on the extra
+//   condition that it records none newer; a small marker item per probe × region (pk STATE) names its newest hour and
+//   is written once an hour, when a write creates that hour's rollup (so it lists what ran, and where to read the
+//   last result). Markers only move forward in time.
+//
+// Raw runs carry no secondary index copy: a probe's runs across regions are read by merging its regions' partitions
+// (the regions are its markers), which writes nothing extra on the hot path. Data written by the earlier layout
+// (a full state item per probe × region written on every result, a GSI1 copy of each run) reads as is: an old state
+// item is a marker with no `hour`, and an hour rollup without `lastAt` leaves the marker's state as the last one.
 import {
-  BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
+  BatchGetCommand, BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { latencyMs, type ProbeResult, type Outcome, type ProbeError } from "../result/index.ts";
 import { bucketOf, mergeInto, type Histogram } from "./histogram.ts";
 import {
-  DAY_MS, HOUR_MS, STATE_PK, dayKey, dayPk, hourKey, hourPk, runGsiPk, runGsiSk, runPk, runToken, stateSk,
-  startOfDay,
+  DAY_MS, HOUR_MS, STATE_PK, dayKey, dayPk, hourKey, hourPk, runPk, runToken, stateSk, startOfDay,
 } from "./keys.ts";
-import { GSI1, TTL_ATTRIBUTE } from "./table.ts";
+import { TTL_ATTRIBUTE } from "./table.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 
 /** How long each kind of item is kept (DynamoDB's TTL deletes it after). */
@@ -51,6 +59,8 @@ export interface Rollup {
   /** Runs inside a maintenance window, left out of every other count; 0 on items written before it existed. */
   maintenance: number;
   histogram: Histogram;
+  /** Hour rollups: the newest run counted into the hour (absent on day rollups and on hours written before it existed). */
+  last?: RegionState | undefined;
 }
 
 /** The last result of a probe in one region. */
@@ -61,6 +71,26 @@ export interface RegionState {
   outcome: Outcome;
   durationMs: number;
   error?: ProbeError;
+}
+
+/**
+ * What a probe × region's marker says: its newest hour with runs, and the state of a run of that hour (the one that
+ * created the hour's rollup). The exact last result is the `last` of that hour's rollup, when it is newer.
+ */
+export interface RegionMarker extends RegionState {
+  hour: string;
+}
+
+/** The newer of a marker's state and the last runs recorded by hour rollups (any order). */
+export function newestState(marker: RegionState | undefined, hours: readonly Rollup[]): RegionState | undefined {
+  let newest: RegionState | undefined = marker && stripHour(marker);
+  for (const hour of hours) if (hour.last && (!newest || hour.last.startedAt > newest.startedAt)) newest = hour.last;
+  return newest;
+}
+
+function stripHour(state: RegionState): RegionState {
+  const { hour: _hour, ...rest } = state as RegionMarker;
+  return rest;
 }
 
 export interface RunPage {
@@ -99,11 +129,19 @@ export interface ResultStoreOptions {
 export interface ResultStore {
   readonly tableName: string;
   readonly retention: Retention;
-  /** Stores results: runs in batches, then each one's hour rollup and current state. Safe to repeat. */
+  /**
+   * Stores results: runs in batches, then each one's hour rollup (whose update also records the hour's last run), then
+   * the marker of each probe × region whose hour is new. Safe to repeat.
+   */
   write(results: readonly ProbeResult[]): Promise<void>;
   listRuns(query: RunQuery): Promise<RunPage>;
-  /** Every probe × region's last result, in one query. */
+  /** Every probe × region's last result: one query of the markers, one batched read of each one's newest hour. */
   currentStates(): Promise<RegionState[]>;
+  /**
+   * Every probe × region with results, as its marker says (one query): which ran, and a state at most an hour older
+   * than the last one. A reader that reads the hours anyway (the status model) completes it with `newestState`.
+   */
+  markers(): Promise<RegionMarker[]>;
   /** Hour rollups with keys from `fromHour` to `toHour` inclusive ("2025-01-02T13"). */
   hours(probeId: string, region: string, fromHour: string, toHour: string): Promise<Rollup[]>;
   /** Day rollups with keys from `fromDay` to `toDay` inclusive ("2025-01-02"). */
@@ -119,15 +157,26 @@ export interface ResultStore {
 
 const OUTCOMES: readonly Outcome[] = ["pass", "degraded", "fail"];
 const BATCH = 25;
+const BATCH_GET = 100;
 /** Runs counted by one rollup write at most (its condition names each run). */
 const HOUR_GROUP = 50;
 const isConditionFailure = (error: unknown) => (error as Error).name === "ConditionalCheckFailedException";
 
-function toRollup(item: Record<string, unknown>): Rollup {
+/** The last run an hour rollup records, or undefined (days, and hours written before it was recorded). */
+function lastOf(item: Record<string, unknown>, probeId: string, region: string): RegionState | undefined {
+  if (typeof item.lastAt !== "string") return undefined;
+  return {
+    probeId, region, startedAt: item.lastAt, outcome: item.lastOutcome as Outcome, durationMs: item.lastMs as number,
+    ...(item.lastError ? { error: item.lastError as ProbeError } : {}),
+  };
+}
+
+function toRollup(item: Record<string, unknown>, owner?: { probeId: string; region: string }): Rollup {
   const histogram: Histogram = {};
   for (const [name, value] of Object.entries(item)) {
     if (/^h\d+$/.test(name) && typeof value === "number") histogram[Number(name.slice(1))] = value;
   }
+  const last = owner && lastOf(item, owner.probeId, owner.region);
   return {
     key: item.sk as string,
     runs: (item.runs as number | undefined) ?? 0,
@@ -136,6 +185,7 @@ function toRollup(item: Record<string, unknown>): Rollup {
     fail: (item.fail as number | undefined) ?? 0,
     maintenance: (item.maintenance as number | undefined) ?? 0,
     histogram,
+    ...(last ? { last } : {}),
   };
 }
 
@@ -146,8 +196,22 @@ function rollupItem(pk: string, rollup: Rollup, expiresAt: number): Record<strin
   };
   if (rollup.maintenance > 0) item.maintenance = rollup.maintenance;
   for (const [index, count] of Object.entries(rollup.histogram)) if (count > 0) item[`h${index}`] = count;
+  if (rollup.last) Object.assign(item, lastAttributes(rollup.last));
   return item;
 }
+
+function lastAttributes(state: RegionState): Record<string, unknown> {
+  return { lastAt: state.startedAt, lastOutcome: state.outcome, lastMs: state.durationMs, ...(state.error ? { lastError: state.error } : {}) };
+}
+
+function stateOf(result: ProbeResult): RegionState {
+  return {
+    probeId: result.probeId, region: result.region, startedAt: result.startedAt, outcome: result.outcome,
+    durationMs: result.durationMs, ...(result.error ? { error: { category: result.error.category, message: result.error.message } } : {}),
+  };
+}
+
+const newestOf = (runs: readonly ProbeResult[]) => runs.reduce((a, b) => (b.startedAt > a.startedAt ? b : a));
 
 export function mergeRollups(key: string, rollups: readonly Rollup[]): Rollup {
   const merged: Rollup = { key, runs: 0, pass: 0, degraded: 0, fail: 0, maintenance: 0, histogram: {} };
@@ -197,8 +261,6 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     return {
       pk: runPk(result.probeId, result.region),
       sk: result.startedAt,
-      gsi1pk: runGsiPk(result.probeId),
-      gsi1sk: runGsiSk(result.startedAt, result.region),
       [TTL_ATTRIBUTE]: epochSeconds(Date.parse(result.startedAt) + retention.runsMs),
       data: JSON.stringify(result),
     };
@@ -206,11 +268,13 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
 
   /**
    * Counts runs of one probe × region × hour into its rollup with one conditional write: all of them, on
-   * condition the rollup has counted none. Returns how many it counted. When some were counted already (a replay
-   * overlapping what the store had), it counts them one by one, each under its own condition. Runs in
-   * maintenance go to the `maintenance` counter alone, but their tokens join `applied` like any other.
+   * condition the rollup has counted none, recording the newest as the hour's last run on condition it records none
+   * newer. When that is refused, it counts them all without touching the last run (they are older than it); when that
+   * is refused too (a replay overlapping what the store had), one by one, each under its own condition, and then
+   * records the newest it counted as the last run where it is newer. Runs in maintenance go to the `maintenance` counter alone, but their tokens join `applied`
+   * like any other. Says how many it counted and whether its write created the rollup (the hour is new).
    */
-  async function countIntoHour(runs: readonly ProbeResult[]): Promise<number> {
+  async function countIntoHour(runs: readonly ProbeResult[], recordLast = true): Promise<{ counted: number; created: boolean }> {
     const first = runs[0]!;
     const started = Date.parse(first.startedAt);
     const names: Record<string, string> = { "#runs": "runs", "#applied": "applied", "#ttl": TTL_ATTRIBUTE };
@@ -241,36 +305,101 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       values[`:t${i}`] = runToken(run.startedAt);
       return `NOT contains(#applied, :t${i})`;
     });
+    const sets = ["#ttl = :ttl"];
+    const removes: string[] = [];
+    if (recordLast) {
+      const last = stateOf(newestOf(runs));
+      sets.push("lastAt = :lastAt", "lastOutcome = :lastOutcome", "lastMs = :lastMs");
+      Object.assign(values, { ":lastAt": last.startedAt, ":lastOutcome": last.outcome, ":lastMs": last.durationMs });
+      if (last.error) {
+        sets.push("lastError = :lastError");
+        values[":lastError"] = last.error;
+      } else removes.push("lastError");
+      conditions.push("(attribute_not_exists(lastAt) OR lastAt <= :lastAt)");
+    }
     try {
-      await doc.send(new UpdateCommand({
+      const { Attributes } = await doc.send(new UpdateCommand({
         TableName: tableName,
         Key: { pk: hourPk(first.probeId, first.region), sk: hourKey(started) },
-        UpdateExpression: `ADD ${adds.join(", ")} SET #ttl = :ttl`,
+        UpdateExpression: `ADD ${adds.join(", ")} SET ${sets.join(", ")}${removes.length > 0 ? ` REMOVE ${removes.join(", ")}` : ""}`,
         ConditionExpression: conditions.join(" AND "),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        // What the counters were before: none when this write created the hour. Costs no extra capacity.
+        ReturnValues: "UPDATED_OLD",
       }));
-      return runs.length;
+      return { counted: runs.length, created: Attributes?.applied === undefined };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      if (runs.length === 1) return 0;
-      let counted = 0;
-      for (const run of runs) counted += await countIntoHour([run]);
-      return counted;
+      // Refused: the hour records a newer last run (runs arriving late, as a queue's do), or some run was counted
+      // before. Counting them all without the last run tells the two apart in one more write.
+      if (recordLast) return countIntoHour(runs, false);
+      if (runs.length === 1) return { counted: 0, created: false };
+      // Some were counted before: each on its own, then the newest of those counted now as the last run if it is.
+      let created = false;
+      const fresh: ProbeResult[] = [];
+      for (const run of runs) {
+        const one = await countIntoHour([run], false);
+        if (one.counted > 0) fresh.push(run);
+        created ||= one.created;
+      }
+      if (fresh.length > 0) await recordLastRun(newestOf(fresh));
+      return { counted: fresh.length, created };
     }
   }
 
-  async function putState(result: ProbeResult): Promise<void> {
-    const state: RegionState = {
-      probeId: result.probeId, region: result.region, startedAt: result.startedAt, outcome: result.outcome,
-      durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}),
-    };
+  /** Records a run as its hour's last unless the hour records a newer one. */
+  async function recordLastRun(run: ProbeResult): Promise<void> {
+    const last = stateOf(run);
+    try {
+      await doc.send(new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: hourPk(run.probeId, run.region), sk: hourKey(Date.parse(run.startedAt)) },
+        UpdateExpression: `SET lastAt = :lastAt, lastOutcome = :lastOutcome, lastMs = :lastMs${last.error ? ", lastError = :lastError" : " REMOVE lastError"}`,
+        ConditionExpression: "attribute_not_exists(lastAt) OR lastAt < :lastAt",
+        ExpressionAttributeValues: { ":lastAt": last.startedAt, ":lastOutcome": last.outcome, ":lastMs": last.durationMs, ...(last.error ? { ":lastError": last.error } : {}) },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Points the probe × region's marker at `hour`, with `result`'s state, unless it already names that hour or a
+   * later one (or, for a marker of the earlier layout, which names no hour, a newer result).
+   */
+  async function putMarker(result: ProbeResult, hour: string): Promise<void> {
     try {
       await doc.send(new PutCommand({
         TableName: tableName,
-        Item: { pk: STATE_PK, sk: stateSk(result.probeId, result.region), ...state },
-        ConditionExpression: "attribute_not_exists(startedAt) OR startedAt <= :startedAt",
-        ExpressionAttributeValues: { ":startedAt": result.startedAt },
+        Item: { pk: STATE_PK, sk: stateSk(result.probeId, result.region), ...stateOf(result), hour },
+        ConditionExpression: "#hour < :hour OR (attribute_not_exists(#hour) AND (attribute_not_exists(startedAt) OR startedAt <= :startedAt))",
+        ExpressionAttributeNames: { "#hour": "hour" },
+        ExpressionAttributeValues: { ":hour": hour, ":startedAt": result.startedAt },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Once a day is folded, a marker still naming one of its hours belongs to a probe × region that stopped that day:
+   * it takes the hour's last run, so its state stays exact after the hour rollup expires (its TTL).
+   */
+  async function settleMarker(probeId: string, region: string, hour: Rollup): Promise<void> {
+    if (!hour.last) return;
+    const { probeId: _p, region: _r, ...state } = hour.last;
+    try {
+      await doc.send(new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: STATE_PK, sk: stateSk(probeId, region) },
+        UpdateExpression: `SET startedAt = :startedAt, outcome = :outcome, durationMs = :durationMs${state.error ? ", #error = :error" : ""}${state.error ? "" : " REMOVE #error"}`,
+        ConditionExpression: "#hour = :hour AND startedAt < :startedAt",
+        ExpressionAttributeNames: { "#hour": "hour", "#error": "error" },
+        ExpressionAttributeValues: {
+          ":hour": hour.key, ":startedAt": state.startedAt, ":outcome": state.outcome, ":durationMs": state.durationMs,
+          ...(state.error ? { ":error": state.error } : {}),
+        },
       }));
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -282,7 +411,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
       ExpressionAttributeValues: { ":pk": hourPk(probeId, region), ":from": fromHour, ":to": toHour },
     });
-    return items.map(toRollup);
+    return items.map((item) => toRollup(item, { probeId, region }));
   }
 
   async function days(probeId: string, region: string, fromDay: string, toDay: string): Promise<Rollup[]> {
@@ -290,7 +419,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
       ExpressionAttributeValues: { ":pk": dayPk(probeId, region), ":from": fromDay, ":to": toDay },
     });
-    return items.map(toRollup);
+    return items.map((item) => toRollup(item));
   }
 
   /**
@@ -329,6 +458,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       // An hour may hold maintenance runs only (runs 0): the day is still folded, so it reads as such.
       if (stored && stored.runs === day.runs && stored.maintenance === day.maintenance) continue;
       await putFoldedDay(probeId, region, day);
+      await settleMarker(probeId, region, list.reduce((a, b) => (b.key > a.key ? b : a)));
       written++;
     }
     return written;
@@ -361,68 +491,125 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     // a spool flushed days after) refolds its day.
     const settled = startOfDay(now());
     const late = new Set<string>();
-    // Runs of the same hour rollup are counted together (a spool replay brings many); the state takes the newest.
+    // Runs of the same hour rollup are counted together (a spool replay brings many).
     const byHour = new Map<string, ProbeResult[]>();
-    const newest = new Map<string, ProbeResult>();
     for (const result of unique) {
       const hour = `${result.probeId}#${result.region}#${hourKey(Date.parse(result.startedAt))}`;
       const group = byHour.get(hour) ?? [];
       // A full group moves to a key of its own and a new one starts.
       if (group.length === HOUR_GROUP) byHour.set(`${hour}#${byHour.size}`, group.splice(0));
       byHour.set(hour, [...group, result]);
-      const key = `${result.probeId}#${result.region}`;
-      if ((newest.get(key)?.startedAt ?? "") < result.startedAt) newest.set(key, result);
     }
-    await Promise.all([
-      ...[...byHour.values()].map(async (group) => {
-        const counted = await countIntoHour(group);
-        const first = group[0]!;
-        if (counted > 0 && Date.parse(first.startedAt) < settled) {
-          late.add(`${first.probeId}\n${first.region}\n${dayKey(Date.parse(first.startedAt))}`);
-        }
-      }),
-      ...[...newest.values()].map(putState),
-    ]);
+    // By probe × region, the newest hour whose marker may need to move: one this write created, or one with a run
+    // counted before (a replay: the write that counted it may have died before moving the marker).
+    const marks = new Map<string, { hour: string; run: ProbeResult }>();
+    await Promise.all([...byHour.values()].map(async (group) => {
+      const { counted, created } = await countIntoHour(group);
+      const first = group[0]!;
+      if (counted > 0 && Date.parse(first.startedAt) < settled) {
+        late.add(`${first.probeId}\n${first.region}\n${dayKey(Date.parse(first.startedAt))}`);
+      }
+      if (!created && counted === group.length) return;
+      const key = `${first.probeId}#${first.region}`;
+      const hour = hourKey(Date.parse(first.startedAt));
+      const run = newestOf(group);
+      const mark = marks.get(key);
+      if (!mark || mark.hour < hour || (mark.hour === hour && mark.run.startedAt < run.startedAt)) marks.set(key, { hour, run });
+    }));
+    // After the rollups: a marker never names an hour whose rollup is not there yet.
+    await Promise.all([...marks.values()].map(({ hour, run }) => putMarker(run, hour)));
     for (const entry of late) {
       const [probeId, region, day] = entry.split("\n") as [string, string, string];
       await reconcileDays(probeId, region, day, day);
     }
   }
 
-  async function listRuns(query: RunQuery): Promise<RunPage> {
-    const from = query.from ?? "0000";
-    const to = query.to ?? "9999";
-    const input: Omit<QueryCommandInput, "TableName"> = query.region
-      ? {
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: { ":pk": runPk(query.probeId, query.region), ":from": from, ":to": to },
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"], { pk: runPk(query.probeId, query.region) }, { within: { sk: [from, to] } }) } : {}),
-        }
-      : {
-          IndexName: GSI1,
-          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
-          // "~" sorts after every region name, so `to` includes runs that started exactly then.
-          ExpressionAttributeValues: { ":pk": runGsiPk(query.probeId), ":from": from, ":to": `${to}~` },
-          ...(query.cursor ? {
-            ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk", "gsi1pk", "gsi1sk"], { gsi1pk: runGsiPk(query.probeId) }, {
-              within: { gsi1sk: [from, `${to}~`] },
-              prefixes: { pk: `${runGsiPk(query.probeId)}#` },
-              consistent: (key) => key.gsi1sk === runGsiSk(key.sk!, key.pk!.slice(runGsiPk(query.probeId).length + 1)),
-            }),
-          } : {}),
-        };
-    const page = await doc.send(new QueryCommand({ TableName: tableName, ...input, ScanIndexForward: false, Limit: query.limit }));
-    const items = (page.Items ?? []).map((item) => JSON.parse(item.data as string) as ProbeResult);
-    const cursor = encodeCursor(page.LastEvaluatedKey);
-    return cursor ? { items, cursor } : { items };
+  async function markers(): Promise<RegionMarker[]> {
+    const items = await queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": STATE_PK } });
+    return items.map(toMarker);
+  }
+
+  /** A marker item as read; one of the earlier layout (a state item with no `hour`) names the hour of its state. */
+  function toMarker(item: Record<string, unknown>): RegionMarker {
+    const { pk: _pk, sk: _sk, hour, ...state } = item;
+    return { ...(state as unknown as RegionState), hour: typeof hour === "string" ? hour : hourKey(Date.parse(state.startedAt as string)) };
   }
 
   async function currentStates(): Promise<RegionState[]> {
-    const items = await queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": STATE_PK } });
-    return items.map((item) => {
-      const { pk: _pk, sk: _sk, ...state } = item;
-      return state as unknown as RegionState;
+    const found = await markers();
+    const byHourPk = new Map(found.map((marker) => [hourPk(marker.probeId, marker.region), marker]));
+    const newest = new Map(found.map((marker) => [marker, newestState(marker, [])!]));
+    const keys = found.map((marker) => ({ pk: hourPk(marker.probeId, marker.region), sk: marker.hour }));
+    for (let i = 0; i < keys.length; i += BATCH_GET) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + BATCH_GET);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === 8) throw new StoreError("unprocessed", `${pending.length} keys left unprocessed after 8 tries`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const answer = await doc.send(new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: pending, ProjectionExpression: "pk, lastAt, lastOutcome, lastMs, lastError" } },
+        }));
+        for (const item of answer.Responses?.[tableName] ?? []) {
+          const marker = byHourPk.get(item.pk as string);
+          const last = marker && lastOf(item, marker.probeId, marker.region);
+          if (marker && last && last.startedAt > newest.get(marker)!.startedAt) newest.set(marker, last);
+        }
+        pending = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      }
+    }
+    return [...newest.values()];
+  }
+
+  /** The regions a probe has results in (its markers). */
+  async function regionsOf(probeId: string): Promise<string[]> {
+    const items = await queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :probe)",
+      ExpressionAttributeValues: { ":pk": STATE_PK, ":probe": stateSk(probeId, "") },
+      ProjectionExpression: "sk",
     });
+    return items.map((item) => (item.sk as string).slice(stateSk(probeId, "").length));
+  }
+
+  async function listRuns(query: RunQuery): Promise<RunPage> {
+    const from = query.from ?? "0000";
+    const to = query.to ?? "9999";
+    if (query.region) {
+      const page = await doc.send(new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": runPk(query.probeId, query.region), ":from": from, ":to": to },
+        ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, ["pk", "sk"], { pk: runPk(query.probeId, query.region) }, { within: { sk: [from, to] } }) } : {}),
+        ScanIndexForward: false, Limit: query.limit,
+      }));
+      const items = (page.Items ?? []).map((item) => JSON.parse(item.data as string) as ProbeResult);
+      const cursor = encodeCursor(page.LastEvaluatedKey);
+      return cursor ? { items, cursor } : { items };
+    }
+    // Across regions: newest first by (startedAt, region), merged from each region's partition. The cursor is the
+    // key of the last run returned; a page starts strictly after it in that order.
+    const prefix = runPk(query.probeId, "");
+    const after = query.cursor ? decodeCursor(query.cursor, ["pk", "sk"], {}, { within: { sk: [from, to] }, prefixes: { pk: prefix } }) : undefined;
+    const afterRegion = after?.pk?.slice(prefix.length);
+    const regions = await regionsOf(query.probeId);
+    if (after && !regions.includes(afterRegion!)) throw new StoreError("bad_cursor", "cursor is not one this API returned for this listing");
+    const pages = await Promise.all(regions.map(async (region) => {
+      // A run at the cursor's instant comes after it only in a region that sorts before the cursor's.
+      const upper = after?.sk ?? to;
+      const page = await doc.send(new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": runPk(query.probeId, region), ":from": from, ":to": upper },
+        ScanIndexForward: false, Limit: query.limit + 1,
+      }));
+      const items = (page.Items ?? []).filter((item) => !after || item.sk !== after.sk || region < afterRegion!);
+      return { region, items, more: page.LastEvaluatedKey !== undefined };
+    }));
+    const merged = pages.flatMap(({ region, items }) => items.map((item) => ({ region, sk: item.sk as string, data: item.data as string })))
+      .sort((a, b) => (a.sk === b.sk ? (a.region < b.region ? 1 : -1) : a.sk < b.sk ? 1 : -1));
+    const taken = merged.slice(0, query.limit);
+    const items = taken.map((item) => JSON.parse(item.data) as ProbeResult);
+    const more = merged.length > query.limit || pages.some((page) => page.more);
+    const last = taken.at(-1);
+    return more && last ? { items, cursor: encodeCursor({ pk: runPk(query.probeId, last.region), sk: last.sk })! } : { items };
   }
 
   return {
@@ -431,6 +618,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     write,
     listRuns,
     currentStates,
+    markers,
     hours,
     days,
     reconcileDays,

@@ -2,12 +2,17 @@
 //
 // Key layout (pk / sk are strings; each module owns its own pk prefixes):
 //   runs, rollups, current state  → owned by core/store:
-//     RUN#{probeId}#{region}         sk {startedAt ISO}          a raw run (`data`: the ProbeResult as JSON); TTL = retention
-//                                    gsi1pk RUN#{probeId}, gsi1sk {startedAt}#{region}: a probe's runs across regions
+//     RUN#{probeId}#{region}         sk {startedAt ISO}          a raw run (`data`: the ProbeResult as JSON); TTL = retention.
+//                                                                No index copy: a probe's runs across regions are its
+//                                                                regions' partitions merged (runs written before carry an
+//                                                                unused gsi1pk RUN#{probeId})
 //     ROLLUP#H#{probeId}#{region}    sk "2025-01-02T13"          hour rollup: runs/pass/degraded/fail, latency buckets
-//                                                                h{i}, `applied` set of counted run tokens; TTL 14 d
+//                                                                h{i}, `applied` set of counted run tokens, and the hour's
+//                                                                newest run: lastAt/lastOutcome/lastMs/lastError; TTL 14 d
 //     ROLLUP#D#{probeId}#{region}    sk "2025-01-02"             day rollup, folded from its hours; TTL 400 d
-//     STATE                          sk {probeId}#{region}       the last result's outcome per probe × region
+//     STATE                          sk {probeId}#{region}       marker: `hour`, the newest hour with runs, and the state
+//                                                                of a run of it; written once an hour (the current state is
+//                                                                the newer of it and that hour's last run)
 //   alert state, incidents, outbox → owned by core/alerting
 // `expiresAt` (epoch seconds) is the TTL attribute. `gsi1pk` / `gsi1sk` feed the one global secondary
 // index, GSI1, for reads across partitions (e.g. open incidents, newest first).

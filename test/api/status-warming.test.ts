@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
 import type { StatusProbe } from "../../api/status-model.ts";
-import type { RegionState, ResultStore } from "../../core/store/index.ts";
+import type { RegionMarker, ResultStore } from "../../core/store/index.ts";
 
 const probes: StatusProbe[] = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, kind: "http", every: 60_000, timeout: 10_000, regions: ["us-east-1"] }));
 
@@ -10,9 +10,10 @@ function slowStore() {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => { open = resolve; });
   const reads = new Set<string>();
-  const state: RegionState = { probeId: "p1", region: "us-east-1", startedAt: new Date(Date.now() - 1_000).toISOString(), outcome: "pass", durationMs: 12 };
+  const startedAt = new Date(Date.now() - 1_000).toISOString();
+  const marker: RegionMarker = { probeId: "p1", region: "us-east-1", startedAt, outcome: "pass", durationMs: 12, hour: startedAt.slice(0, 13) };
   const store = {
-    currentStates: async () => { await gate; return [state]; },
+    markers: async () => { await gate; return [marker]; },
     hours: async (probeId: string) => { reads.add(probeId); return []; },
     days: async () => [],
   } as unknown as ResultStore;
