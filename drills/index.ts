@@ -28,6 +28,7 @@ function lazyKind<D>(load: () => Promise<DrillKind<D>>): DrillKind<D> {
     stages: STAGES,
     step: async (stage, drill, run, ctx) => (await kind()).step(stage, drill, run, ctx),
     cleanup: async (drill, run, ctx) => (await kind()).cleanup(drill, run, ctx),
+    sweep: async (ctx, live, drills) => (await (await kind()).sweep?.(ctx, live, drills)) ?? { removed: [], refused: [] },
   };
 }
 

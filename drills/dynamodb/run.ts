@@ -1,17 +1,17 @@
 // The dynamodb-pitr kind: RestoreTableToPointInTime into vigie-drill-<drill>-<run> (on-demand), tag it once ACTIVE,
 // check items with GetItem, then delete it — only after its tags are checked.
 import {
-  DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, GetItemCommand, ListTagsOfResourceCommand,
+  DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, GetItemCommand, ListTablesCommand, ListTagsOfResourceCommand,
   RestoreTableToPointInTimeCommand, TagResourceCommand,
   DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssertionResult } from "../../core/result/index.ts";
 import { compare } from "../../probes/http/assertions.ts";
-import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
-import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
+import { parseResourceName, resourceName, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { capActual } from "../sql.ts";
 import type { DynamoDbPitrDrill } from "./schema.ts";
@@ -106,6 +106,36 @@ async function cleanup(db: DynamoDBClient, run: RunState): Promise<{ ok: boolean
   return left.length === 0 ? { ok: true } : { ok: false, message: left.join("; ") };
 }
 
+/** Deletes the tables of `drills` no live run owns (sweepVerdict), looked up only for names that could be one. */
+async function sweep(db: DynamoDBClient, drills: readonly DynamoDbPitrDrill[], live: ReadonlySet<string>, ctx: KindContext): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], refused: [] };
+  let start: string | undefined;
+  do {
+    const page = await db.send(new ListTablesCommand({ ...(start ? { ExclusiveStartTableName: start } : {}) }));
+    for (const name of page?.TableNames ?? []) {
+      const parsed = parseResourceName(name);
+      // Named like one of these drills' leftovers (its own tags assumed): only then is it worth two more calls.
+      if (!parsed || !sweepVerdict(name, awsTags(parsed.drillId, parsed.runId), drills, live, ctx.now()).delete) continue;
+      let table;
+      try {
+        table = (await db.send(new DescribeTableCommand({ TableName: name }))).Table;
+      } catch (error) {
+        if (notFound(error)) continue;
+        throw error;
+      }
+      if (!table?.TableArn || table.TableStatus === "DELETING") continue;
+      const tags = (await db.send(new ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))).Tags;
+      const verdict = sweepVerdict(name, tags, drills, live, ctx.now());
+      record(report, `dynamodb-table ${name}`, verdict);
+      if (!verdict.delete) continue;
+      await db.send(new DeleteTableCommand({ TableName: name }));
+      report.removed.push(`dynamodb-table ${name}`);
+    }
+    start = page?.LastEvaluatedTableName;
+  } while (start);
+  return report;
+}
+
 export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill> {
   const client = perRegion(clients.dynamodb, clients.region, (region) => new DynamoDBClient(region ? { region } : {}));
   return {
@@ -124,5 +154,14 @@ export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
+    async sweep(ctx, live, drills) {
+      const report: SweepReport = { removed: [], refused: [] };
+      for (const region of regionsOf(drills)) {
+        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
+        report.removed.push(...swept.removed);
+        report.refused.push(...swept.refused);
+      }
+      return report;
+    },
   };
 }
