@@ -84,7 +84,7 @@ export { startHeartbeats };
 export type { Heartbeats } from "./postgres/index.ts";
 export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
-export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
+export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs, CLEANUP_GRACE_MS } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";
 export { createDrillStore, DRILL_RESULT_VERSION } from "./store.ts";
 export type { DrillStore, DrillRunPage } from "./store.ts";
