@@ -6,7 +6,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "../../stacks/bundling.ts";
-import { drillDeletePermissions } from "../../stacks/permissions.ts";
+import { drillDeletePermissions, drillPermissions } from "../../stacks/permissions.ts";
 import { envFromShell } from "../../stacks/environment.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -232,5 +232,25 @@ describe("drill delete permissions", () => {
     // A drill "orders" cannot reach "orders-db"'s copies by name alone: the tag condition holds its own id.
     expect(drillDeletePermissions({ id: "orders", kind: "rds-pitr", region: "us-east-1" }, account)[0]!.conditions![0]!.values).toEqual(["orders"]);
     expect(drillDeletePermissions({ id: "x", kind: "postgres", region: "us-east-1" }, account)).toEqual([]);
+  });
+
+  it("name an rds-snapshot drill's snapshots and an aurora-pitr drill's clusters, in the drill's own region", () => {
+    const account = { partition: "aws", accountId: "123456789012" };
+    const home = { region: "us-east-1", machineName: "acme-prod-DrillX" };
+    const arns = { table: "table-arn", indexes: "index-arn" };
+    const rds = (resource: string) => `arn:aws:rds:eu-west-1:123456789012:${resource}`;
+    const restoreOf = (statements: ReturnType<typeof drillPermissions>) => statements.find((s) => s.actions.some((a) => /:Restore/.test(a)))!;
+    const automated = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    expect(restoreOf(automated)).toMatchObject({ actions: ["rds:RestoreDBInstanceFromDBSnapshot"], resources: [rds("snapshot:rds:orders-*"), rds("db:vigie-drill-snap-*"), rds("subgrp:drills"), rds("og:*"), rds("pg:*")] });
+    expect(automated.find((s) => s.actions.includes("rds:DescribeDBSnapshots"))!.resources).toEqual([rds("db:*"), rds("snapshot:*")]);
+    const named = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders", snapshot: "before-upgrade" } }, account, home, arns);
+    expect(restoreOf(named).resources[0]).toBe(rds("snapshot:before-upgrade"));
+    const aurora = drillPermissions({ id: "ledger", kind: "aurora-pitr", region: "eu-west-1", source: { cluster: "ledger-prod" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    expect(restoreOf(aurora)).toMatchObject({ actions: ["rds:RestoreDBClusterToPointInTime"], resources: [rds("cluster:ledger-prod"), rds("cluster:vigie-drill-ledger-*"), rds("subgrp:drills"), rds("cluster-pg:*"), rds("og:*")], conditions: [{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }] });
+    expect(aurora.find((s) => s.actions.includes("rds:CreateDBInstance"))!.conditions).toEqual([{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }]);
+    // Executions are looked up in the home region (the state machine's), whatever the drill's region.
+    expect(aurora.find((s) => s.actions.includes("states:DescribeExecution"))!.resources).toEqual(["arn:aws:states:us-east-1:123456789012:execution:acme-prod-DrillX:*"]);
+    // Nothing on "*" but ListTables, which supports no resource-level permission.
+    for (const statements of [automated, named, aurora]) expect(statements.filter((s) => s.resources.includes("*"))).toEqual([]);
   });
 });
