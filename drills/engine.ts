@@ -299,9 +299,9 @@ export function createEngine<D extends DrillCommon>(deps: EngineDeps<D>): DrillE
     async sweep() {
       const live = new Set((await store.activeRuns()).map((run) => resourceName(run.drillId, run.runId)));
       const report: SweepReport = { removed: [], refused: [] };
-      // Only the kinds in use: a postgres-only config never reaches for AWS credentials.
-      for (const kind of new Set(deps.drills.map((drill) => deps.kinds[drill.kind]).filter((k) => k !== undefined))) {
-        const swept = await kind.sweep?.(ctx, live);
+      // Only the kinds in use, each for its own drills: a postgres-only config never reaches for AWS credentials.
+      for (const name of new Set(deps.drills.map((drill) => drill.kind))) {
+        const swept = await deps.kinds[name]?.sweep?.(ctx, live, deps.drills.filter((drill) => drill.kind === name));
         report.removed.push(...(swept?.removed ?? []));
         report.refused.push(...(swept?.refused ?? []));
       }

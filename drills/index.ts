@@ -28,6 +28,7 @@ function lazyKind<D>(load: () => Promise<DrillKind<D>>): DrillKind<D> {
     stages: STAGES,
     step: async (stage, drill, run, ctx) => (await kind()).step(stage, drill, run, ctx),
     cleanup: async (drill, run, ctx) => (await kind()).cleanup(drill, run, ctx),
+    sweep: async (ctx, live, drills) => (await (await kind()).sweep?.(ctx, live, drills)) ?? { removed: [], refused: [] },
   };
 }
 
@@ -83,7 +84,7 @@ export { startHeartbeats };
 export type { Heartbeats } from "./postgres/index.ts";
 export { PostgresDrill, RdsPitrDrill, RdsSnapshotDrill, AuroraPitrDrill, DynamoDbPitrDrill, startSourceCluster };
 export type { SourceCluster } from "./postgres/index.ts";
-export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs } from "./engine.ts";
+export { advance, newRun, resultOf, stopRun, cleanupReserve, createEngine, humanMs, CLEANUP_GRACE_MS } from "./engine.ts";
 export type { DrillEngine, DrillCommon, DriveOptions, Next } from "./engine.ts";
 export { createDrillStore, DRILL_RESULT_VERSION } from "./store.ts";
 export type { DrillStore, DrillRunPage } from "./store.ts";

@@ -51,11 +51,27 @@ export interface DrillKind<D> {
   step(stage: string, drill: D, run: RunState, ctx: KindContext): Promise<StepResult>;
   /** Stops and deletes everything the run created, after checking each resource's name and tags. */
   cleanup(drill: D | undefined, run: RunState, ctx: KindContext): Promise<CleanupReport>;
-  /** Removes leftovers of this kind that no run in `live` owns. */
-  sweep?(ctx: KindContext, live: ReadonlySet<string>): Promise<SweepReport>;
+  /**
+   * Removes leftovers of `drills` (this kind's drills in the config) that no run in `live` owns. A kind whose copies
+   * live outside the process's data folder (AWS) also leaves alone a copy whose run may still be going elsewhere.
+   */
+  sweep?(ctx: KindContext, live: ReadonlySet<string>, drills: readonly D[]): Promise<SweepReport>;
 }
 
 /** The name of everything a run creates. */
 export const resourceName = (drillId: string, runId: string) => `vigie-drill-${drillId}-${runId}`;
+/** The drill and run a resource name was made from, or undefined for a name vigie did not make (a run id has no dash). */
+export function parseResourceName(name: string): { drillId: string; runId: string } | undefined {
+  const match = /^vigie-drill-([a-z0-9][a-z0-9-]*)-([0-9a-z]+)$/.exec(name);
+  return match ? { drillId: match[1]!, runId: match[2]! } : undefined;
+}
+
+/** When a run was created (epoch ms), read back from its id (base-36 ms and 6 hex digits, drills/engine.ts newRun). */
+export function runCreatedAt(runId: string): number | undefined {
+  if (runId.length <= 6) return undefined;
+  const at = Number.parseInt(runId.slice(0, -6), 36);
+  return Number.isFinite(at) ? at : undefined;
+}
+
 /** The tags everything a run creates carries. */
 export const resourceTags = (drillId: string, runId: string) => ({ "vigie:drill": drillId, "vigie:run": runId });

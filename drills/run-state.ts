@@ -9,8 +9,12 @@ export const RunState = z.object({
   drillId: z.string(),
   kind: z.string(),
   runId: z.string(),
-  /** Who drives it: a run whose owner died on this host is interrupted at once on restart. */
-  owner: z.object({ host: z.string(), pid: z.number() }),
+  /**
+   * Who drives it: a run whose owner died on this host is interrupted at once on restart. On AWS, `execution` is the
+   * Step Functions execution driving it (its ARN), and `tookOverFrom` names the driver it was taken over from when
+   * that one was gone (functions/drill-engine.ts).
+   */
+  owner: z.object({ host: z.string(), pid: z.number(), execution: z.string().optional(), tookOverFrom: z.string().optional() }),
   createdAt: z.number(),
   /** T0, epoch ms: set when the first stage starts. */
   t0: z.number().nullable(),

@@ -9,9 +9,10 @@ import { lambdaDeps, type LambdaDeps } from "./lambda-deps.ts";
 import { once } from "./once.ts";
 
 // The first step has no run yet (the schedule starts the execution with `{ "drillId": … }`): the engine starts one.
-// After a failed step, Step Functions adds the error (`{ Error, Cause }`) beside the last good input.
+// The Start state adds the execution's ARN, handed back at every step. After a failed step, Step Functions adds the
+// error (`{ Error, Cause }`) beside the last good input.
 const DrillEvent = z.object({
-  drillId: z.string().min(1), run: z.unknown().optional(),
+  drillId: z.string().min(1), run: z.unknown().optional(), execution: z.string().min(1).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 
@@ -29,6 +30,9 @@ export function createDrillHandler(deps: { vigie: Pick<Vigie, "drills"> }) {
 export function drillLambdaDeps(env: NodeJS.ProcessEnv): LambdaDeps {
   const deps: LambdaDeps = lambdaDeps(env, {
     // Drills alert as `vigie start`'s do: each finished result goes through the evaluator as a subject of its own.
+    // Pages wait for housekeeping's outbox delivery (within a minute): a drill Lambda in a VPC then needs no route to
+    // SNS or to a webhook, only to DynamoDB, RDS and Step Functions (stacks/ adds endpoints for those on request).
+    deliverInline: false,
     drillEngine: (context) => drillStepper(context, {
       clients: { region: deps.home },
       onResult: async (result) => { for (const r of drillAlertResults(result, deps.home)) await deps.vigie.evaluator.onResult(r); },

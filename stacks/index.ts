@@ -4,16 +4,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatDuration } from "../core/config/duration-text.ts";
 import { drillStateMachine } from "../core/runtime/drill-steps.ts";
-import { FUNCTION_ENV as ENV, runnerFunctionName, type Plan, type RunnerKind } from "../core/plan/index.ts";
+import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind } from "../core/plan/index.ts";
 import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
 import {
-  alertingPermissions, apiPermissions, drillCopyPermissions, drillDeletePermissions, drillPermissions, queueConsumerPermissions, runnerPermissions, type Statement,
+  alertingPermissions, apiPermissions, drillPermissions, queueConsumerPermissions, runnerPermissions,
 } from "./permissions.ts";
 
 /** "eu-west-1" → "EuWest1", for resource names. */
 export const regionName = (region: string) => region.split("-").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
+/** "drills_private-a" → "DrillsPrivateA", for resource names. */
+const pascal = (text: string) => text.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
 
 const seconds = (s: number) => `${s} seconds` as const;
 const megabytes = (mb: number) => `${mb} MB` as const;
@@ -32,6 +34,33 @@ function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: reado
     writeFileSync(file, runnerGroupJson(config, kind));
     return [kind, path.relative($cli.paths.root, file)];
   }));
+}
+
+/**
+ * The VPC endpoints of one DB subnet group's drills (`restore.vpcEndpoints: true`), so their Lambda reaches AWS with
+ * no NAT gateway: DynamoDB's gateway endpoint on the route tables of the group's subnets and the VPC's main one, and
+ * interface endpoints (private DNS, so the SDK's default hostnames resolve to them) in the group's subnets, open on
+ * 443 to the drills' security groups only.
+ */
+function vpcEndpoints(set: { subnetGroup: string; securityGroups: string[] }, group: ReturnType<typeof aws.rds.getSubnetGroupOutput>, region: string, opts: { provider: aws.Provider }) {
+  const name = `DrillVpc${pascal(set.subnetGroup)}`;
+  const routeTables = $util.all([
+    aws.ec2.getRouteTablesOutput({ vpcId: group.vpcId, filters: [{ name: "association.subnet-id", values: group.subnetIds }] }, opts).ids,
+    aws.ec2.getRouteTablesOutput({ vpcId: group.vpcId, filters: [{ name: "association.main", values: ["true"] }] }, opts).ids,
+  ]).apply(([explicit, main]) => [...new Set([...explicit, ...main])].sort());
+  for (const service of VPC_ENDPOINTS.gateway) {
+    new aws.ec2.VpcEndpoint(`${name}${pascal(service)}`, { vpcId: group.vpcId, serviceName: `com.amazonaws.${region}.${service}`, vpcEndpointType: "Gateway", routeTableIds: routeTables }, opts);
+  }
+  const https = new aws.ec2.SecurityGroup(`${name}Endpoints`, {
+    vpcId: group.vpcId, description: `vigie drills: HTTPS from the drills of subnet group ${set.subnetGroup} to their VPC endpoints`,
+    ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: set.securityGroups }],
+  }, opts);
+  for (const service of VPC_ENDPOINTS.interface) {
+    new aws.ec2.VpcEndpoint(`${name}${pascal(service)}`, {
+      vpcId: group.vpcId, serviceName: `com.amazonaws.${region}.${service}`, vpcEndpointType: "Interface", privateDnsEnabled: true,
+      subnetIds: group.subnetIds, securityGroupIds: [https.id],
+    }, opts);
+  }
 }
 
 /** The stack of a plan; `config` is the parsed config the plan was built from (the runners' probe groups come from it). */
@@ -88,25 +117,27 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
   }, home);
 
   // Drills: per drill a Lambda (in the copy's VPC for RDS kinds), a standard state machine looping Wait → Lambda, and
-  // a schedule starting it on the drill's `every` with `{ "drillId": … }`. Deletes are fenced to vigie-drill resources.
+  // a schedule starting it on the drill's `every` with `{ "drillId": … }`. Each Lambda's IAM is its own drill's.
   if (plan.home.drills.length > 0) {
     const identity = aws.getCallerIdentityOutput({}, home);
     const partition = aws.getPartitionOutput({}, home);
-    const fenced = $util.all([identity.accountId, partition.partition]).apply(([accountId, partition]) => {
-      const account = { partition, region: plan.home.region, accountId };
-      return [...drillDeletePermissions(account), ...drillCopyPermissions(account)];
-    });
+    const account = $util.all([identity.accountId, partition.partition]).apply(([accountId, partition]) => ({ accountId, partition }));
     const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+    // A Lambda runs in subnets, an RDS copy in a DB subnet group: the drill's Lambda uses that group's subnets.
+    const subnetGroups = new Map<string, ReturnType<typeof aws.rds.getSubnetGroupOutput>>();
+    const subnetGroupOf = (name: string) => {
+      let group = subnetGroups.get(name);
+      if (!group) subnetGroups.set(name, (group = aws.rds.getSubnetGroupOutput({ name }, home)));
+      return group;
+    };
+    for (const set of drillVpcEndpointSets(plan)) vpcEndpoints(set, subnetGroupOf(set.subnetGroup), plan.home.region, home);
     for (const drill of plan.home.drills) {
-      const vpc = drill.vpc && {
-        // A Lambda runs in subnets, an RDS copy in a DB subnet group: the drill's Lambda uses that group's subnets.
-        privateSubnets: aws.rds.getSubnetGroupOutput({ name: drill.vpc.subnetGroup }, home).subnetIds,
-        securityGroups: drill.vpc.securityGroups,
-      };
+      const vpc = drill.vpc && { privateSubnets: subnetGroupOf(drill.vpc.subnetGroup).subnetIds, securityGroups: drill.vpc.securityGroups };
+      const machineName = drillMachineName(plan.project, $app.stage, drill);
       const fn = new sst.aws.Function(drill.name, {
         handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS),
         environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
-        permissions: fenced.apply((fencedStatements) => [...drillPermissions({ table: table.arn, indexes, topic: topic.arn }), ...(fencedStatements as Statement[])]),
+        permissions: account.apply((acct) => drillPermissions(drill, acct, { region: plan.home.region, machineName }, { table: table.arn, indexes })),
         ...(vpc ? { vpc } : {}),
       }, home);
       const machineRole = new aws.iam.Role(`${drill.name}StateMachineRole`, {
@@ -114,7 +145,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
         inlinePolicies: [{ name: "invoke", policy: $jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn, $interpolate`${fn.arn}:*`] }] }) }],
       }, home);
       const machine = new aws.sfn.StateMachine(`${drill.name}StateMachine`, {
-        type: "STANDARD", roleArn: machineRole.arn,
+        name: machineName, type: "STANDARD", roleArn: machineRole.arn,
         definition: fn.arn.apply((arn: string) => JSON.stringify(drillStateMachine(arn, { timeoutS: drill.stateMachineTimeoutS }))),
       }, home);
       const scheduleRole = new aws.iam.Role(`${drill.name}ScheduleRole`, {

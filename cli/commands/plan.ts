@@ -17,7 +17,7 @@ export function formatPlan(plan: Plan, cost: CostEstimate): string {
   if (plan.home.drills.length === 0) lines.push("  drills: none on AWS");
   for (const d of plan.home.drills) {
     const share = cost.drills.find((c) => c.id === d.id)!;
-    lines.push(`  drill ${d.id} (${d.kind}): state machine ${d.name}, ${d.expression}, Lambda ${d.memoryMb} MB ${d.architecture} ${d.timeoutS}s${d.vpc ? ` in the VPC of subnet group ${d.vpc.subnetGroup}` : ""}; a month at most ${count(share.invocations)} invocations, ${count(share.transitions)} transitions, ${usd(share.usd)}`);
+    lines.push(`  drill ${d.id} (${d.kind}): state machine ${d.name}, ${d.expression}, Lambda ${d.memoryMb} MB ${d.architecture} ${d.timeoutS}s${d.vpc ? ` in the VPC of subnet group ${d.vpc.subnetGroup}${d.vpc.endpoints ? " (VPC endpoints added)" : ""}` : ""}; a month at most ${count(share.invocations)} invocations, ${count(share.transitions)} transitions, ${usd(share.usd)}`);
   }
   for (const region of plan.regions) {
     lines.push("", `region ${region.region}:`);

@@ -1,12 +1,11 @@
 // The monthly cost of a plan: each line a quantity of billed units times its price (core/plan/prices.ts), from the
 // measured units per result (core/plan/units.ts), and what CloudWatch Synthetics would charge for the same runs.
-import { PRICES, PRICES_AS_OF, type PriceName } from "./prices.ts";
+import { HOURS_PER_MONTH, PRICES, PRICES_AS_OF, type PriceName } from "./prices.ts";
 import { LOG_BYTES_PER_INVOCATION, READ_UNITS_PER_STATUS, RUNNER_OVERHEAD_MS, TYPICAL_RUN_MS, WRITE_UNITS_PER_RESULT, BYTES_PER_RESULT } from "./units.ts";
-import { SIZES, SPREAD_MS, type Plan } from "./plan.ts";
+import { drillVpcEndpointSets, SIZES, SPREAD_MS, VPC_ENDPOINTS, type Plan } from "./plan.ts";
 import { DEFAULT_CONCURRENCY } from "../runtime/run-group.ts";
 
-/** AWS bills a month as 730 hours. */
-export const HOURS_PER_MONTH = 730;
+export { HOURS_PER_MONTH };
 const MONTH_MS = HOURS_PER_MONTH * 3_600_000;
 const GB = 1024 ** 3;
 
@@ -45,6 +44,8 @@ export interface DrillCost {
 
 /** State transitions of one step: Advance (the Lambda), Done? (a choice), then Wait or Done. */
 export const TRANSITIONS_PER_STEP = 3;
+/** State transitions of a run besides its steps: Start (adds the execution's ARN). */
+export const TRANSITIONS_PER_RUN = 1;
 /** Billed time of one drill step (an AWS call or a few SQL checks on the copy), ms. */
 export const DRILL_STEP_MS = 1_000;
 
@@ -93,7 +94,7 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
   const drills: DrillCost[] = plan.home.drills.map((drill) => {
     const runsPerMonth = MONTH_MS / drill.every;
     const steps = runsPerMonth * drill.stepsPerRun;
-    const transitions = steps * TRANSITIONS_PER_STEP;
+    const transitions = steps * TRANSITIONS_PER_STEP + runsPerMonth * TRANSITIONS_PER_RUN;
     const gbs = steps * (DRILL_STEP_MS / 1000) * drillSize;
     const usd = steps * PRICES.lambdaRequest.usd + gbs * PRICES.lambdaGbSecondArm.usd + transitions * PRICES.stepFunctionsTransition.usd + runsPerMonth * PRICES.schedulerInvocation.usd;
     return { id: drill.id, runsPerMonth, invocations: steps, transitions, usd };
@@ -113,6 +114,8 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
   const storedGb = runsPerDay * a.retentionDays * BYTES_PER_RESULT / GB;
   const logGb = (invocations * LOG_BYTES_PER_INVOCATION) / GB;
   const transitions = drills.reduce((sum, d) => sum + d.transitions, 0);
+  // VPC endpoints the stack adds for RDS drills (one set per subnet group): interface endpoints bill per AZ-hour.
+  const endpointHours = drillVpcEndpointSets(plan).length * VPC_ENDPOINTS.interface.length * VPC_ENDPOINTS.assumedAzs * HOURS_PER_MONTH;
 
   const lines = [
     line("Lambda requests", invocations, "lambdaRequest"),
@@ -125,6 +128,7 @@ export function estimateCost(plan: Plan, assumptions: Partial<CostAssumptions> =
     line("DynamoDB point-in-time recovery", storedGb, "dynamoPitrGb"),
     line("SNS publishes", a.pagesPerMonth, "snsPublish"),
     line("Step Functions transitions (drills)", transitions, "stepFunctionsTransition"),
+    line("VPC interface endpoints (RDS drills)", endpointHours, "vpcInterfaceEndpointHour"),
     line("CloudWatch Logs ingestion", logGb, "logsIngestedGb"),
   ];
   const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);

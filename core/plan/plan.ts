@@ -6,6 +6,7 @@ import { STORE_RESERVE_MS } from "../runtime/runner-invocation.ts";
 import { DEFAULT_SPREAD_MS } from "../runtime/run-group.ts";
 import { TTL_ATTRIBUTE } from "../store/table.ts";
 import { RUN_INSERT_FILTER } from "../runtime/stream-records.ts";
+import { HOURS_PER_MONTH, PRICES } from "./prices.ts";
 
 /** The environment variable names the stack sets on every function and the handlers read (functions/lambda-deps.ts). */
 export const FUNCTION_ENV = {
@@ -79,9 +80,20 @@ export interface DrillPlan extends FunctionPlan {
   expression: string;
   /** The run's whole deadline, ms (the state machine's own timeout adds the cleanup grace). */
   timeout: number;
-  /** RDS kinds: the copy's DB subnet group and security groups; the drill Lambda runs in that VPC to query the copy. */
-  vpc?: { subnetGroup: string; securityGroups: string[] };
-  /** The execution's own timeout, s: the run's deadline, the cleanup's grace past it (drills/engine.ts), and 5 minutes. */
+  /** Where the source and the copy are: the drill's `region`, default the home region. */
+  region: string;
+  /** What the drill restores from, as its config names it (its IAM is scoped to these and to `vigie-drill-<id>-*`). */
+  source: { instance?: string; snapshot?: string; cluster?: string; table?: string };
+  /**
+   * RDS kinds: the copy's DB subnet group and security groups; the drill Lambda runs in that VPC to query the copy.
+   * `endpoints`: the stack adds the VPC endpoints the Lambda needs to reach DynamoDB, RDS and Step Functions from
+   * there (`restore.vpcEndpoints`); false when the VPC reaches them already (a NAT gateway or endpoints of its own).
+   */
+  vpc?: { subnetGroup: string; securityGroups: string[]; endpoints: boolean };
+  /**
+   * The execution's own timeout, s: room for a run left by an ended execution to be cleaned up (its timeout and
+   * cleanup grace at most, drills/engine.ts) and for this execution's own run (the same again), and 5 minutes.
+   */
   stateMachineTimeoutS: number;
   /** At most how many times one run calls the Lambda (its stages' polls back off to once a minute). */
   stepsPerRun: number;
@@ -127,7 +139,9 @@ interface PlannedDrill {
   kind: string;
   every: number;
   timeout: number;
-  restore?: { subnetGroup?: string; securityGroups?: string[] };
+  region?: string | undefined;
+  source?: { instance?: string; snapshot?: string; cluster?: string; table?: string };
+  restore?: { subnetGroup?: string; securityGroups?: string[]; vpcEndpoints?: boolean | undefined };
 }
 
 /**
@@ -138,6 +152,40 @@ export const drillStepsPerRun = (timeoutMs: number) => 10 + Math.ceil(timeoutMs 
 
 /** How long a cleanup may keep deleting past the run's deadline (drills/engine.ts CLEANUP_GRACE_MS). */
 export const DRILL_CLEANUP_GRACE_MS = 15 * 60_000;
+
+/**
+ * The VPC endpoints a drill Lambda in a VPC needs when the VPC has no NAT gateway: the gateway endpoint of DynamoDB
+ * (the table; free) and interface endpoints for the RDS API (restore, describe, delete) and Step Functions (whether
+ * an execution still runs). Pages are not sent from there (housekeeping delivers them), so SNS needs none. Interface
+ * endpoints bill per AZ: a DB subnet group spans at least 2, the count the plan prices.
+ */
+export const VPC_ENDPOINTS = { gateway: ["dynamodb"], interface: ["rds", "states"], assumedAzs: 2 } as const;
+
+/** What one set of VPC endpoints costs a month at the plan's assumptions (interface endpoints × AZs × hours). */
+export function vpcEndpointsUsdPerMonth(): number {
+  return VPC_ENDPOINTS.interface.length * VPC_ENDPOINTS.assumedAzs * HOURS_PER_MONTH * PRICES.vpcInterfaceEndpointHour.usd;
+}
+
+/** The sets of VPC endpoints the stack adds: one per DB subnet group of the drills that ask for them. */
+export function drillVpcEndpointSets(plan: Pick<Plan, "home">): Array<{ subnetGroup: string; securityGroups: string[]; drills: string[] }> {
+  const sets = new Map<string, { subnetGroup: string; securityGroups: string[]; drills: string[] }>();
+  for (const drill of plan.home.drills) {
+    if (!drill.vpc?.endpoints) continue;
+    const set = sets.get(drill.vpc.subnetGroup) ?? { subnetGroup: drill.vpc.subnetGroup, securityGroups: [], drills: [] };
+    set.securityGroups = [...new Set([...set.securityGroups, ...drill.vpc.securityGroups])];
+    set.drills.push(drill.id);
+    sets.set(drill.vpc.subnetGroup, set);
+  }
+  return [...sets.values()];
+}
+
+/**
+ * A drill's state machine name: fixed, so the drill Lambda's role can name the executions it may look at
+ * (`…:execution:<name>:*`) without depending on the machine, whose definition depends on the Lambda. At most 80.
+ */
+export function drillMachineName(project: string, stage: string, drill: Pick<DrillPlan, "name">): string {
+  return `${project}-${stage}-${drill.name}`.slice(0, 80);
+}
 
 /** "orders-db" → "DrillOrdersDb", the drill's resource names. */
 export const drillResourceName = (id: string) => `Drill${id.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`;
@@ -221,11 +269,21 @@ export function buildPlan(config: PlanConfig): Plan {
       problems.push({ severity: "error", path: `drills[${index}].every`, message: `${formatDuration(drill.every)} cannot be scheduled on AWS: use a whole number of minutes` });
       return;
     }
-    const vpc = drill.restore?.subnetGroup && drill.restore.securityGroups?.length ? { subnetGroup: drill.restore.subnetGroup, securityGroups: [...drill.restore.securityGroups] } : undefined;
+    const restore = drill.restore;
+    const vpc = restore?.subnetGroup && restore.securityGroups?.length ? { subnetGroup: restore.subnetGroup, securityGroups: [...restore.securityGroups], endpoints: restore.vpcEndpoints === true } : undefined;
+    if (vpc && restore?.vpcEndpoints === undefined) {
+      problems.push({
+        severity: "warning", path: `drills[${index}].restore.vpcEndpoints`,
+        message: `the drill's Lambda runs in the VPC of subnet group "${vpc.subnetGroup}" and calls DynamoDB, RDS and Step Functions from there: ` +
+          `without a NAT gateway or VPC endpoints it hangs until its timeout. Set vpcEndpoints: true for vigie to add them ` +
+          `(≈ $${vpcEndpointsUsdPerMonth().toFixed(2)} a month), or false if the VPC reaches AWS already`,
+      });
+    }
     drills.push({
       id: drill.id, kind: drill.kind, every: drill.every, expression: schedule.expression, timeout: drill.timeout,
       name: drillResourceName(drill.id), handler: "functions/drill.handler", ...SIZES.drill,
-      ...(vpc ? { vpc } : {}), stateMachineTimeoutS: Math.ceil((drill.timeout + DRILL_CLEANUP_GRACE_MS + 5 * MINUTE) / 1000), stepsPerRun: drillStepsPerRun(drill.timeout),
+      region: drill.region ?? config.home, source: { ...drill.source },
+      ...(vpc ? { vpc } : {}), stateMachineTimeoutS: Math.ceil((2 * (drill.timeout + DRILL_CLEANUP_GRACE_MS) + 5 * MINUTE) / 1000), stepsPerRun: drillStepsPerRun(drill.timeout),
     });
   });
   const fn = (name: string, handler: string, size: { memoryMb: number; architecture: "arm64" | "x86_64"; timeoutS: number }): FunctionPlan => ({ name, handler, ...size });

@@ -3,6 +3,9 @@
 
 export const PRICES_AS_OF = "2026-12-02";
 
+/** AWS bills a month as 730 hours. */
+export const HOURS_PER_MONTH = 730;
+
 export const PRICES = {
   lambdaRequest: { usd: 0.20 / 1_000_000, unit: "request", source: "https://aws.amazon.com/lambda/pricing/" },
   lambdaGbSecondArm: { usd: 0.0000133334, unit: "GB-second (arm64)", source: "https://aws.amazon.com/lambda/pricing/" },
@@ -15,6 +18,7 @@ export const PRICES = {
   sqsRequest: { usd: 0.40 / 1_000_000, unit: "request", source: "https://aws.amazon.com/sqs/pricing/" },
   schedulerInvocation: { usd: 1.00 / 1_000_000, unit: "scheduled invocation", source: "https://aws.amazon.com/eventbridge/pricing/" },
   stepFunctionsTransition: { usd: 0.025 / 1_000, unit: "state transition (standard)", source: "https://aws.amazon.com/step-functions/pricing/" },
+  vpcInterfaceEndpointHour: { usd: 0.01, unit: "interface endpoint-hour (one AZ)", source: "https://aws.amazon.com/privatelink/pricing/" },
   logsIngestedGb: { usd: 0.50, unit: "GB of logs ingested", source: "https://aws.amazon.com/cloudwatch/pricing/" },
   syntheticsCanaryRun: { usd: 0.0012, unit: "canary run", source: "https://aws.amazon.com/cloudwatch/pricing/" },
 } as const;

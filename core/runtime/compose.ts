@@ -29,9 +29,12 @@ export interface RuntimeConfig extends AlertingConfig {
  * One step of a drill run, as the drill Lambda and Step Functions drive it: without `run` it starts a run of
  * `drillId`; with one it moves that run one step. The run's state is opaque here (the drill engine owns it). With
  * `failed` (why the last step failed: a Lambda timeout, a crash), the run is stopped as an error and cleaned up.
+ * `execution` names the Step Functions execution driving it (its ARN): the run is recorded as that execution's, so
+ * a retried or failed first step finds it, and a later execution can tell whether it is still driven. An answer
+ * with no `run` and a wait means: start a run at the next step (the one this execution took over has ended).
  */
 export interface DrillEngine {
-  advance(input: { drillId: string; run?: unknown; failed?: string }): Promise<{ run: unknown; next: { waitMs: number } | "done" }>;
+  advance(input: { drillId: string; run?: unknown; failed?: string; execution?: string }): Promise<{ run?: unknown; next: { waitMs: number } | "done" }>;
 }
 
 /** What a drill engine is built from: the same table, clock and log as everything else. */

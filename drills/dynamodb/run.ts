@@ -1,17 +1,17 @@
 // The dynamodb-pitr kind: RestoreTableToPointInTime into vigie-drill-<drill>-<run> (on-demand), tag it once ACTIVE,
 // check items with GetItem, then delete it — only after its tags are checked.
 import {
-  DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, GetItemCommand, ListTagsOfResourceCommand,
+  DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, GetItemCommand, ListTablesCommand, ListTagsOfResourceCommand,
   RestoreTableToPointInTimeCommand, TagResourceCommand,
   DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssertionResult } from "../../core/result/index.ts";
 import { compare } from "../../probes/http/assertions.ts";
-import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
-import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
+import { parseResourceName, resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { capActual } from "../sql.ts";
 import type { DynamoDbPitrDrill } from "./schema.ts";
@@ -75,8 +75,10 @@ async function validate(db: DynamoDBClient, drill: DynamoDbPitrDrill, run: RunSt
   return { status: "done", validation: verdicts, readyAt, detail: `${verdicts.length} check${verdicts.length === 1 ? "" : "s"} passed` };
 }
 
-async function cleanup(db: DynamoDBClient, run: RunState): Promise<{ ok: boolean; message?: string }> {
+async function cleanup(db: DynamoDBClient, run: RunState): Promise<CleanupReport> {
   const left: string[] = [];
+  const later: string[] = [];
+  let retryAfterMs = 0;
   for (const resource of run.resources) {
     if (resource.kind !== "dynamodb-table") continue;
     try {
@@ -94,8 +96,23 @@ async function cleanup(db: DynamoDBClient, run: RunState): Promise<{ ok: boolean
       if (!table?.TableArn || table.TableStatus === "DELETING") continue;
       const tags = (await db.send(new ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))).Tags;
       const why = tagMismatch(tags, run.drillId, run.runId);
+      // No vigie tag at all: the restore (which takes no tags) made it and the run died before tagging it. The name is
+      // this run's and the run recorded it before asking for the restore, so it is tagged as the recover stage would
+      // have, once ACTIVE, and deleted at the next look (so the tag is there for the delete's IAM condition).
+      const untagged = !(tags ?? []).some((tag) => tag.Key?.startsWith("vigie:"));
+      if (why && untagged && table.TableStatus === "CREATING") {
+        later.push(`${resource.id} is still being restored (untagged until ACTIVE); deleted once it is`);
+        retryAfterMs = Math.max(retryAfterMs, 30_000);
+        continue;
+      }
+      if (why && untagged && table.TableStatus === "ACTIVE") {
+        await db.send(new TagResourceCommand({ ResourceArn: table.TableArn, Tags: awsTags(run.drillId, run.runId) }));
+        later.push(`${resource.id} tagged as this run's; deleted at the next look`);
+        retryAfterMs = Math.max(retryAfterMs, 15_000);
+        continue;
+      }
       if (why) {
-        left.push(`${resource.id} (refused to delete: ${why}${table.TableStatus === "CREATING" ? "; it is still being restored, so untagged: delete it by hand once it is ACTIVE" : ""})`);
+        left.push(`${resource.id} (refused to delete: ${why})`);
         continue;
       }
       await db.send(new DeleteTableCommand({ TableName: resource.id }));
@@ -103,7 +120,38 @@ async function cleanup(db: DynamoDBClient, run: RunState): Promise<{ ok: boolean
       left.push(`${resource.id} (${(error as Error).name}: ${(error as Error).message})`);
     }
   }
-  return left.length === 0 ? { ok: true } : { ok: false, message: left.join("; ") };
+  if (left.length === 0 && later.length > 0) return { ok: false, retryAfterMs, message: later.join("; ") };
+  return left.length === 0 ? { ok: true } : { ok: false, message: [...left, ...later].join("; ") };
+}
+
+/** Deletes the tables of `drills` no live run owns (sweepVerdict), looked up only for names that could be one. */
+async function sweep(db: DynamoDBClient, drills: readonly DynamoDbPitrDrill[], live: ReadonlySet<string>, ctx: KindContext): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], refused: [] };
+  let start: string | undefined;
+  do {
+    const page = await db.send(new ListTablesCommand({ ...(start ? { ExclusiveStartTableName: start } : {}) }));
+    for (const name of page?.TableNames ?? []) {
+      const parsed = parseResourceName(name);
+      // Named like one of these drills' leftovers (its own tags assumed): only then is it worth two more calls.
+      if (!parsed || !sweepVerdict(name, awsTags(parsed.drillId, parsed.runId), drills, live, ctx.now()).delete) continue;
+      let table;
+      try {
+        table = (await db.send(new DescribeTableCommand({ TableName: name }))).Table;
+      } catch (error) {
+        if (notFound(error)) continue;
+        throw error;
+      }
+      if (!table?.TableArn || table.TableStatus === "DELETING") continue;
+      const tags = (await db.send(new ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))).Tags;
+      const verdict = sweepVerdict(name, tags, drills, live, ctx.now());
+      record(report, `dynamodb-table ${name}`, verdict);
+      if (!verdict.delete) continue;
+      await db.send(new DeleteTableCommand({ TableName: name }));
+      report.removed.push(`dynamodb-table ${name}`);
+    }
+    start = page?.LastEvaluatedTableName;
+  } while (start);
+  return report;
 }
 
 export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill> {
@@ -124,5 +172,14 @@ export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
+    async sweep(ctx, live, drills) {
+      const report: SweepReport = { removed: [], refused: [] };
+      for (const region of regionsOf(drills)) {
+        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
+        report.removed.push(...swept.removed);
+        report.refused.push(...swept.refused);
+      }
+      return report;
+    },
   };
 }

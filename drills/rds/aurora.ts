@@ -6,10 +6,10 @@ import {
   RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBInstance,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
-import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
+import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { sqlCopyStage } from "./sql-stages.ts";
 import type { AuroraPitrDrill } from "./schema.ts";
@@ -112,6 +112,39 @@ async function cleanup(rds: RDSClient, run: RunState): Promise<CleanupReport> {
   }
 }
 
+/**
+ * Deletes the clusters of `drills` no live run owns (sweepVerdict): their instance first, each checked the same way;
+ * the cluster itself on a later sweep, once its instance is gone (a cluster with an instance cannot be deleted).
+ */
+async function sweep(rds: RDSClient, drills: readonly AuroraPitrDrill[], live: ReadonlySet<string>, ctx: KindContext): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], refused: [] };
+  let Marker: string | undefined;
+  do {
+    const page = await rds.send(new DescribeDBClustersCommand({ ...(Marker ? { Marker } : {}) }));
+    for (const copy of page?.DBClusters ?? []) {
+      const id = copy.DBClusterIdentifier;
+      if (!id || copy.Status === "deleting") continue;
+      const verdict = sweepVerdict(id, copy.TagList, drills, live, ctx.now());
+      record(report, `rds-cluster ${id}`, verdict);
+      if (!verdict.delete) continue;
+      const members = (copy.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier).filter((m): m is string => Boolean(m));
+      for (const memberId of members) {
+        const member = await instance(rds, memberId);
+        if (!member || member.DBInstanceStatus === "deleting") continue;
+        const ok = sweepVerdict(memberId, member.TagList, drills, live, ctx.now());
+        record(report, `rds-instance ${memberId}`, ok);
+        if (!ok.delete) continue;
+        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: memberId, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+        report.removed.push(`rds-instance ${memberId} (rds-cluster ${id} goes once it is gone)`);
+      }
+      if (members.length > 0) continue;
+      await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true }));
+      report.removed.push(`rds-cluster ${id}`);
+    }
+    Marker = page?.Marker;
+  } while (Marker);
+  return report;
+}
 
 export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
   const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
@@ -129,5 +162,14 @@ export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
+    async sweep(ctx, live, drills) {
+      const report: SweepReport = { removed: [], refused: [] };
+      for (const region of regionsOf(drills)) {
+        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
+        report.removed.push(...swept.removed);
+        report.refused.push(...swept.refused);
+      }
+      return report;
+    },
   };
 }

@@ -6,10 +6,10 @@ import {
   RestoreDBInstanceToPointInTimeCommand, type DBInstance,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { awsFault, awsTags, backoffMs, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
-import { resourceName, type DrillKind, type KindContext, type StepResult } from "../kind.ts";
+import { resourceName, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { sqlCopyStage } from "./sql-stages.ts";
 import type { RdsDrill } from "./schema.ts";
@@ -116,6 +116,31 @@ async function cleanup(rds: RDSClient, run: RunState): Promise<{ ok: boolean; me
   return left.length === 0 ? { ok: true } : { ok: false, message: left.join("; ") };
 }
 
+/** Every DB instance of the region, page by page (DescribeDBInstances filters by exact id only, not by a prefix). */
+export async function* allInstances(rds: RDSClient): AsyncGenerator<DBInstance> {
+  let Marker: string | undefined;
+  do {
+    const page = await rds.send(new DescribeDBInstancesCommand({ ...(Marker ? { Marker } : {}) }));
+    yield* page?.DBInstances ?? [];
+    Marker = page?.Marker;
+  } while (Marker);
+}
+
+/** Deletes the instances of `drills` no live run owns (sweepVerdict); an Aurora cluster's instances are the aurora kind's. */
+async function sweep(rds: RDSClient, drills: readonly RdsDrill[], live: ReadonlySet<string>, ctx: KindContext): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], refused: [] };
+  for await (const instance of allInstances(rds)) {
+    const id = instance.DBInstanceIdentifier;
+    if (!id || instance.DBClusterIdentifier || instance.DBInstanceStatus === "deleting") continue;
+    const verdict = sweepVerdict(id, instance.TagList, drills, live, ctx.now());
+    record(report, `rds-instance ${id}`, verdict);
+    if (!verdict.delete) continue;
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+    report.removed.push(`rds-instance ${id}`);
+  }
+  return report;
+}
+
 /** The RDS kinds over one client (built by the caller: a region's client, or a mock in tests). */
 export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
   const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
@@ -132,5 +157,14 @@ export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
+    async sweep(ctx, live, drills) {
+      const report: SweepReport = { removed: [], refused: [] };
+      for (const region of regionsOf(drills)) {
+        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
+        report.removed.push(...swept.removed);
+        report.refused.push(...swept.refused);
+      }
+      return report;
+    },
   };
 }

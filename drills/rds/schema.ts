@@ -11,6 +11,13 @@ const RdsCommon = DrillBase.extend({
     subnetGroup: z.string().min(1),
     /** VPC security group ids, e.g. ["sg-0abc"]. */
     securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "must be a security group id such as sg-0abc" })).min(1),
+    /**
+     * On AWS, the drill's Lambda runs in this subnet group's VPC and calls DynamoDB, RDS and Step Functions from there.
+     * true: the stack adds the VPC endpoints for them (a DynamoDB gateway endpoint, RDS and Step Functions interface
+     * endpoints; `vigie plan` prices them). false: the VPC reaches them already (a NAT gateway, or endpoints of its
+     * own). Unset: `vigie plan` warns. Example: true.
+     */
+    vpcEndpoints: z.boolean().optional(),
   }),
   /** How vigie connects to the copy (PostgreSQL engines), TLS without certificate checks (the copy is private). */
   connect: z.strictObject({

@@ -41,7 +41,7 @@ function engineFor(config: DrillConfig) {
     now: () => clock.now, clients: { dynamodb: aws },
     sleep: async (ms) => { if (ms > 0) waits.push(ms); clock.now += ms; },
   });
-  return { engine, waits };
+  return { engine, waits, clock };
 }
 
 function answers(statuses: string[], tags?: Array<{ Key: string; Value: string }>) {
@@ -93,6 +93,28 @@ describe("dynamodb-pitr", () => {
     expect(ddb.commandCalls(DeleteTableCommand)).toHaveLength(0);
     expect(result.cleanup.outcome).toBe("failed");
     expect(result.error?.category).toBe("cleanup");
+  });
+
+  it("deletes a copy the run stopped before tagging: waits until it is ACTIVE, tags it as the run's, then deletes it", async () => {
+    // The table takes longer to restore than the run's 2-minute timeout: the run stops while it is still CREATING.
+    answers(["ACTIVE"]);
+    const { engine, clock, waits } = engineFor(drill({ timeout: "2m" }));
+    let tags: Array<{ Key?: string; Value?: string }> = [];
+    ddb.on(DescribeTableCommand).callsFake((input: { TableName: string }) => ({
+      Table: { TableName: input.TableName, TableStatus: clock.now < T + 200_000 ? "CREATING" : "ACTIVE", TableArn: `arn:aws:dynamodb:us-east-1:1:table/${input.TableName}` },
+    }));
+    ddb.on(TagResourceCommand).callsFake((input: { Tags: Array<{ Key?: string; Value?: string }> }) => { tags = input.Tags; return {}; });
+    ddb.on(ListTagsOfResourceCommand).callsFake(() => ({ Tags: tags }));
+
+    const result = await engine.run("sessions");
+
+    const name = resourceName("sessions", result.runId);
+    expect(result.error?.category).toBe("timeout");
+    expect(result.cleanup.outcome).toBe("done");
+    expect(ddb.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([{ ResourceArn: `arn:aws:dynamodb:us-east-1:1:table/${name}`, Tags: [{ Key: "vigie:drill", Value: "sessions" }, { Key: "vigie:run", Value: result.runId }] }]);
+    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input)).toEqual([{ TableName: name }]);
+    // Looked at again every 30 s while it was restoring, then 15 s after tagging it.
+    expect(waits.slice(-2)).toEqual([30_000, 15_000]);
   });
 
   it("fails in the restore stage when point-in-time recovery is off", async () => {

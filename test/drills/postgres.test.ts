@@ -258,7 +258,7 @@ describe("cleanup and the sweeper", () => {
     expect(cleanup.message).toContain("refused to delete");
     expect(existsSync(mislabelled)).toBe(true);
 
-    const report = await postgresKind.sweep!(ctx, new Set());
+    const report = await postgresKind.sweep!(ctx, new Set(), []);
     expect(report.removed).toEqual([leftover]);
     expect(report.refused.map((r) => r.id).sort()).toEqual([untagged, mislabelled].sort());
     expect(existsSync(untagged) && existsSync(mislabelled) && !existsSync(leftover)).toBe(true);

@@ -39,7 +39,7 @@ const rawDrills = () => ({
   drills: [
     {
       id: "orders-db", kind: "rds-pitr", every: "6h", timeout: "40m", objectives: { rto: "30m", rpo: "5m" },
-      source: { instance: "orders" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"] },
+      source: { instance: "orders" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"], vpcEndpoints: false },
       connect: { user: "vigie", password: "${env:ORDERS_DB_PASSWORD}" },
     },
     { id: "users-table", kind: "dynamodb-pitr", every: "1d", timeout: "1h", objectives: { rto: "1h", rpo: "5m" }, source: { table: "users" } },
@@ -55,12 +55,14 @@ it("plans a state machine and a Lambda per AWS drill, in the copy's VPC for RDS 
   expect(plan.home.drills).toEqual([
     {
       id: "orders-db", kind: "rds-pitr", every: 6 * 3_600_000, expression: "rate(6 hours)", timeout: 40 * 60_000, name: "DrillOrdersDb",
-      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120,
-      vpc: { subnetGroup: "drills", securityGroups: ["sg-0abc"] }, stateMachineTimeoutS: 3_600, stepsPerRun: 50,
+      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, region: "us-east-1", source: { instance: "orders" },
+      // Room for a run an ended execution left (40m + 15m grace), then its own (the same), and 5m.
+      vpc: { subnetGroup: "drills", securityGroups: ["sg-0abc"], endpoints: false }, stateMachineTimeoutS: 6_900, stepsPerRun: 50,
     },
     {
       id: "users-table", kind: "dynamodb-pitr", every: 86_400_000, expression: "rate(1 day)", timeout: 3_600_000, name: "DrillUsersTable",
-      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, stateMachineTimeoutS: 4_800, stepsPerRun: 70,
+      handler: "functions/drill.handler", memoryMb: 512, architecture: "arm64", timeoutS: 120, region: "us-east-1", source: { table: "users" },
+      stateMachineTimeoutS: 9_300, stepsPerRun: 70,
     },
   ]);
 });
@@ -78,12 +80,12 @@ it("refuses a drill interval EventBridge cannot schedule, naming the drill", () 
 it("prices each drill: its Lambda invocations and Step Functions transitions a month, inside the totals", () => {
   const plan = buildPlan(drillConfig());
   const cost = estimateCost(plan);
-  // orders-db: 4 runs a day × 50 steps; users-table: 1 run a day × 70 steps; 3 transitions a step.
+  // orders-db: 4 runs a day × 50 steps; users-table: 1 run a day × 70 steps; 3 transitions a step and 1 a run (Start).
   const runs = { "orders-db": 730 / 6, "users-table": 730 / 24 };
   expect(cost.drills.map((d) => d.id)).toEqual(["orders-db", "users-table"]);
   expect(cost.drills[0]!.runsPerMonth).toBeCloseTo(runs["orders-db"], 9);
   expect(cost.drills[0]!.invocations).toBeCloseTo(runs["orders-db"] * 50, 9);
-  expect(cost.drills[1]!.transitions).toBeCloseTo(runs["users-table"] * 70 * 3, 9);
+  expect(cost.drills[1]!.transitions).toBeCloseTo(runs["users-table"] * (70 * 3 + 1), 9);
   const transitions = cost.lines.find((l) => l.item === "Step Functions transitions (drills)")!;
   expect(transitions.quantity).toBeCloseTo(cost.drills.reduce((sum, d) => sum + d.transitions, 0), 9);
   expect(transitions.usd).toBeCloseTo(transitions.quantity * PRICES.stepFunctionsTransition.usd, 12);
@@ -94,10 +96,32 @@ it("prices each drill: its Lambda invocations and Step Functions transitions a m
   // Each drill's share is what its lines cost: requests, compute, transitions, schedules.
   const share = cost.drills[0]!;
   expect(share.usd).toBeCloseTo(share.invocations * (PRICES.lambdaRequest.usd + 0.5 * PRICES.lambdaGbSecondArm.usd) + share.transitions * PRICES.stepFunctionsTransition.usd + share.runsPerMonth * PRICES.schedulerInvocation.usd, 12);
-  expect(formatPlan(plan, cost)).toMatch(/drill orders-db \(rds-pitr\): state machine DrillOrdersDb, rate\(6 hours\), Lambda 512 MB arm64 120s in the VPC of subnet group drills; a month at most 6\.1k invocations, 18\.3k transitions, \$0\.\d\d/);
+  expect(formatPlan(plan, cost)).toMatch(/drill orders-db \(rds-pitr\): state machine DrillOrdersDb, rate\(6 hours\), Lambda 512 MB arm64 120s in the VPC of subnet group drills; a month at most 6\.1k invocations, 18\.4k transitions, \$0\.\d\d/);
   // Beside their logs, the drills add exactly their shares to the total.
   const logs = (c: typeof cost) => c.lines.find((l) => l.item === "CloudWatch Logs ingestion")!.usd;
   expect(cost.totalUsd - logs(cost) - (withoutDrills.totalUsd - logs(withoutDrills))).toBeCloseTo(cost.drills.reduce((sum, d) => sum + d.usd, 0), 9);
+});
+
+it("warns when an RDS drill's VPC may not reach AWS, and prices the VPC endpoints it asks for, one set per subnet group", () => {
+  const raw = rawDrills();
+  const rds = raw.drills[0]!;
+  const asked = (vpcEndpoints: boolean | undefined, id = "orders-db", subnetGroup = "drills") => ({ ...rds, id, restore: { subnetGroup, securityGroups: ["sg-0abc"], ...(vpcEndpoints === undefined ? {} : { vpcEndpoints }) } });
+  const unset = buildPlan(Config.parse({ ...raw, drills: [asked(undefined)] }));
+  expect(unset.problems).toEqual([{
+    severity: "warning", path: "drills[0].restore.vpcEndpoints",
+    message: expect.stringContaining('runs in the VPC of subnet group "drills" and calls DynamoDB, RDS and Step Functions from there: without a NAT gateway or VPC endpoints it hangs until its timeout. Set vpcEndpoints: true for vigie to add them (≈ $29.20 a month)'),
+  }]);
+  const endpoints = (c: ReturnType<typeof estimateCost>) => c.lines.find((l) => l.item === "VPC interface endpoints (RDS drills)")!;
+  expect(endpoints(estimateCost(unset)).usd).toBe(0);
+
+  // Two drills in one subnet group share a set; a third in another group has its own: 2 interfaces × 2 AZs × 730 h each.
+  const plan = buildPlan(Config.parse({ ...raw, drills: [asked(true), asked(true, "orders-2"), asked(true, "orders-3", "other")] }));
+  expect(plan.problems).toEqual([]);
+  const line = endpoints(estimateCost(plan));
+  expect(line.quantity).toBe(2 * 2 * 2 * 730);
+  expect(line.usd).toBeCloseTo(2 * 29.2, 9);
+  expect(formatPlan(plan, estimateCost(plan))).toMatch(/VPC interface endpoints \(RDS drills\)\s+5\.8k × interface endpoint-hour \(one AZ\)\s+\$58\.40/);
+  expect(formatPlan(plan, estimateCost(plan))).toContain("in the VPC of subnet group drills (VPC endpoints added)");
 });
 
 it("refuses an interval EventBridge cannot schedule, naming the probe", () => {
@@ -112,7 +136,8 @@ it("prices 50 HTTP probes × 3 regions every minute: every line, a total that ad
   const cost = estimateCost(buildPlan(fifty()), { slo: false });
   expect(cost.lines.map((l) => l.item)).toEqual([
     "Lambda requests", "Lambda compute (arm64)", "Lambda compute (x86_64, browser)", "EventBridge Scheduler", "DynamoDB writes", "DynamoDB reads",
-    "DynamoDB storage", "DynamoDB point-in-time recovery", "SNS publishes", "Step Functions transitions (drills)", "CloudWatch Logs ingestion",
+    "DynamoDB storage", "DynamoDB point-in-time recovery", "SNS publishes", "Step Functions transitions (drills)", "VPC interface endpoints (RDS drills)",
+    "CloudWatch Logs ingestion",
   ]);
   expect(cost.runsPerMonth).toBe(150 * 730 * 60);
   const writes = cost.lines.find((l) => l.item === "DynamoDB writes")!;
@@ -135,7 +160,7 @@ it("vigie plan prints the functions, schedules and cost lines, or the same as on
   expect(await main(["plan", "--reporter", "json"], json.io)).toBe(0);
   const parsed = JSON.parse(json.stdout()) as { plan: { regions: unknown[] }; cost: { totalUsd: number; lines: unknown[] } };
   expect(parsed.plan.regions).toHaveLength(2);
-  expect(parsed.cost.lines).toHaveLength(11);
+  expect(parsed.cost.lines).toHaveLength(12);
 
   const bad = memoryIo();
   expect(await main(["plan", "--reporter", "xml"], bad.io)).toBe(2);

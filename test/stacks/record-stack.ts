@@ -91,6 +91,11 @@ pulumi.runtime.setMocks({
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:rds/getSubnetGroup:getSubnetGroup":
         return { name: args.inputs.name, subnetIds: [`subnet-${args.inputs.name}-a`, `subnet-${args.inputs.name}-b`], vpcId: "vpc-mock", id: args.inputs.name };
+      case "aws:ec2/getRouteTables:getRouteTables": {
+        // The subnets' own route tables, or the VPC's main one.
+        const main = (args.inputs.filters ?? []).some((f: { name: string }) => f.name === "association.main");
+        return { ids: main ? ["rtb-main"] : ["rtb-private-b", "rtb-private-a"], vpcId: args.inputs.vpcId, id: "route-tables" };
+      }
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         // Echo the statements, or link and permission policies silently vanish.
         return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), statements: args.inputs.statements, id: "policy" };

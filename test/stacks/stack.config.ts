@@ -9,7 +9,7 @@ export default defineConfig({
     ...(example.drills ?? []),
     {
       id: "billing-db", kind: "rds-pitr", every: "6h", timeout: "40m", objectives: { rto: "30m", rpo: "5m" },
-      source: { instance: "billing" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"] },
+      source: { instance: "billing" }, restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"], vpcEndpoints: true },
       connect: { user: "vigie", password: "${env:BILLING_DB_PASSWORD}" },
       validate: [{ sql: "select count(*) from invoices", expect: { op: "gt", target: 0 } }],
     },

@@ -6,7 +6,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "../../stacks/bundling.ts";
-import { drillDeletePermissions } from "../../stacks/permissions.ts";
+import { drillDeletePermissions, drillPermissions } from "../../stacks/permissions.ts";
 import { envFromShell } from "../../stacks/environment.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -138,8 +138,12 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       const start = JSON.parse(ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("scheduler.amazonaws.com") && r.name === schedule.inputs.target.roleArn.split(":").at(-1))!.inputs.inlinePolicies[0].policy).Statement;
       expect(start).toEqual([{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [schedule.inputs.target.arn] }]);
     }
-    // The execution's timeout: the run's 40m, the cleanup's 15m grace and 5m.
-    expect(JSON.parse(machines.find((m) => m.name === "DrillBillingDbStateMachine")!.inputs.definition).TimeoutSeconds).toBe(3_600);
+    // The execution's timeout: room for a run left by an ended execution (40m and the cleanup's 15m grace), its own
+    // run (the same again), and 5m. Its name is fixed, so the drill Lambda's role can name its executions.
+    const billing = machines.find((m) => m.name === "DrillBillingDbStateMachine")!;
+    expect(JSON.parse(billing.inputs.definition).TimeoutSeconds).toBe(6_900);
+    expect(billing.inputs.name).toBe("acme-ci-DrillBillingDb");
+    expect(JSON.parse(billing.inputs.definition).States.Start).toEqual({ Type: "Pass", Parameters: { "drillId.$": "$.drillId", "execution.$": "$$.Execution.Id" }, Next: "Advance" });
   });
 
   it("runs an RDS drill's Lambda in the subnets of the copy's DB subnet group, with its security groups", () => {
@@ -151,24 +155,57 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(envOf("HttpRunnerUsEast1Function")).not.toHaveProperty("BILLING_DB_PASSWORD");
   });
 
-  it("lets a drill Lambda delete only what is tagged vigie:drill or named vigie-drill-*", () => {
-    for (const role of ["DrillBillingDbRole", "DrillUsersTableRole"]) {
-      const statements = policyOf(role) as Array<{ actions: string[]; resources: string[]; conditions?: unknown[] }>;
-      const deletes = statements.filter((s) => s.actions.some((a) => /:Delete(DB|Table)/.test(a)));
-      expect(deletes).toEqual([
-        { actions: ["rds:DeleteDBInstance", "rds:DeleteDBCluster", "dynamodb:DeleteTable"], effect: "Allow", resources: ["*"], conditions: [{ test: "StringLike", variable: "aws:ResourceTag/vigie:drill", values: ["*"] }] },
-        {
-          actions: ["rds:DeleteDBInstance", "rds:DeleteDBCluster", "dynamodb:DeleteTable"], effect: "Allow",
-          resources: ["arn:aws:rds:us-east-1:123456789012:db:vigie-drill-*", "arn:aws:rds:us-east-1:123456789012:cluster:vigie-drill-*", "arn:aws:dynamodb:us-east-1:123456789012:table/vigie-drill-*"],
-        },
-      ]);
-      // Every other statement deletes nothing but items (its runs and lock in the table, a copy's items).
-      for (const s of statements.filter((s) => !deletes.includes(s))) expect(s.actions.filter((a) => /Delete/.test(a))).toEqual(s.actions.includes("dynamodb:DeleteItem") ? ["dynamodb:DeleteItem"] : []);
-    }
+  it("scopes each drill Lambda's IAM to its own drill: its source, copies named vigie-drill-<drill>-* and tagged so, its executions", () => {
+    const rds = (resource: string) => `arn:aws:rds:us-east-1:123456789012:${resource}`;
+    const ddb = (resource: string) => `arn:aws:dynamodb:us-east-1:123456789012:table/${resource}`;
+    const tagged = (scope: string, drill: string) => [{ test: "StringEquals", variable: `aws:${scope}/vigie:drill`, values: [drill] }];
+    const table = ["arn:aws:mock:us-east-1:123456789012:TableTable", "arn:aws:mock:us-east-1:123456789012:TableTable/index/*"];
+    const items = { actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], effect: "Allow", resources: table };
+    const executions = (machine: string) => ({ actions: ["states:DescribeExecution"], effect: "Allow", resources: [`arn:aws:states:us-east-1:123456789012:execution:acme-ci-${machine}:*`] });
+    expect(policyOf("DrillBillingDbRole")).toEqual([
+      items, executions("DrillBillingDb"),
+      {
+        actions: ["rds:RestoreDBInstanceToPointInTime"], effect: "Allow", conditions: tagged("RequestTag", "billing-db"),
+        resources: [rds("db:billing"), rds("db:vigie-drill-billing-db-*"), rds("subgrp:drills"), rds("og:*"), rds("pg:*")],
+      },
+      { actions: ["rds:AddTagsToResource"], effect: "Allow", conditions: tagged("RequestTag", "billing-db"), resources: [rds("db:vigie-drill-billing-db-*")] },
+      // The sweeper lists every instance: DescribeDBInstances filters by exact id only.
+      { actions: ["rds:DescribeDBInstances"], effect: "Allow", resources: [rds("db:*")] },
+      { actions: ["rds:DeleteDBInstance"], effect: "Allow", conditions: tagged("ResourceTag", "billing-db"), resources: [rds("db:vigie-drill-billing-db-*")] },
+    ]);
+    expect(policyOf("DrillUsersTableRole")).toEqual([
+      items, executions("DrillUsersTable"),
+      { actions: ["dynamodb:RestoreTableToPointInTime"], effect: "Allow", resources: [ddb("users"), ddb("vigie-drill-users-table-*")] },
+      { actions: ["dynamodb:DescribeContinuousBackups"], effect: "Allow", resources: [ddb("users")] },
+      {
+        actions: ["dynamodb:DescribeTable", "dynamodb:ListTagsOfResource", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+        effect: "Allow", resources: [ddb("vigie-drill-users-table-*")],
+      },
+      { actions: ["dynamodb:TagResource"], effect: "Allow", conditions: tagged("RequestTag", "users-table"), resources: [ddb("vigie-drill-users-table-*")] },
+      // ListTables supports no resource-level permission: the one "*" of any drill policy.
+      { actions: ["dynamodb:ListTables"], effect: "Allow", resources: ["*"] },
+      { actions: ["dynamodb:DeleteTable"], effect: "Allow", conditions: tagged("ResourceTag", "users-table"), resources: [ddb("vigie-drill-users-table-*")] },
+    ]);
+    // Page delivery is housekeeping's: a drill Lambda publishes nothing.
+    for (const role of ["DrillBillingDbRole", "DrillUsersTableRole"]) expect(JSON.stringify(policyOf(role))).not.toContain("sns:");
     // No other function may delete a database or a table.
     for (const role of ofType("aws:iam/role:Role").filter((r) => !r.name.startsWith("Drill") && r.inputs.inlinePolicies?.length)) {
       expect(role.inputs.inlinePolicies[0].policy).not.toMatch(/DeleteDB|DeleteTable/);
     }
+  });
+
+  it("adds the VPC endpoints an RDS drill asked for: DynamoDB's gateway on the subnets' and main route tables, RDS and Step Functions interfaces open to its security groups", () => {
+    const endpoints = ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => ({ name: e.name, region: e.region, ...e.inputs })).sort((a, b) => a.name.localeCompare(b.name));
+    expect(endpoints).toEqual([
+      { name: "DrillVpcDrillsDynamodb", region: "us-east-1", vpcId: "vpc-mock", serviceName: "com.amazonaws.us-east-1.dynamodb", vpcEndpointType: "Gateway", routeTableIds: ["rtb-main", "rtb-private-a", "rtb-private-b"] },
+      ...["rds", "states"].map((service) => ({
+        name: `DrillVpcDrills${service[0]!.toUpperCase()}${service.slice(1)}`, region: "us-east-1", vpcId: "vpc-mock", serviceName: `com.amazonaws.us-east-1.${service}`, vpcEndpointType: "Interface",
+        privateDnsEnabled: true, subnetIds: ["subnet-drills-a", "subnet-drills-b"], securityGroupIds: ["DrillVpcDrillsEndpoints-id"],
+      })),
+    ]);
+    const [group] = ofType("aws:ec2/securityGroup:SecurityGroup");
+    expect(group!.inputs).toMatchObject({ vpcId: "vpc-mock", ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: ["sg-0abc"] }] });
+    expect(group!.inputs.egress).toBeUndefined();
   });
 
   it("serves the API on a function URL and ships Chromium beside the browser runner, not in its bundle", () => {
@@ -185,10 +222,35 @@ describe("the deploying shell's environment", () => {
 });
 
 describe("drill delete permissions", () => {
-  it("allow deletes only of resources tagged vigie:drill or named vigie-drill-*", () => {
-    const statements = drillDeletePermissions({ partition: "aws", region: "us-east-1", accountId: "123456789012" });
-    expect(statements[0]).toMatchObject({ resources: ["*"], conditions: [{ test: "StringLike", variable: "aws:ResourceTag/vigie:drill", values: ["*"] }] });
-    expect(statements[1]!.resources.every((arn) => String(arn).includes(":vigie-drill-*") || String(arn).includes("/vigie-drill-*"))).toBe(true);
-    expect(statements.every((s) => s.actions.every((action) => /:Delete/.test(action)))).toBe(true);
+  it("allow each kind to delete only its own drill's copies: named vigie-drill-<drill>-* and tagged vigie:drill=<drill>", () => {
+    const account = { partition: "aws", accountId: "123456789012" };
+    const aurora = drillDeletePermissions({ id: "orders", kind: "aurora-pitr", region: "eu-west-1" }, account);
+    expect(aurora).toEqual([
+      { actions: ["rds:DeleteDBInstance"], resources: ["arn:aws:rds:eu-west-1:123456789012:db:vigie-drill-orders-*"], conditions: [{ test: "StringEquals", variable: "aws:ResourceTag/vigie:drill", values: ["orders"] }] },
+      { actions: ["rds:DeleteDBCluster"], resources: ["arn:aws:rds:eu-west-1:123456789012:cluster:vigie-drill-orders-*"], conditions: [{ test: "StringEquals", variable: "aws:ResourceTag/vigie:drill", values: ["orders"] }] },
+    ]);
+    // A drill "orders" cannot reach "orders-db"'s copies by name alone: the tag condition holds its own id.
+    expect(drillDeletePermissions({ id: "orders", kind: "rds-pitr", region: "us-east-1" }, account)[0]!.conditions![0]!.values).toEqual(["orders"]);
+    expect(drillDeletePermissions({ id: "x", kind: "postgres", region: "us-east-1" }, account)).toEqual([]);
+  });
+
+  it("name an rds-snapshot drill's snapshots and an aurora-pitr drill's clusters, in the drill's own region", () => {
+    const account = { partition: "aws", accountId: "123456789012" };
+    const home = { region: "us-east-1", machineName: "acme-prod-DrillX" };
+    const arns = { table: "table-arn", indexes: "index-arn" };
+    const rds = (resource: string) => `arn:aws:rds:eu-west-1:123456789012:${resource}`;
+    const restoreOf = (statements: ReturnType<typeof drillPermissions>) => statements.find((s) => s.actions.some((a) => /:Restore/.test(a)))!;
+    const automated = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    expect(restoreOf(automated)).toMatchObject({ actions: ["rds:RestoreDBInstanceFromDBSnapshot"], resources: [rds("snapshot:rds:orders-*"), rds("db:vigie-drill-snap-*"), rds("subgrp:drills"), rds("og:*"), rds("pg:*")] });
+    expect(automated.find((s) => s.actions.includes("rds:DescribeDBSnapshots"))!.resources).toEqual([rds("db:*"), rds("snapshot:*")]);
+    const named = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders", snapshot: "before-upgrade" } }, account, home, arns);
+    expect(restoreOf(named).resources[0]).toBe(rds("snapshot:before-upgrade"));
+    const aurora = drillPermissions({ id: "ledger", kind: "aurora-pitr", region: "eu-west-1", source: { cluster: "ledger-prod" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    expect(restoreOf(aurora)).toMatchObject({ actions: ["rds:RestoreDBClusterToPointInTime"], resources: [rds("cluster:ledger-prod"), rds("cluster:vigie-drill-ledger-*"), rds("subgrp:drills"), rds("cluster-pg:*"), rds("og:*")], conditions: [{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }] });
+    expect(aurora.find((s) => s.actions.includes("rds:CreateDBInstance"))!.conditions).toEqual([{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }]);
+    // Executions are looked up in the home region (the state machine's), whatever the drill's region.
+    expect(aurora.find((s) => s.actions.includes("states:DescribeExecution"))!.resources).toEqual(["arn:aws:states:us-east-1:123456789012:execution:acme-prod-DrillX:*"]);
+    // Nothing on "*" but ListTables, which supports no resource-level permission.
+    for (const statements of [automated, named, aurora]) expect(statements.filter((s) => s.resources.includes("*"))).toEqual([]);
   });
 });
