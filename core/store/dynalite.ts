@@ -40,6 +40,11 @@ export interface EmbeddedDynamoOptions {
 }
 
 const CHILD = fileURLToPath(new URL("./dynalite-process.ts", import.meta.url));
+/**
+ * The database process favours a small heap over a little speed (as `vigie start` does, see bin/vigie.js), with a
+ * young generation of 4 MB: at 10,000 probes it held ≈ 400 MB with V8's defaults and ≈ 175 MB with these.
+ */
+const DATABASE_NODE_FLAGS = ["--optimize-for-size", "--max-semi-space-size=4"];
 /** A database up this long has recovered: its next fault starts the backoff again from the first wait. */
 const STABLE_MS = 30_000;
 
@@ -97,7 +102,7 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
     return new Promise<number>((resolve, reject) => {
       // In a process group of its own: the Ctrl-C a terminal sends vigie's group must not close the database
       // before vigie has stored what it drains. It ends when told, or when vigie goes away (IPC disconnect).
-      const proc = fork(CHILD, [dbPath, String(port)], { execPath: process.execPath, execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true });
+      const proc = fork(CHILD, [dbPath, String(port)], { execPath: process.execPath, execArgv: DATABASE_NODE_FLAGS, stdio: ["ignore", "ignore", "pipe", "ipc"], detached: true });
       child = proc;
       let stderr = "";
       let listening = false;

@@ -47,7 +47,9 @@ export function startHttpIsolate(): HttpIsolate {
     // The thread loads the TypeScript sources through tsx, as the CLI does: vigie's own tsx, found from
     // here (a bare "tsx" would be looked up from the current folder, where there may be none).
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    const started = new Worker(new URL("./isolate-worker.ts", import.meta.url), { execArgv: ["--import", tsx] });
+    // A young generation of 16 MB, not the default that grows to 64 MB twice over: the thread's objects live
+    // for one run (measured: its heap 170 MB → 60 MB at 10,000 probes under `vigie start`).
+    const started = new Worker(new URL("./isolate-worker.ts", import.meta.url), { execArgv: ["--import", tsx], resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     started.unref();
     started.on("message", (reply: Reply) => {
       const waiter = pending.get(reply.id);
