@@ -1,5 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,6 +21,39 @@ function tempDir(): string {
 function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
   return Number(child.stdout);
+}
+
+/** A child process that takes a folder's lock when told to (test/fixtures/lock-contender.ts). */
+interface Contender {
+  pid: number;
+  /** Sends "go DIR" and resolves once it is armed (spinning until DIR/go exists). */
+  arm(dir: string): Promise<void>;
+  /** Its answer, once armed and started. */
+  answer(): Promise<{ won: boolean; name?: string; message?: string }>;
+}
+
+async function startContender(children: ChildProcessWithoutNullStreams[]): Promise<Contender> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "../fixtures/lock-contender.ts")]);
+  children.push(child);
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const { value, done } = await answers.next();
+    if (done) throw new Error(`lock contender ${child.pid} ended: ${stderr}`);
+    return value as string;
+  };
+  expect(await next()).toBe("ready");
+  return {
+    pid: child.pid!,
+    async arm(dir) {
+      child.stdin.write(`go ${dir}\n`);
+      expect(await next()).toBe("armed");
+    },
+    async answer() {
+      return JSON.parse(await next()) as { won: boolean; name?: string; message?: string };
+    },
+  };
 }
 
 describe("data folder lock", () => {
@@ -51,6 +86,61 @@ describe("data folder lock", () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: "elsewhere", startedAt: "2025-01-01T00:00:00.000Z" }));
     expect(() => acquireDataLock(dir)).toThrow(/in use by another vigie \(pid \d+ on elsewhere/);
+  });
+
+  it("lets exactly one of many processes take over the same stale lock, and the others name the winner", { timeout: 120_000 }, async () => {
+    const children: ChildProcessWithoutNullStreams[] = [];
+    try {
+      const contenders = await Promise.all(Array.from({ length: 8 }, () => startContender(children)));
+      const root = tempDir();
+      const pid = deadPid();
+      // Each round: a fresh folder holding the lock of a crashed process, and every contender told to take it
+      // at the same moment. The winner keeps holding it (it lives on), so every loser must see it as in use.
+      for (let round = 0; round < 60; round++) {
+        const dir = path.join(root, String(round));
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z" }));
+        await Promise.all(contenders.map((contender) => contender.arm(dir)));
+        writeFileSync(path.join(dir, "go"), "");
+        const answers = await Promise.all(contenders.map((contender) => contender.answer()));
+        const winners = contenders.filter((_, i) => answers[i]!.won);
+        expect(winners.map((winner) => winner.pid), `round ${round}: ${JSON.stringify(answers)}`).toHaveLength(1);
+        for (const answer of answers.filter((a) => !a.won)) {
+          expect(answer, `round ${round}`).toMatchObject({ name: "DataLockError" });
+          expect(answer.message, `round ${round}`).toContain(`data folder ${dir} is in use by another vigie (pid ${winners[0]!.pid},`);
+        }
+        expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: winners[0]!.pid });
+      }
+    } finally {
+      for (const child of children) child.stdin.end();
+    }
+  });
+
+  it("takes over a stale lock whose take-over was left half done by a process that died too", () => {
+    const dir = tempDir();
+    const [crashed, taker] = [randomUUID(), randomUUID()];
+    const stale = (token: string) => JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z", token });
+    writeFileSync(path.join(dir, LOCK_FILE), stale(crashed));
+    // The right to take over the crashed lock, held by a process that died before using it.
+    writeFileSync(path.join(dir, `${LOCK_FILE}.takeover-${crashed}`), stale(taker));
+    const lock = acquireDataLock(dir);
+    expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid });
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("waits for a live process taking over a stale lock, then names it", () => {
+    const dir = tempDir();
+    const crashed = randomUUID();
+    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z", token: crashed }));
+    // A live process holds the right to take it over (pid 1 always runs) and has not finished.
+    writeFileSync(path.join(dir, `${LOCK_FILE}.takeover-${crashed}`), JSON.stringify({ pid: 1, host: os.hostname(), startedAt: "2025-01-01T00:00:01.000Z", token: randomUUID() }));
+    expect(() => acquireDataLock(dir, { takeoverWaitMs: 0 })).toThrow(
+      `data folder ${dir}: its stale lock is being taken over by another vigie (pid 1) that has not finished in 0 s`,
+    );
+    // Nothing of ours is left behind, and the stale lock and the right are untouched.
+    expect(readdirSync(dir).sort()).toEqual([LOCK_FILE, `${LOCK_FILE}.takeover-${crashed}`]);
   });
 
   it("does not release a lock another process took over", () => {
