@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { acquireDataLock, DataLockError, LOCK_FILE } from "../../core/store/data-lock.ts";
 
 const dirs: string[] = [];
@@ -135,12 +135,77 @@ describe("data folder lock", () => {
     const crashed = randomUUID();
     writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z", token: crashed }));
     // A live process holds the right to take it over (pid 1 always runs) and has not finished.
-    writeFileSync(path.join(dir, `${LOCK_FILE}.takeover-${crashed}`), JSON.stringify({ pid: 1, host: os.hostname(), startedAt: "2025-01-01T00:00:01.000Z", token: randomUUID() }));
+    writeFileSync(path.join(dir, `${LOCK_FILE}.takeover-${crashed}`), JSON.stringify({ pid: 1, host: os.hostname(), startedAt: new Date().toISOString(), token: randomUUID() }));
     expect(() => acquireDataLock(dir, { takeoverWaitMs: 0 })).toThrow(
       `data folder ${dir}: its stale lock is being taken over by another vigie (pid 1) that has not finished in 0 s`,
     );
     // Nothing of ours is left behind, and the stale lock and the right are untouched.
     expect(readdirSync(dir).sort()).toEqual([LOCK_FILE, `${LOCK_FILE}.takeover-${crashed}`]);
+  });
+
+  it("takes over a lock bearing this process's pid that this process did not write (a restarted container)", () => {
+    const dir = tempDir();
+    for (const token of [randomUUID(), undefined]) {
+      writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z", token }));
+      const lock = acquireDataLock(dir);
+      expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), "utf8")).token).not.toBe(token);
+      // Its own lock, though, it still refuses to take twice.
+      expect(() => acquireDataLock(dir)).toThrow(`data folder ${dir} is in use by another vigie (pid ${process.pid}`);
+      lock.release();
+    }
+  });
+
+  it.runIf(process.platform === "linux")("takes over a lock whose pid now belongs to a process started after it was written, and no other", async () => {
+    const dir = tempDir();
+    // A live process that started now: it cannot have written a lock dated 2025 (its pid was reused).
+    const other = spawn(process.execPath, ["-e", "process.stdin.resume()"]);
+    try {
+      await new Promise((resolve) => other.once("spawn", resolve));
+      const lockOf = (startedAt: string) => JSON.stringify({ pid: other.pid, host: os.hostname(), startedAt, token: randomUUID() });
+      writeFileSync(path.join(dir, LOCK_FILE), lockOf("2025-01-01T00:00:00.000Z"));
+      acquireDataLock(dir).release();
+      // Written after it started: it may hold it.
+      writeFileSync(path.join(dir, LOCK_FILE), lockOf(new Date().toISOString()));
+      expect(() => acquireDataLock(dir)).toThrow(`data folder ${dir} is in use by another vigie (pid ${other.pid},`);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it.runIf(process.platform === "linux")("judges a lock from another pid namespace (a container) by its heartbeat, not its pid", () => {
+    const dir = tempDir();
+    const file = path.join(dir, LOCK_FILE);
+    // pid 1 of another container with this host name: its pid says nothing here, its heartbeat is fresh.
+    writeFileSync(file, JSON.stringify({ pid: 1, host: os.hostname(), startedAt: new Date().toISOString(), token: randomUUID(), pidns: "pid:[1]" }));
+    expect(() => acquireDataLock(dir)).toThrow(`data folder ${dir} is in use by another vigie (pid 1 in another pid namespace, a container,`);
+    // Untouched for over a minute: that container is gone (a crash before its restart).
+    const old = new Date(Date.now() - 61_000);
+    utimesSync(file, old, old);
+    const lock = acquireDataLock(dir);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ pid: process.pid, pidns: expect.stringMatching(/^pid:\[\d+\]$/) });
+    lock.release();
+  });
+
+  it("touches its lock every 10 s while it holds it, and stops once released", () => {
+    const dir = tempDir();
+    const file = path.join(dir, LOCK_FILE);
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"], now: Date.parse("2030-01-01T00:00:00Z") });
+    try {
+      const lock = acquireDataLock(dir);
+      const old = new Date("2029-01-01T00:00:00Z");
+      utimesSync(file, old, old);
+      vi.advanceTimersByTime(9_999);
+      expect(statSync(file).mtimeMs).toBe(old.getTime());
+      vi.advanceTimersByTime(1);
+      expect(statSync(file).mtimeMs).toBe(Date.parse("2030-01-01T00:00:10Z"));
+      lock.release();
+      writeFileSync(file, "{}");
+      utimesSync(file, old, old);
+      vi.advanceTimersByTime(60_000);
+      expect(statSync(file).mtimeMs).toBe(old.getTime());
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("does not release a lock another process took over", () => {
