@@ -175,7 +175,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     let firstByteAt: number | undefined;
     let phase: Phase = "dns";
     let received = 0;
-    let certificate: CertificateInfo | undefined;
+    let secureSocket: TLSSocket | undefined;
     let settled = false;
     const https_ = req.url.protocol === "https:";
     const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
@@ -200,12 +200,12 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known:
     // what comes before it (building the request, the socket and its TLS state) is "blocked", not connect
-    // time. Node issues the connect itself (or the lookup) just after these calls return.
+    // time. Node issues the lookup as these calls run, the connect to an address on a later tick.
     const createConnection = (options: http.ClientRequestArgs): net.Socket => {
       const host = options.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(options.port) || (https_ ? 443 : 80);
       const lookup = deps.lookup ? { lookup: deps.lookup } : {};
-      const socket = https_
+      const socket: net.Socket = https_
         ? tls.connect({
           host, port, ...lookup, secureContext,
           ...(resolvesName ? { servername: host } : {}),
@@ -213,7 +213,17 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
           ALPNProtocols: ["http/1.1"],
         })
         : net.connect({ host, port, ...lookup });
-      connectStartAt = performance.now();
+      if (resolvesName) {
+        // The lookup is issued here, synchronously: DNS starts now.
+        connectStartAt = performance.now();
+      } else {
+        // Node issues the connect to an address on a later tick, after whatever else the thread has queued (the
+        // rest of this request's set-up, other runs' callbacks): that wait is blocked, and connect starts with the
+        // attempt itself, which Node announces just before the system call.
+        socket.once("connectionAttempt", () => {
+          connectStartAt = performance.now();
+        });
+      }
       return socket;
     };
     const options: http.RequestOptions = { method: req.method, headers: req.headers, createConnection };
@@ -246,10 +256,12 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         phase = https_ ? "tls" : "ttfb";
       });
       if (https_) {
+        // The certificate is read once the response has ended (see "end"): parsing it here ran between the
+        // handshake and the request going out, and counted as time to first byte.
         socket.on("secureConnect", () => {
           secureAt = performance.now();
           phase = "ttfb";
-          certificate = certificateOf(socket as TLSSocket, deps.now());
+          secureSocket = socket as TLSSocket;
         });
       }
     });
@@ -272,11 +284,15 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       res.on("close", () => {
         if (!res.complete) fail({ category: "http", message: `connection reset after ${received} bytes of the body` });
       });
-      res.on("end", () => {
+      // First among the "end" listeners: Node's own (added before "response") closes the socket, a TLS
+      // close_notify included, and that work came before the last byte's mark. The certificate is read
+      // here too, after the mark and while the socket is still open.
+      res.prependListener("end", () => {
         if (settled) return;
         settled = true;
         const end = performance.now();
         deadline.onExpire = undefined;
+        const certificate = secureSocket ? certificateOf(secureSocket, deps.now()) : undefined;
         resolve({
           ok: true,
           response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },

@@ -103,6 +103,21 @@ describe("http probe over plain HTTP", () => {
     expect(result.http!.timings.noiseMs).toBeGreaterThanOrEqual(35);
   });
 
+  it("counts the thread's own work before the connection attempt as blocked, not connect", async () => {
+    const server = await target((_req, res) => res.end("ok"));
+    const probe = HttpProbe.parse({ id: "t", kind: "http", url: server.url });
+    // The run has built its request and returned at its first await; Node issues the connect on a later tick.
+    // Holding the thread here stands for everything else queued before that tick (other runs, the rest of the set-up).
+    const pending = runHttpAttempt(probe, deps(), new Set());
+    const busyFrom = performance.now();
+    while (performance.now() - busyFrom < 30);
+    const t = (await pending).http!.timings;
+    expect(t.blockedMs).toBeGreaterThanOrEqual(30);
+    expect(t.connectMs).toBeLessThan(t.blockedMs);
+    const { sum, total } = partition(t);
+    expect(sum).toBe(total);
+  });
+
   it("opens a fresh connection on every run", async () => {
     const ports = new Set<number>();
     const server = await target((req, res) => {
@@ -486,6 +501,20 @@ describe("http probe over HTTPS", () => {
     const { sum, total } = partition(result.http!.timings);
     expect(sum).toBe(total);
     expect(result.http!.certificate).toMatchObject({ subject: "localhost", issuer: "vigie test CA", daysToExpiry: 89 });
+  });
+
+  it("counts the thread's own work before the connection attempt as blocked, not connect, over TLS too", async () => {
+    const probe = HttpProbe.parse({ id: "t", kind: "http", url: servers.valid!.url, tls: { ca: pki.ca.cert } });
+    const pending = runHttpAttempt(probe, deps(), new Set());
+    const busyFrom = performance.now();
+    while (performance.now() - busyFrom < 30);
+    const result = await pending;
+    expect(result.outcome).toBe("pass");
+    const t = result.http!.timings;
+    expect(t.blockedMs).toBeGreaterThanOrEqual(30);
+    expect(t.connectMs).toBeLessThan(t.blockedMs);
+    expect(t.tlsMs).toBeGreaterThan(0);
+    expect(result.http!.certificate).toMatchObject({ subject: "localhost" });
   });
 
   it("fails with category tls when the certificate expired", async () => {
