@@ -37,7 +37,13 @@ interface HopResponse {
   status: number;
   /** The response itself, for its headers: Node builds the headers object only when first asked. */
   message: http.IncomingMessage;
-  body: Buffer;
+  /** The body's length in bytes. */
+  bytes: number;
+  /**
+   * The body as text, decoded on first use: most probes assert nothing on it, and joining and decoding a large
+   * body on every run left megabytes of garbage whose collection then landed inside later runs' timed spans.
+   */
+  text: () => string;
   phases: Phases;
   /** When the hop ended (performance.now()): the next hop's time starts there. */
   end: number;
@@ -295,12 +301,24 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         const certificate = secureSocket ? certificateOf(secureSocket, deps.now()) : undefined;
         resolve({
           ok: true,
-          response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },
+          response: { status: res.statusCode ?? 0, message: res, bytes: received, text: textOf(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },
         });
       });
     });
     request.end(req.body);
   });
+}
+
+/** The body's text, decoded once when first asked for; the chunks are let go then. */
+function textOf(chunks: Buffer[] | undefined): () => string {
+  let text: string | undefined;
+  return () => {
+    if (text === undefined) {
+      text = (chunks!.length === 1 ? chunks![0]! : Buffer.concat(chunks!)).toString("utf8");
+      chunks = undefined;
+    }
+    return text;
+  };
 }
 
 /** One header straight from the raw list, without building the headers object. */
@@ -385,12 +403,12 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
       const location = REDIRECTS.has(response.status) ? response.message.headers.location : undefined;
       if (location && probe.maxRedirects > 0) {
         const next = redirected(request, response.status, location);
-        if (!("url" in next)) return failed(next, response.status, response.body.length);
+        if (!("url" in next)) return failed(next, response.status, response.bytes);
         if (visited.includes(next.url.href)) {
-          return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.body.length);
+          return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.bytes);
         }
         if (redirects + 1 > probe.maxRedirects) {
-          return failed({ category: "http", message: `more than ${probe.maxRedirects} redirects` }, response.status, response.body.length);
+          return failed({ category: "http", message: `more than ${probe.maxRedirects} redirects` }, response.status, response.bytes);
         }
         visited.push(next.url.href);
         request = next;
@@ -414,7 +432,9 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
   const assertions = await evaluateAssertions(probe.assertions, {
     status: response.status,
     header: (name) => response.message.headers[name],
-    body: response.body.toString("utf8"),
+    get body() {
+      return response.text();
+    },
     totalMs: timings.totalMs,
   }, { scrub: (text) => (scrub ??= scrubber(secrets))(text), deadlineMs: leftMs });
   // The run took the network's time plus what matching patterns took (each `matches` verdict carries its own);
@@ -422,7 +442,7 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
   const durationMs = round(timings.totalMs + assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0));
   const details = {
     status: response.status,
-    bytes: response.body.length,
+    bytes: response.bytes,
     timings,
     ...(redirects ? { redirects } : {}),
     ...(response.certificate ? { certificate: response.certificate } : {}),

@@ -113,7 +113,7 @@ describe("http probe over plain HTTP", () => {
     while (performance.now() - busyFrom < 30);
     const t = (await pending).http!.timings;
     expect(t.blockedMs).toBeGreaterThanOrEqual(30);
-    expect(t.connectMs).toBeLessThan(t.blockedMs);
+    expect(t.connectMs).toBeLessThan(t.blockedMs!);
     const { sum, total } = partition(t);
     expect(sum).toBe(total);
   });
@@ -512,7 +512,7 @@ describe("http probe over HTTPS", () => {
     expect(result.outcome).toBe("pass");
     const t = result.http!.timings;
     expect(t.blockedMs).toBeGreaterThanOrEqual(30);
-    expect(t.connectMs).toBeLessThan(t.blockedMs);
+    expect(t.connectMs).toBeLessThan(t.blockedMs!);
     expect(t.tlsMs).toBeGreaterThan(0);
     expect(result.http!.certificate).toMatchObject({ subject: "localhost" });
   });
