@@ -1,6 +1,6 @@
 import type { LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runProbe } from "../../../core/runner/index.ts";
 import { ProbeResult } from "../../../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps, type HttpProbeInput } from "../../../probes/http/index.ts";
@@ -287,6 +287,29 @@ describe("http probe over plain HTTP", () => {
     expect(result.outcome).toBe("fail");
     expect(result.error).toEqual({ category: "assertion", message: "status lt 400 (default), got 500" });
     expect(result.http?.status).toBe(500);
+  });
+
+  it("decodes the body only when an assertion reads it, and reports its size either way", async () => {
+    const size = 300_000;
+    const server = await target((_req, res) => res.end(Buffer.alloc(size, 120)));
+    const decoded: number[] = [];
+    const toString = Buffer.prototype.toString;
+    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: Parameters<Buffer["toString"]>) {
+      if (this.length === size) decoded.push(this.length);
+      return toString.apply(this, args);
+    });
+    try {
+      const statusOnly = await run({ url: server.url });
+      expect(statusOnly.outcome).toBe("pass");
+      expect(statusOnly.http!.bytes).toBe(size);
+      expect(decoded).toEqual([]);
+      const onBody = await run({ url: server.url, assertions: [{ source: "body", op: "contains", target: "xxx" }, { source: "body", op: "notContains", target: "y" }] });
+      expect(onBody.outcome).toBe("pass");
+      expect(onBody.http!.bytes).toBe(size);
+      expect(decoded).toEqual([size]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("fails a JSON assertion on a body that is not JSON, saying so", async () => {
