@@ -1,4 +1,5 @@
 import type { LookupFunction } from "node:net";
+import tls, { type TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runProbe } from "../../../core/runner/index.ts";
@@ -294,9 +295,9 @@ describe("http probe over plain HTTP", () => {
     const server = await target((_req, res) => res.end(Buffer.alloc(size, 120)));
     const decoded: number[] = [];
     const toString = Buffer.prototype.toString;
-    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: Parameters<Buffer["toString"]>) {
+    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: unknown[]) {
       if (this.length === size) decoded.push(this.length);
-      return toString.apply(this, args);
+      return toString.apply(this, args as Parameters<Buffer["toString"]>);
     });
     try {
       const statusOnly = await run({ url: server.url });
@@ -538,6 +539,25 @@ describe("http probe over HTTPS", () => {
     expect(t.connectMs).toBeLessThan(t.blockedMs!);
     expect(t.tlsMs).toBeGreaterThan(0);
     expect(result.http!.certificate).toMatchObject({ subject: "localhost" });
+  });
+
+  it("builds the TLS context once per CA, and each run still makes a full handshake of its own", async () => {
+    const reused: boolean[] = [];
+    const server = await startHttpsTarget(pki.valid, (req, res) => {
+      reused.push((req.socket as TLSSocket).isSessionReused());
+      res.end("secure");
+    });
+    targets.push(server);
+    const built = vi.spyOn(tls, "createSecureContext");
+    try {
+      // A CA of its own (the same PEM with a trailing newline), so no earlier test built its context.
+      const ca = `${pki.ca.cert}\n`;
+      for (let i = 0; i < 3; i++) expect((await run({ url: server.url, tls: { ca } })).outcome).toBe("pass");
+      expect(built.mock.calls.filter(([options]) => options?.ca === ca)).toHaveLength(1);
+    } finally {
+      built.mockRestore();
+    }
+    expect(reused).toEqual([false, false, false]);
   });
 
   it("fails with category tls when the certificate expired", async () => {
