@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { ProbeResult } from "../../core/result/index.ts";
 import { createBrowserProvider } from "../../probes/browser/index.ts";
 import { DEFAULT_ARTIFACTS_DIR, runOnce, type RunnerDeps } from "../../probes/index.ts";
-import { warmHttpStack } from "../../probes/http/index.ts";
+import { startHttpIsolate, warmHttpStack } from "../../probes/http/index.ts";
 import { internalFailure } from "../../core/runner/index.ts";
 import { probeSecrets, sanitizeResult } from "../../core/store/index.ts";
 import type { Probe } from "../../index.ts";
@@ -59,16 +59,24 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
   }
 
   // Chromium starts only when a selected probe needs it, and is closed whatever happens.
-  const browser = !extraDeps.browser && probes.some((p) => p.kind === "browser") ? createBrowserProvider({ env: io.env }) : undefined;
+  const hasBrowser = probes.some((p) => p.kind === "browser");
+  const hasHttp = probes.some((p) => p.kind === "http");
+  const browser = !extraDeps.browser && hasBrowser ? createBrowserProvider({ env: io.env }) : undefined;
+  // Beside a browser probe, this thread also drives Chromium, and an HTTP timestamp taken here is late by however
+  // long that kept the loop busy: HTTP probes then run on a thread of their own, as in `vigie start` (which times
+  // with the real clock, and cannot take a custom resolver across).
+  const httpIsolate = hasHttp && hasBrowser && !extraDeps.httpIsolate && !extraDeps.lookup && io.now === Date.now ? startHttpIsolate() : undefined;
   const deps: RunnerDeps = {
     region: options.region ?? LOCAL_REGION,
     now: io.now,
     env: io.env,
     ...(browser ? { browser, artifactsDir: path.resolve(io.cwd, DEFAULT_ARTIFACTS_DIR) } : {}),
+    ...(httpIsolate ? { httpIsolate } : {}),
     ...extraDeps,
   };
-  // The first request of a process pays Node's start-up costs; a loopback request of our own pays them, not the first target.
-  if (probes.some((p) => p.kind === "http")) await warmHttpStack();
+  // The first request of a process pays Node's start-up costs; a loopback request of our own pays them, not the first
+  // target. The HTTP thread warms its own.
+  if (hasHttp && !deps.httpIsolate) await warmHttpStack();
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
   // A crash in our own code fails that probe only; header values and the like are scrubbed as the store does.
@@ -91,7 +99,7 @@ export async function test(options: TestOptions, io: CliIo, extraDeps: Partial<R
     }
   } finally {
     await Promise.allSettled(pending);
-    await browser?.close();
+    await Promise.all([browser?.close(), httpIsolate?.close()]);
   }
   if (reporter === "table") {
     if (probes.length === 0) io.stdout.write("no probes selected\n");

@@ -37,7 +37,13 @@ interface HopResponse {
   status: number;
   /** The response itself, for its headers: Node builds the headers object only when first asked. */
   message: http.IncomingMessage;
-  body: Buffer;
+  /** The body's length in bytes. */
+  bytes: number;
+  /**
+   * The body as text, decoded on first use: most probes assert nothing on it, and joining and decoding a large
+   * body on every run left megabytes of garbage whose collection then landed inside later runs' timed spans.
+   */
+  text: () => string;
   phases: Phases;
   /** When the hop ended (performance.now()): the next hop's time starts there. */
   end: number;
@@ -127,8 +133,28 @@ function timingsOf(phases: Phases, noiseMs: number): HttpTimings {
  * probe's own CA) is our set-up, and inside the timed span it showed up as connect time.
  */
 function secureContextFor(probe: HttpProbe): SecureContext {
-  return tls.createSecureContext(probe.tls.ca ? { ca: probe.tls.ca } : {});
+  const key = probe.tls.ca ?? "";
+  let context = secureContexts.get(key);
+  if (context) {
+    // Most recently used last, so the oldest is the one let go.
+    secureContexts.delete(key);
+  } else {
+    context = tls.createSecureContext(probe.tls.ca ? { ca: probe.tls.ca } : {});
+    if (secureContexts.size >= SECURE_CONTEXTS_KEPT) secureContexts.delete(secureContexts.keys().next().value!);
+  }
+  secureContexts.set(key, context);
+  return context;
 }
+
+/**
+ * Secure contexts by the CA they trust ("" for the system's roots), shared by the runs on this thread. Building
+ * one (an OpenSSL context, the CA parsed) took 0.15-0.2 ms a run, 4 ms the first time: outside a run's clock,
+ * but on the thread every other run in flight takes its marks on, 8 probes started together paying it 8 times.
+ * A shared context resumes no session (Node's client keeps none unless given one), so each run still pays a full
+ * handshake.
+ */
+const secureContexts = new Map<string, SecureContext>();
+const SECURE_CONTEXTS_KEPT = 32;
 
 function certificateOf(socket: TLSSocket, nowMs: number): CertificateInfo | undefined {
   const cert = socket.getPeerCertificate();
@@ -175,7 +201,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     let firstByteAt: number | undefined;
     let phase: Phase = "dns";
     let received = 0;
-    let certificate: CertificateInfo | undefined;
+    let secureSocket: TLSSocket | undefined;
     let settled = false;
     const https_ = req.url.protocol === "https:";
     const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
@@ -200,12 +226,12 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known:
     // what comes before it (building the request, the socket and its TLS state) is "blocked", not connect
-    // time. Node issues the connect itself (or the lookup) just after these calls return.
+    // time. Node issues the lookup as these calls run, the connect to an address on a later tick.
     const createConnection = (options: http.ClientRequestArgs): net.Socket => {
       const host = options.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(options.port) || (https_ ? 443 : 80);
       const lookup = deps.lookup ? { lookup: deps.lookup } : {};
-      const socket = https_
+      const socket: net.Socket = https_
         ? tls.connect({
           host, port, ...lookup, secureContext,
           ...(resolvesName ? { servername: host } : {}),
@@ -213,7 +239,17 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
           ALPNProtocols: ["http/1.1"],
         })
         : net.connect({ host, port, ...lookup });
-      connectStartAt = performance.now();
+      if (resolvesName) {
+        // The lookup is issued here, synchronously: DNS starts now.
+        connectStartAt = performance.now();
+      } else {
+        // Node issues the connect to an address on a later tick, after whatever else the thread has queued (the
+        // rest of this request's set-up, other runs' callbacks): that wait is blocked, and connect starts with the
+        // attempt itself, which Node announces just before the system call.
+        socket.once("connectionAttempt", () => {
+          connectStartAt = performance.now();
+        });
+      }
       return socket;
     };
     const options: http.RequestOptions = { method: req.method, headers: req.headers, createConnection };
@@ -246,10 +282,12 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         phase = https_ ? "tls" : "ttfb";
       });
       if (https_) {
+        // The certificate is read once the response has ended (see "end"): parsing it here ran between the
+        // handshake and the request going out, and counted as time to first byte.
         socket.on("secureConnect", () => {
           secureAt = performance.now();
           phase = "ttfb";
-          certificate = certificateOf(socket as TLSSocket, deps.now());
+          secureSocket = socket as TLSSocket;
         });
       }
     });
@@ -272,19 +310,35 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       res.on("close", () => {
         if (!res.complete) fail({ category: "http", message: `connection reset after ${received} bytes of the body` });
       });
-      res.on("end", () => {
+      // First among the "end" listeners: Node's own (added before "response") closes the socket, a TLS
+      // close_notify included, and that work came before the last byte's mark. The certificate is read
+      // here too, after the mark and while the socket is still open.
+      res.prependListener("end", () => {
         if (settled) return;
         settled = true;
         const end = performance.now();
         deadline.onExpire = undefined;
+        const certificate = secureSocket ? certificateOf(secureSocket, deps.now()) : undefined;
         resolve({
           ok: true,
-          response: { status: res.statusCode ?? 0, message: res, body: Buffer.concat(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },
+          response: { status: res.statusCode ?? 0, message: res, bytes: received, text: textOf(chunks), phases: phases(end), end, ...(certificate ? { certificate } : {}) },
         });
       });
     });
     request.end(req.body);
   });
+}
+
+/** The body's text, decoded once when first asked for; the chunks are let go then. */
+function textOf(chunks: Buffer[] | undefined): () => string {
+  let text: string | undefined;
+  return () => {
+    if (text === undefined) {
+      text = (chunks!.length === 1 ? chunks![0]! : Buffer.concat(chunks!)).toString("utf8");
+      chunks = undefined;
+    }
+    return text;
+  };
 }
 
 /** One header straight from the raw list, without building the headers object. */
@@ -369,12 +423,12 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
       const location = REDIRECTS.has(response.status) ? response.message.headers.location : undefined;
       if (location && probe.maxRedirects > 0) {
         const next = redirected(request, response.status, location);
-        if (!("url" in next)) return failed(next, response.status, response.body.length);
+        if (!("url" in next)) return failed(next, response.status, response.bytes);
         if (visited.includes(next.url.href)) {
-          return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.body.length);
+          return failed({ category: "http", message: `redirect loop: ${[...visited.slice(visited.indexOf(next.url.href)), next.url.href].map((href) => new URL(href).pathname).join(" → ")}` }, response.status, response.bytes);
         }
         if (redirects + 1 > probe.maxRedirects) {
-          return failed({ category: "http", message: `more than ${probe.maxRedirects} redirects` }, response.status, response.body.length);
+          return failed({ category: "http", message: `more than ${probe.maxRedirects} redirects` }, response.status, response.bytes);
         }
         visited.push(next.url.href);
         request = next;
@@ -398,7 +452,9 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
   const assertions = await evaluateAssertions(probe.assertions, {
     status: response.status,
     header: (name) => response.message.headers[name],
-    body: response.body.toString("utf8"),
+    get body() {
+      return response.text();
+    },
     totalMs: timings.totalMs,
   }, { scrub: (text) => (scrub ??= scrubber(secrets))(text), deadlineMs: leftMs });
   // The run took the network's time plus what matching patterns took (each `matches` verdict carries its own);
@@ -406,7 +462,7 @@ async function judge(probe: HttpProbe, base: Pick<ProbeResult, "probeId" | "kind
   const durationMs = round(timings.totalMs + assertions.reduce((sum, a) => sum + (a.durationMs ?? 0), 0));
   const details = {
     status: response.status,
-    bytes: response.body.length,
+    bytes: response.bytes,
     timings,
     ...(redirects ? { redirects } : {}),
     ...(response.certificate ? { certificate: response.certificate } : {}),

@@ -1,6 +1,7 @@
 import type { LookupFunction } from "node:net";
+import tls, { type TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runProbe } from "../../../core/runner/index.ts";
 import { ProbeResult } from "../../../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps, type HttpProbeInput } from "../../../probes/http/index.ts";
@@ -101,6 +102,21 @@ describe("http probe over plain HTTP", () => {
     const result = await pending;
     expect(result.outcome).toBe("pass");
     expect(result.http!.timings.noiseMs).toBeGreaterThanOrEqual(35);
+  });
+
+  it("counts the thread's own work before the connection attempt as blocked, not connect", async () => {
+    const server = await target((_req, res) => res.end("ok"));
+    const probe = HttpProbe.parse({ id: "t", kind: "http", url: server.url });
+    // The run has built its request and returned at its first await; Node issues the connect on a later tick.
+    // Holding the thread here stands for everything else queued before that tick (other runs, the rest of the set-up).
+    const pending = runHttpAttempt(probe, deps(), new Set());
+    const busyFrom = performance.now();
+    while (performance.now() - busyFrom < 30);
+    const t = (await pending).http!.timings;
+    expect(t.blockedMs).toBeGreaterThanOrEqual(30);
+    expect(t.connectMs).toBeLessThan(t.blockedMs!);
+    const { sum, total } = partition(t);
+    expect(sum).toBe(total);
   });
 
   it("opens a fresh connection on every run", async () => {
@@ -272,6 +288,29 @@ describe("http probe over plain HTTP", () => {
     expect(result.outcome).toBe("fail");
     expect(result.error).toEqual({ category: "assertion", message: "status lt 400 (default), got 500" });
     expect(result.http?.status).toBe(500);
+  });
+
+  it("decodes the body only when an assertion reads it, and reports its size either way", async () => {
+    const size = 300_000;
+    const server = await target((_req, res) => res.end(Buffer.alloc(size, 120)));
+    const decoded: number[] = [];
+    const toString = Buffer.prototype.toString;
+    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: unknown[]) {
+      if (this.length === size) decoded.push(this.length);
+      return toString.apply(this, args as Parameters<Buffer["toString"]>);
+    });
+    try {
+      const statusOnly = await run({ url: server.url });
+      expect(statusOnly.outcome).toBe("pass");
+      expect(statusOnly.http!.bytes).toBe(size);
+      expect(decoded).toEqual([]);
+      const onBody = await run({ url: server.url, assertions: [{ source: "body", op: "contains", target: "xxx" }, { source: "body", op: "notContains", target: "y" }] });
+      expect(onBody.outcome).toBe("pass");
+      expect(onBody.http!.bytes).toBe(size);
+      expect(decoded).toEqual([size]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("fails a JSON assertion on a body that is not JSON, saying so", async () => {
@@ -486,6 +525,39 @@ describe("http probe over HTTPS", () => {
     const { sum, total } = partition(result.http!.timings);
     expect(sum).toBe(total);
     expect(result.http!.certificate).toMatchObject({ subject: "localhost", issuer: "vigie test CA", daysToExpiry: 89 });
+  });
+
+  it("counts the thread's own work before the connection attempt as blocked, not connect, over TLS too", async () => {
+    const probe = HttpProbe.parse({ id: "t", kind: "http", url: servers.valid!.url, tls: { ca: pki.ca.cert } });
+    const pending = runHttpAttempt(probe, deps(), new Set());
+    const busyFrom = performance.now();
+    while (performance.now() - busyFrom < 30);
+    const result = await pending;
+    expect(result.outcome).toBe("pass");
+    const t = result.http!.timings;
+    expect(t.blockedMs).toBeGreaterThanOrEqual(30);
+    expect(t.connectMs).toBeLessThan(t.blockedMs!);
+    expect(t.tlsMs).toBeGreaterThan(0);
+    expect(result.http!.certificate).toMatchObject({ subject: "localhost" });
+  });
+
+  it("builds the TLS context once per CA, and each run still makes a full handshake of its own", async () => {
+    const reused: boolean[] = [];
+    const server = await startHttpsTarget(pki.valid, (req, res) => {
+      reused.push((req.socket as TLSSocket).isSessionReused());
+      res.end("secure");
+    });
+    targets.push(server);
+    const built = vi.spyOn(tls, "createSecureContext");
+    try {
+      // A CA of its own (the same PEM with a trailing newline), so no earlier test built its context.
+      const ca = `${pki.ca.cert}\n`;
+      for (let i = 0; i < 3; i++) expect((await run({ url: server.url, tls: { ca } })).outcome).toBe("pass");
+      expect(built.mock.calls.filter(([options]) => options?.ca === ca)).toHaveLength(1);
+    } finally {
+      built.mockRestore();
+    }
+    expect(reused).toEqual([false, false, false]);
   });
 
   it("fails with category tls when the certificate expired", async () => {
