@@ -1,6 +1,6 @@
 // Why Lighthouse's FCP differs from vigie's: the truth bench's pages, each also telling what it saw itself
 // (its paint timing entry, when it painted and when that frame was presented, its first animation frames),
-// loaded four ways in turn on the same Chromium binary:
+// loaded five ways in turn on the same Chromium binary (DIAG_WAYS picks some, e.g. "vigie@LH,LH,LH+film"):
 //   bare     a blank tab in a fresh context sent one Page.navigate over CDP, nothing else attached (meant as an
 //            untouched baseline; on this headless build such a tab's first frame comes late, so it is none);
 //   vigie    a vigie browser probe (its own Playwright-launched browser, as users run it);
@@ -125,7 +125,7 @@ const load = async (way: (typeof WAYS)[number], path: string): Promise<Row> => {
 };
 
 const f = (v: number | null) => (v === null ? "–" : v.toFixed(1));
-console.log(`FCP diagnosis: ${N} runs per page, the four ways in turn; medians, ms from navigation start; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+console.log(`FCP diagnosis: ${N} runs per page, the ways in turn; medians, ms from navigation start; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
 console.log("| page | way | FCP reported | page's own FCP entry | painted at | presented − painted | first frame | responseStart |\n|---|---|---|---|---|---|---|---|");
 try {
   for (const path of chosen) {
