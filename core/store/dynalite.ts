@@ -109,7 +109,8 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
       let lastFault: string | undefined;
       proc.stderr?.on("data", (chunk: Buffer) => { stderr = `${stderr}${chunk}`.slice(-2_000); });
       proc.on("message", (message: { type?: string; port?: number; message?: string }) => {
-        if (message.type === "fault") lastFault = message.message;
+        // The first fault is the cause; any after it follows from it.
+        if (message.type === "fault") lastFault ??= message.message;
         if (message.type === "listening" && message.port) {
           listening = true;
           up = true;
