@@ -34,7 +34,10 @@ describe("embedded database faults", () => {
     cleanups.push(() => dynamo.close());
     await ensureTable(dynamo.client, "vigie");
     const store = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName: "vigie", now: () => START + 86_400_000 });
-    const writer = createDurableWriter({ store, spoolPath: path.join(dir, "spool.jsonl"), backoff: { initialMs: 20, maxMs: 100 } });
+    // A first wait between tries longer than the test: results are stored after the outage only because the
+    // database says it is back.
+    const writer = createDurableWriter({ store, spoolPath: path.join(dir, "spool.jsonl"), backoff: { initialMs: 600_000, maxMs: 600_000 } });
+    dynamo.onReopen(() => writer.retryNow());
     const app = createApp({ store, probes: [{ id: "p", kind: "http", every: 60_000, timeout: 10_000, regions: ["us-east-1"] }], apiKeys: ["k"], statusCacheMs: 0 });
     const results = minuteResults("p", "us-east-1", START, 10);
     for (const result of results.slice(0, 5)) writer.write(result);
