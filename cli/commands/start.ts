@@ -67,6 +67,8 @@ export interface HookContext {
   log: (line: string) => void;
   /** The composition (store, evaluator, deliverer, read view) over this table and clock. */
   vigie: Vigie;
+  /** Results produced but not yet stored and evaluated (the durable writer's), newest start per probe and region. */
+  held: () => Map<string, Map<string, number>>;
 }
 
 export interface StartVigieOptions {
@@ -123,10 +125,12 @@ export async function startVigie(config: Config, options: StartVigieOptions): Pr
     client: dynamo.client, tableName: TABLE_NAME, config, env: options.env, now, log, alertSubjects: drillAlertSubjects(config.drills, config.home),
   });
   const { doc, store } = vigie;
-  const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log, vigie })) ?? {};
+  const hooks = (await options.hooks?.({ config, client: dynamo.client, doc, tableName: TABLE_NAME, now, env: options.env, log, vigie, held: () => writer.held() })) ?? {};
 
   const secrets = probeSecrets(config.probes, options.env);
   const writer = createDurableWriter({ store, spoolPath: path.join(dataDir, "spool.jsonl"), onResult: hooks.onResult ?? [], log });
+  // The database is back: the spooled backlog is stored now, not when the writer's backoff would have tried again.
+  dynamo.onReopen(() => writer.retryNow());
 
   // Chromium starts on the first browser probe's first run (and again if it dies), and closes on stop.
   const browser = !options.runnerDeps?.browser && config.probes.some((p) => p.kind === "browser") ? createBrowserProvider({ env: options.env }) : undefined;
@@ -275,7 +279,8 @@ export function alertingHooks(context: HookContext): StartHooks {
   return {
     onResult: [(result) => evaluator.onResult(result)],
     ticks: [{ name: "alerting", everyMs: 5_000, run: async () => {
-      await evaluator.checkStale();
+      // Results waiting in the spool were produced: a store outage is not a silent probe.
+      await evaluator.checkStale(context.held());
       await deliverer.drainOutbox();
     } }],
     incidents: readView.incidents,

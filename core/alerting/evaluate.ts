@@ -301,8 +301,13 @@ export function applyResult(previous: ProbeAlertState, result: ProbeResult, spec
  * from then, whichever is later. Results cannot arrive while vigie is stopped, so a restart after
  * a pause gives every probe a fresh 3 intervals instead of paging stale at once for all of them.
  */
-export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: number, maintenance: boolean, remindEvery: number | undefined, evaluatorStartedAt: number): Transition & { changed: boolean } {
-  const lastHeard = previous.lastResultAt ?? previous.since;
+export function applyTick(
+  previous: ProbeAlertState, spec: ProbeSpec, now: number, maintenance: boolean, remindEvery: number | undefined, evaluatorStartedAt: number,
+  held?: ReadonlyMap<string, number>,
+): Transition & { changed: boolean } {
+  // Results produced but not yet evaluated (waiting for the store) are heard: the probe is not silent, only the store.
+  const heldAt = held && held.size > 0 ? Math.max(...held.values()) : undefined;
+  const lastHeard = Math.max(previous.lastResultAt ?? previous.since, heldAt ?? -Infinity);
   const silentSince = Math.max(lastHeard, evaluatorStartedAt);
   const stale = now - silentSince >= staleAfterMs(spec) && !previous.open.stale;
   const reminders = remindEvery === undefined || maintenance
@@ -318,7 +323,7 @@ export function applyTick(previous: ProbeAlertState, spec: ProbeSpec, now: numbe
     changes.pages.push({ id: `${incident.id}:remind:${reminded.reminders}`, event: "remind", incident: reminded, at: now });
   }
   if (stale) {
-    const silent = spec.regions.filter((name) => (state.regions[name]?.lastRunAt ?? 0) < now - staleAfterMs(spec));
+    const silent = spec.regions.filter((name) => Math.max(state.regions[name]?.lastRunAt ?? 0, held?.get(name) ?? 0) < now - staleAfterMs(spec));
     changes.open("stale", {
       id: incidentId(spec.id, "stale", now), probeId: spec.id, probeName: spec.name, kind: "stale",
       severity: spec.severity, regions: silent.length > 0 ? silent : [...spec.regions], startedAt: iso(now),

@@ -35,9 +35,11 @@ export interface Evaluator {
   onProbeResults(probeId: string, results: readonly ProbeResult[]): Promise<void>;
   /**
    * Opens stale incidents, sends reminders and held-back pages (enqueued, not delivered: drain the outbox after).
-   * The first call also resolves the open incidents of probes no longer in the config.
+   * The first call also resolves the open incidents of probes no longer in the config. `held` gives the results
+   * produced but not yet stored or evaluated (the durable writer's, while the store catches up): newest start per
+   * probe and region. They count as heard, so a store outage does not page its probes stale.
    */
-  checkStale(): Promise<void>;
+  checkStale(held?: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void>;
   /** From now on results and ticks are ignored (shutdown). */
   stop(): void;
 }
@@ -178,7 +180,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       });
     },
 
-    async checkStale() {
+    async checkStale(held) {
       if (stopped) return;
       const at = now();
       if (!removedSwept) {
@@ -188,7 +190,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       for (const spec of specs.values()) {
         const maintenance = inMaintenance(spec, at);
         await commit(spec.id, (state) => {
-          const transition = applyTick(state, spec, at, maintenance, alerts.remindEvery, startedAt);
+          const transition = applyTick(state, spec, at, maintenance, alerts.remindEvery, startedAt, held?.get(spec.id));
           return { ...transition, skip: !transition.changed };
         });
       }

@@ -61,6 +61,13 @@ export interface DurableWriter {
   /** Stops: stores what it can within `timeoutMs` (default 5 s); the rest stays in the spool for the next start. */
   close(options?: { timeoutMs?: number }): Promise<{ pending: number }>;
   pending(): number;
+  /**
+   * The results produced but not yet stored and handed to every hook (in the spool, or in memory), as the newest
+   * start time (epoch ms) per probe and region: what the evaluator counts as heard while the store catches up.
+   */
+  held(): Map<string, Map<string, number>>;
+  /** Tries the store again at once if the writer is waiting between tries (the store said it is back). */
+  retryNow(): void;
   readonly stats: WriterStats;
 }
 
@@ -126,6 +133,8 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   const stats: WriterStats = { stored: 0, retries: 0, replayed: queue.length, rejected: 0, unspooled: 0 };
   if (queue.length > 0) log(`spool: replaying ${queue.length} result${queue.length === 1 ? "" : "s"} not yet stored`);
   let inFlight: ProbeResult[] = [];
+  /** Stored results whose hooks have not all run yet (the evaluator has not seen them). */
+  let handing: ProbeResult[] = [];
   let pumping: Promise<void> | undefined;
   let closed = false;
   let storedSinceCompaction = 0;
@@ -205,10 +214,17 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     }
   }
 
+  /** Set by retryNow: the wait in progress ends and the next starts again from the first delay. */
+  let retrySoon = false;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      wake = resolve;
-      waitTimer = timers.setTimeout(resolve, ms);
+      wake = () => {
+        wake = undefined;
+        if (waitTimer) timers.clearTimeout(waitTimer);
+        waitTimer = undefined;
+        resolve();
+      };
+      waitTimer = timers.setTimeout(() => wake?.(), ms);
     });
 
   async function pump(): Promise<void> {
@@ -217,9 +233,11 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     /** Waits the current delay and doubles it; false when the writer was closed before or during the wait. */
     const backOff = async (): Promise<boolean> => {
       if (closed) return false;
-      await sleep(delay);
+      // Told the store is back while a write was under way: that write may have failed before; try again at once.
+      if (!retrySoon) await sleep(delay);
       if (closed) return false;
-      delay = Math.min(delay * 2, backoff.maxMs);
+      delay = retrySoon ? backoff.initialMs : Math.min(delay * 2, backoff.maxMs);
+      retrySoon = false;
       return true;
     };
     while (queue.length > 0) {
@@ -248,6 +266,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         continue;
       }
       const done = inFlight;
+      handing = done;
       inFlight = [];
       // A hook that fails because the store is not answering (the evaluator reads and writes it too) is an outage
       // like any other: that result and the ones after it go back to the queue, to be stored again (counted
@@ -267,6 +286,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
           }
         }
       }
+      handing = [];
       for (const result of done.slice(0, handled)) unspooled.delete(result);
       stats.unspooled = unspooled.size;
       stats.stored += handled;
@@ -281,6 +301,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       }
       if (failing) log(`store: back, ${queue.length} result${queue.length === 1 ? "" : "s"} to catch up`);
       failing = false;
+      retrySoon = false;
       delay = backoff.initialMs;
       // Only now may the spool forget these results: a crash before their hooks ran (the evaluator) replays them,
       // and both the store and the evaluator ignore a result they have already seen. (An unwritable spool is not
@@ -304,6 +325,24 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   return {
     stats,
     pending: () => queue.length + inFlight.length,
+    held() {
+      const newest = new Map<string, Map<string, number>>();
+      for (const list of [queue, inFlight, handing]) {
+        for (const result of list) {
+          const at = Date.parse(result.startedAt);
+          if (!Number.isFinite(at)) continue;
+          let regions = newest.get(result.probeId);
+          if (!regions) newest.set(result.probeId, regions = new Map());
+          if (at > (regions.get(result.region) ?? -Infinity)) regions.set(result.region, at);
+        }
+      }
+      return newest;
+    },
+    retryNow() {
+      if (closed || !pumping) return;
+      retrySoon = true;
+      wake?.();
+    },
     write(result) {
       if (!degraded) spool([result]);
       else if (now() >= degraded.nextTryAt) spool([...unspooled, result]);
@@ -326,7 +365,6 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       timers.clearTimeout(timer);
       closed = true;
       // A pump asleep between retries: wake it so it sees `closed` and stops; its batch is back in the queue.
-      if (waitTimer) timers.clearTimeout(waitTimer);
       wake?.();
       await pumping;
       return { pending: queue.length + inFlight.length };

@@ -4,6 +4,7 @@
 // the process it runs in. Here that is this process, not vigie: it says why on the IPC channel and exits, and its
 // supervisor (dynalite.ts) reopens the database with backoff. Run by Node as is (its types are only stripped).
 import http from "node:http";
+import { createRequire } from "node:module";
 import dynalite from "dynalite";
 
 const [dbPath, portText] = process.argv.slice(2);
@@ -20,12 +21,18 @@ function describe(error: unknown): string {
   const parts: string[] = [];
   for (let at = error, depth = 0; at && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
     const { code, message } = at as { code?: string; message?: string };
-    parts.push(`${code ? `${code}: ` : ""}${message ?? String(at)}`);
+    const text = message ?? String(at);
+    parts.push(`${code && !text.startsWith(code) ? `${code}: ` : ""}${text}`);
   }
   return parts.join(", because ");
 }
 
+let failed = false;
 const fatal = (error: unknown) => {
+  // Only the first fault is the cause: the ones after it (an iterator used after close, a database not open) follow
+  // from it, and would hide it.
+  if (failed) return;
+  failed = true;
   // Exits once the parent has the reason (or at once without one): the database is in no state to go on.
   setTimeout(() => process.exit(70), 1_000).unref();
   if (!process.send || !process.connected) process.exit(70);
@@ -35,6 +42,21 @@ process.on("uncaughtException", fatal);
 process.on("unhandledRejection", fatal);
 // vigie went away (even by SIGKILL): so does its database.
 process.on("disconnect", () => process.exit(0));
+
+// dynalite opens LevelDB lazily and loses why an open failed (its requests then fail with a bare "Database is not
+// open"): open it here first, once, so a folder that cannot be used is reported with its real cause (EACCES, EROFS,
+// ENOSPC, a file in its place), then close it for dynalite.
+const { Level } = createRequire(createRequire(import.meta.url).resolve("dynalite"))("level") as {
+  Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
+};
+try {
+  const probe = new Level(dbPath!);
+  await probe.open();
+  await probe.close();
+} catch (error) {
+  fatal(error);
+  await new Promise(() => {});
+}
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dbPath! });
 // Idle connections stay open: closing one as the client reuses it fails that request ("socket hang up").

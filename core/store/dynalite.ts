@@ -26,6 +26,8 @@ export interface EmbeddedDynamo {
   readonly pid: number | undefined;
   /** Whether the database answers, and the last fault that stopped it. */
   state(): { up: boolean; fault?: string | undefined };
+  /** Calls `listener` each time the database answers again after it stopped (never in memory, which cannot stop). */
+  onReopen(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ async function startInProcess(port: number): Promise<EmbeddedDynamo> {
     client,
     pid: undefined,
     state: () => ({ up: server.listening }),
+    onReopen: () => {},
     close: async () => {
       client.destroy();
       server.closeAllConnections?.();
@@ -96,6 +99,7 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
   let reopenTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set once the first open worked: a database that never opened is an error of the start, not an outage. */
   let started = false;
+  const reopenListeners: Array<() => void> = [];
 
   /** Starts the database process; resolves with its port once it listens, rejects if it ends before. */
   function open(): Promise<number> {
@@ -109,7 +113,8 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
       let lastFault: string | undefined;
       proc.stderr?.on("data", (chunk: Buffer) => { stderr = `${stderr}${chunk}`.slice(-2_000); });
       proc.on("message", (message: { type?: string; port?: number; message?: string }) => {
-        if (message.type === "fault") lastFault = message.message;
+        // The first fault is the cause; any after it follows from it.
+        if (message.type === "fault") lastFault ??= message.message;
         if (message.type === "listening" && message.port) {
           listening = true;
           up = true;
@@ -136,7 +141,10 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
     reopenTimer = undefined;
     if (closing) return;
     open().then(
-      () => log(`store: the embedded database in ${dbPath} is open again`),
+      () => {
+        log(`store: the embedded database in ${dbPath} is open again`);
+        for (const listener of reopenListeners) listener();
+      },
       // Its exit scheduled the next try.
       () => {},
     );
@@ -151,6 +159,7 @@ async function startSupervised(dbPath: string, options: EmbeddedDynamoOptions): 
     client,
     get pid() { return child?.pid; },
     state: () => ({ up, ...(fault && !up ? { fault } : {}) }),
+    onReopen: (listener) => { reopenListeners.push(listener); },
     close: async () => {
       closing = true;
       if (reopenTimer) clearTimeout(reopenTimer);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createAlerting } from "../../core/alerting/create-alerting.ts";
 import { createMemoryAlertStore } from "../../core/alerting/store.ts";
+import { createEvaluator } from "../../core/alerting/evaluator.ts";
 import type { Page } from "../../core/alerting/evaluate.ts";
 import type { Pager } from "../../core/alerting/channels/types.ts";
 import { clock, config, memoryLog, result, T0 } from "./harness.ts";
@@ -82,5 +83,54 @@ describe("stale detection and reminders (injected clock)", () => {
     await alerting.idle();
     expect(pager.pages.map((page) => page.id.replace(/^.*:/, ""))).toEqual(["open", "1", "2", "resolve"]);
     expect(pager.pages.map((page) => page.event)).toEqual(["open", "remind", "remind", "resolve"]);
+  });
+});
+
+describe("stale detection while the store catches up (results held by the durable writer)", () => {
+  const REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"];
+  const heldAt = (at: number, regions = REGIONS) => new Map([["api-health", new Map(regions.map((region) => [region, at]))]]);
+
+  async function setUp() {
+    const time = clock();
+    const store = createMemoryAlertStore();
+    const evaluator = createEvaluator({ config: config(), store, channelNames: ["oncall"], now: time.now, log: memoryLog().log });
+    for (const region of REGIONS) await evaluator.onResult(result(region, "pass", T0));
+    const open = async () => (await store.list({ status: "open", limit: 10 })).items;
+    return { time, evaluator, open };
+  }
+
+  it("does not page a probe stale whose results are produced but still waiting for the store", async () => {
+    const { time, evaluator, open } = await setUp();
+    // The store is down from T0 + 30 s: the runs of every minute since are held, none evaluated.
+    time.advance(240_000);
+    await evaluator.checkStale(heldAt(T0 + 240_000));
+    expect(await open()).toEqual([]);
+    // Without them, the same silence is stale: what the check counts as heard is what was held.
+    await evaluator.checkStale();
+    expect((await open()).map((incident) => incident.kind)).toEqual(["stale"]);
+  });
+
+  it("still pages a probe that truly stopped, counting its last held result as its last", async () => {
+    const { time, evaluator, open } = await setUp();
+    // Its last run (T0 + 60 s) is held; nothing after it.
+    time.advance(60_000 + 179_999);
+    await evaluator.checkStale(heldAt(T0 + 60_000));
+    expect(await open()).toEqual([]);
+    time.advance(1);
+    await evaluator.checkStale(heldAt(T0 + 60_000));
+    const incidents = await open();
+    expect(incidents.map((incident) => [incident.kind, incident.regions])).toEqual([["stale", REGIONS]]);
+  });
+
+  it("names only the regions that are silent, counting held results per region", async () => {
+    const { time, evaluator, open } = await setUp();
+    time.advance(240_000);
+    // us-east-1 still runs (held); the other two went silent after T0.
+    await evaluator.checkStale(heldAt(T0 + 240_000, ["us-east-1"]));
+    expect(await open()).toEqual([]);
+    // 3 intervals after its last held run the probe is stale; us-east-1 ran within them (held), the others did not.
+    time.advance(180_000);
+    await evaluator.checkStale(heldAt(T0 + 240_000, ["us-east-1"]));
+    expect((await open()).map((incident) => incident.regions)).toEqual([["eu-west-1", "ap-south-1"]]);
   });
 });

@@ -82,7 +82,7 @@ describe("vigie start when its database fails", () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "db"), "not a folder");
     const config = Config.parse({ project: "bad-db", probes: [] });
-    await expect(startVigie(config, { dataDir: dir, env: {}, port: 0 })).rejects.toThrow(`the embedded database in ${path.join(dir, "db")} could not start: LEVEL_`);
+    await expect(startVigie(config, { dataDir: dir, env: {}, port: 0 })).rejects.toThrow(`the embedded database in ${path.join(dir, "db")} could not start: LEVEL_DATABASE_NOT_OPEN: Database failed to open, because EEXIST: file already exists`);
     expect(existsSync(path.join(dir, "vigie.lock"))).toBe(false);
     expect(() => databasePid(path.join(dir, "db"))).toThrow();
   }, 30_000);

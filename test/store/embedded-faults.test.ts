@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -34,7 +34,10 @@ describe("embedded database faults", () => {
     cleanups.push(() => dynamo.close());
     await ensureTable(dynamo.client, "vigie");
     const store = createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName: "vigie", now: () => START + 86_400_000 });
-    const writer = createDurableWriter({ store, spoolPath: path.join(dir, "spool.jsonl"), backoff: { initialMs: 20, maxMs: 100 } });
+    // A first wait between tries longer than the test: results are stored after the outage only because the
+    // database says it is back.
+    const writer = createDurableWriter({ store, spoolPath: path.join(dir, "spool.jsonl"), backoff: { initialMs: 600_000, maxMs: 600_000 } });
+    dynamo.onReopen(() => writer.retryNow());
     const app = createApp({ store, probes: [{ id: "p", kind: "http", every: 60_000, timeout: 10_000, regions: ["us-east-1"] }], apiKeys: ["k"], statusCacheMs: 0 });
     const results = minuteResults("p", "us-east-1", START, 10);
     for (const result of results.slice(0, 5)) writer.write(result);
@@ -49,6 +52,11 @@ describe("embedded database faults", () => {
     await waitFor("two failed reopens", () => logs.filter((l) => l.startsWith("STORE DOWN")).length >= 3);
     expect(dynamo.state().up).toBe(false);
     expect(logs.at(-1)).toMatch(/STORE DOWN: the embedded database in .* stopped \(.+\); reopening in \d+ ms/);
+    // Every failed reopen names the real cause (the folder is a file), not what followed from it (an iterator
+    // used after close, a bare "Database is not open").
+    const reopens = logs.filter((l) => l.startsWith("STORE DOWN")).slice(1);
+    for (const line of reopens) expect(line).toMatch(/EEXIST: file already exists, mkdir '.*db'/);
+    expect(logs.join("\n")).not.toMatch(/ITERATOR_NOT_OPEN/);
 
     for (const result of results.slice(5)) writer.write(result);
     await waitFor("a failed write", () => writer.stats.retries > 0);
@@ -81,8 +89,28 @@ describe("embedded database faults", () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(path.join(dir, "db"), "not a folder");
     const logs: string[] = [];
-    await expect(startEmbeddedDynamo({ path: path.join(dir, "db"), log: (l) => logs.push(l) })).rejects.toThrow(/could not start: LEVEL_/);
+    await expect(startEmbeddedDynamo({ path: path.join(dir, "db"), log: (l) => logs.push(l) })).rejects.toThrow(/could not start: LEVEL_DATABASE_NOT_OPEN: .*because EEXIST: file already exists, mkdir '.*db'/);
     // The failed process's exit was handled before the start was refused: no reopen was scheduled.
     expect(logs).toEqual([]);
   }, 30_000);
+
+  // Root is not refused by a folder's mode, so this runs only as another user.
+  it.skipIf(process.getuid?.() === 0)("names EACCES when the database folder is read-only, on its first open and on every reopen", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-db-readonly-"));
+    cleanups.push(() => { chmodSync(path.join(dir, "db"), 0o755); rmSync(dir, { recursive: true, force: true }); });
+    const dbPath = path.join(dir, "db");
+    mkdirSync(dbPath);
+    chmodSync(dbPath, 0o555);
+    await expect(startEmbeddedDynamo({ path: dbPath })).rejects.toThrow(/could not start: .*EACCES/);
+    chmodSync(dbPath, 0o755);
+    const logs: string[] = [];
+    const dynamo = await startEmbeddedDynamo({ path: dbPath, log: (l) => logs.push(l), backoff: { initialMs: 50, maxMs: 100 } });
+    cleanups.push(() => dynamo.close());
+    // LevelDB holds its LOCK file: the folder must refuse new files (its LOG on reopen).
+    chmodSync(dbPath, 0o555);
+    process.kill(dynamo.pid!, "SIGKILL");
+    await waitFor("two failed reopens", () => logs.filter((l) => l.startsWith("STORE DOWN")).length >= 3);
+    for (const line of logs.filter((l) => l.startsWith("STORE DOWN")).slice(1)) expect(line).toMatch(/EACCES|read-only/i);
+    chmodSync(dbPath, 0o755);
+  }, 60_000);
 });
