@@ -55,5 +55,19 @@ export function record(report: SweepReport, id: string, verdict: SweepVerdict): 
   if (!verdict.delete && verdict.refused) report.refused.push({ id, why: verdict.refused });
 }
 
-/** The regions a kind's drills live in (a drill's own `region`, or the clients' default). */
-export const regionsOf = (drills: ReadonlyArray<{ region?: string | undefined }>) => [...new Set(drills.map((d) => d.region))];
+/**
+ * Sweeps a kind's drills region by region (a drill's own `region`, or the clients' default), one report for all:
+ * `sweepRegion` gets the region and the drills that live in it.
+ */
+export async function sweepEachRegion<D extends { region?: string | undefined }>(
+  drills: readonly D[],
+  sweepRegion: (region: string | undefined, drills: D[]) => Promise<SweepReport>,
+): Promise<SweepReport> {
+  const report: SweepReport = { removed: [], refused: [] };
+  for (const region of new Set(drills.map((d) => d.region))) {
+    const swept = await sweepRegion(region, drills.filter((d) => d.region === region));
+    report.removed.push(...swept.removed);
+    report.refused.push(...swept.refused);
+  }
+  return report;
+}

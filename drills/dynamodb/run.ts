@@ -8,7 +8,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AssertionResult } from "../../core/result/index.ts";
 import { compare } from "../../probes/http/assertions.ts";
-import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, sweepEachRegion, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
 import { parseResourceName, resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
@@ -172,14 +172,6 @@ export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
-    async sweep(ctx, live, drills) {
-      const report: SweepReport = { removed: [], refused: [] };
-      for (const region of regionsOf(drills)) {
-        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
-        report.removed.push(...swept.removed);
-        report.refused.push(...swept.refused);
-      }
-      return report;
-    },
+    sweep: (ctx, live, drills) => sweepEachRegion(drills, (region, inRegion) => sweep(client(region), inRegion, live, ctx)),
   };
 }

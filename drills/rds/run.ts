@@ -6,7 +6,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand, type DBInstance,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { awsFault, awsTags, backoffMs, record, regionsOf, sweepVerdict, tagMismatch } from "../aws.ts";
+import { awsFault, awsTags, backoffMs, record, sweepEachRegion, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
 import { perRegion, type DrillClients } from "../clients.ts";
 import { resourceName, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
@@ -157,14 +157,6 @@ export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
       }
     },
     cleanup: (drill, run) => cleanup(client(drill?.region), run),
-    async sweep(ctx, live, drills) {
-      const report: SweepReport = { removed: [], refused: [] };
-      for (const region of regionsOf(drills)) {
-        const swept = await sweep(client(region), drills.filter((d) => d.region === region), live, ctx);
-        report.removed.push(...swept.removed);
-        report.refused.push(...swept.refused);
-      }
-      return report;
-    },
+    sweep: (ctx, live, drills) => sweepEachRegion(drills, (region, inRegion) => sweep(client(region), inRegion, live, ctx)),
   };
 }
