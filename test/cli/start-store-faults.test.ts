@@ -6,19 +6,12 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Config } from "../../index.ts";
 import { startVigie } from "../../cli/commands/start.ts";
+import { waitFor } from "../fixtures/wait.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The pid of the process that holds the database in `dbPath` (a child of this one). */
 function databasePid(dbPath: string): number {
@@ -50,7 +43,7 @@ describe("vigie start when its database fails", () => {
     const running = await startVigie(config, { dataDir: dir, env: { VIGIE_API_KEYS: "key" }, port: 0, log: (l) => logs.push(l) });
     cleanups.push(() => running.stop());
     const stored = async () => (await running.store.listRuns({ probeId: "steady", limit: 500 })).items.length;
-    await waitFor("two stored runs", async () => (await stored()) >= 2);
+    await waitFor("two stored runs", async () => (await stored()) >= 2, { everyMs: 50 });
 
     // The database's folder goes bad and its process dies; every reopen meets a LevelDB fault.
     const dbPath = path.join(dir, "db");
@@ -58,7 +51,7 @@ describe("vigie start when its database fails", () => {
     writeFileSync(dbPath, "not a folder");
     process.kill(databasePid(dbPath), "SIGKILL");
     const hitsAtFault = hits;
-    await waitFor("runs during the outage", () => hits >= hitsAtFault + 3 && logs.filter((l) => l.startsWith("STORE DOWN")).length >= 2);
+    await waitFor("runs during the outage", () => hits >= hitsAtFault + 3 && logs.filter((l) => l.startsWith("STORE DOWN")).length >= 2, { everyMs: 50 });
 
     const health = await fetch(`${running.url}healthz`);
     expect(health.status).toBe(200);

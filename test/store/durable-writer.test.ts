@@ -9,6 +9,7 @@ import { createResultStore, mergeRollups, type ResultStore } from "../../core/st
 import { createDurableWriter } from "../../core/store/durable-writer.ts";
 import type { ProbeResult } from "../../core/result/index.ts";
 import { minuteResults } from "../fixtures/results.ts";
+import { waitFor } from "../fixtures/wait.ts";
 
 const NOW = Date.parse("2025-03-10T23:59:00Z");
 const START = Date.parse("2025-03-10T09:00:00Z");
@@ -61,7 +62,7 @@ describe("durable writer", () => {
 
     await closeServerOnly(dynamo);
     for (const result of results.slice(30, 60)) writer.write(result);
-    await waitFor(() => writer.stats.retries >= 2);
+    await waitFor("two retries", () => writer.stats.retries >= 2, { timeoutMs: 10_000, everyMs: 10 });
     expect(readFileSync(spoolPath, "utf8").trim().split("\n")).toHaveLength(30);
     dynamo = await dynamoAt(dir, port);
     cleanups.push(() => dynamo.close());
@@ -106,7 +107,7 @@ describe("durable writer", () => {
     let hookStarted = false;
     const first = createDurableWriter({ store, spoolPath, onResult: [() => { hookStarted = true; return new Promise<void>(() => {}); }] });
     first.write(result!);
-    await waitFor(() => hookStarted);
+    await waitFor("the hook to start", () => hookStarted, { timeoutMs: 10_000, everyMs: 10 });
     // The next start finds the result in the spool, stores it again (counted once) and evaluates it.
     const evaluated: string[] = [];
     const second = createDurableWriter({ store, spoolPath, onResult: [async (r) => { evaluated.push(r.startedAt); }] });
@@ -189,12 +190,4 @@ async function closeServerOnly(dynamo: EmbeddedDynamo): Promise<void> {
   dynamo.client.destroy = () => {};
   await dynamo.close();
   dynamo.client.destroy = destroy;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

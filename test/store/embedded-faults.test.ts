@@ -9,20 +9,13 @@ import { createResultStore, mergeRollups } from "../../core/store/results-store.
 import { createDurableWriter } from "../../core/store/durable-writer.ts";
 import { createApp } from "../../api/app.ts";
 import { minuteResults } from "../fixtures/results.ts";
+import { waitFor } from "../fixtures/wait.ts";
 
 const START = Date.parse("2025-03-10T09:00:00Z");
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("embedded database faults", () => {
   it("survives its database failing: writes wait, the API says 503, and the database reopens once its folder works again", async () => {
