@@ -65,7 +65,8 @@ function createSampler() {
       stalls.length = 0;
       return;
     }
-    const oldest = Math.min(...running.values());
+    // Meters start in time order and a Map keeps insertion order: the first one left is the oldest.
+    const oldest = running.values().next().value!;
     let keep = 0;
     while (keep < stalls.length && stalls[keep]!.at <= oldest) keep++;
     if (keep > 0) stalls.splice(0, keep);
