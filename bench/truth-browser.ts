@@ -118,15 +118,24 @@ export function launchForLighthouse(executable: string) {
   return chromeLauncher.launch({ chromePath: executable, chromeFlags: flags });
 }
 
-export async function browserVsLighthouse(runs: number): Promise<void> {
-  const pages = await startPages();
-  const executable = await chromiumPath();
+/**
+ * The browsers the comparison uses: Chromium launched for Lighthouse (chrome-launcher), vigie's own provider
+ * (Playwright's launch) with the runner deps on it, and a provider connected over CDP to Lighthouse's browser, so
+ * vigie also runs on the very browser Lighthouse drives (chrome-launcher's flags, not Playwright's).
+ */
+export async function comparisonBrowsers(executable: string) {
   const chrome = await launchForLighthouse(executable);
   const provider = createBrowserProvider({ concurrency: 1 });
   const deps: RunnerDeps = { region: "bench", now: Date.now, env: {}, browser: provider, artifactsDir: "/tmp/vigie-truth-artifacts" };
-  // vigie also on the very browser Lighthouse drives (connected over CDP): chrome-launcher's flags, not Playwright's.
   const { chromium } = await import("playwright-core");
   const shared = createBrowserProvider({ concurrency: 1, launch: () => chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`) });
+  return { chrome, provider, deps, shared };
+}
+
+export async function browserVsLighthouse(runs: number): Promise<void> {
+  const pages = await startPages();
+  const executable = await chromiumPath();
+  const { chrome, provider, deps, shared } = await comparisonBrowsers(executable);
   const version = (await import("lighthouse/package.json", { with: { type: "json" } })).default.version;
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
   console.log(`\n## browser metrics: vigie beside Lighthouse ${version} (desktop, throttlingMethod "provided", the same Chromium: ${executable})`);

@@ -10,9 +10,9 @@
 // `npx tsx bench/truth-diagnose.ts`; DIAG_N runs per page (default 7), DIAG_PAGES e.g. "/plain,/shift". Prints, asserts nothing.
 import os from "node:os";
 import { chromiumPath } from "../probes/browser/chromium.ts";
-import { BrowserProbe, createBrowserProvider } from "../probes/browser/index.ts";
+import { BrowserProbe } from "../probes/browser/index.ts";
 import { runOnce, type RunnerDeps } from "../probes/index.ts";
-import { launchForLighthouse, lighthouseRun, median, PAGES, startPages } from "./truth-browser.ts";
+import { comparisonBrowsers, lighthouseRun, median, PAGES, startPages } from "./truth-browser.ts";
 
 /** What the page saw itself, beaconed to /report a little after load. */
 interface PageReport {
@@ -65,12 +65,7 @@ const reportOf = (tag: string) =>
   });
 
 const executable = await chromiumPath();
-const chrome = await launchForLighthouse(executable);
-const provider = createBrowserProvider({ concurrency: 1 });
-const deps: RunnerDeps = { region: "bench", now: Date.now, env: {}, browser: provider, artifactsDir: "/tmp/vigie-truth-artifacts" };
-// vigie again, on the very browser Lighthouse drives (chrome-launcher's flags, not Playwright's).
-const { chromium } = await import("playwright-core");
-const shared = createBrowserProvider({ concurrency: 1, launch: () => chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`) });
+const { chrome, provider, deps, shared } = await comparisonBrowsers(executable);
 const sharedDeps: RunnerDeps = { ...deps, browser: shared };
 
 /** A bare CDP client on the browser endpoint (Node's WebSocket): only Target commands, no domain enabled on the page. */
