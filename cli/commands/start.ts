@@ -340,12 +340,16 @@ export async function start(options: StartOptions, io: CliIo, extra: Omit<StartV
   if (!config) return 2;
   const log = (line: string) => io.stderr.write(`${line}\n`);
   const dataDir = path.resolve(io.cwd, options.data ?? DEFAULT_DATA_DIR);
+  // Listening before start-up begins: a stop signal that comes while it starts (or the instant it says it serves)
+  // is a stop request like any other, honoured as soon as there is something to stop, never Node's default death.
+  const stop = stopRequested(io, extra.signal);
   let running: RunningVigie;
   try {
     running = await startVigie(config, {
       hooks: alertingHooks, ...extra, log: extra.log ?? log, now: extra.now ?? io.now, dataDir, env: io.env, port: options.port ?? DEFAULT_PORT,
     });
   } catch (error) {
+    stop.dispose();
     io.stderr.write(`start: ${(error as Error).message}\n`);
     return 1;
   }
@@ -355,7 +359,6 @@ export async function start(options: StartOptions, io: CliIo, extra: Omit<StartV
     `vigie: ${config.project}, ${config.probes.length} probe${config.probes.length === 1 ? "" : "s"} on ${schedules} schedule${schedules === 1 ? "" : "s"}${drillCount}, data in ${dataDir}\n` +
     `vigie: status page and API on ${running.url}\n`,
   );
-  const stop = stopRequested(io, extra.signal);
   const why = await stop.requested;
   io.stderr.write(`vigie: ${why}: finishing runs in progress and storing their results…\n`);
   await running.stop();

@@ -1,11 +1,12 @@
 // `vigie start` as a child process: a stop signal relayed twice (npm and tsx pass on the one a terminal sends
 // the whole group) still drains the run in progress and stores its result.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHttpTarget, type Target } from "../fixtures/targets.ts";
+import { waitFor } from "../fixtures/wait.ts";
 
 let target: Target;
 let requests = 0;
@@ -39,4 +40,25 @@ it("drains and stores the run in progress when SIGTERM arrives twice", { timeout
   expect(code).toBe(0);
   expect(stderr).toContain("vigie: SIGTERM: finishing runs in progress");
   expect(stderr).toMatch(/vigie: stopped \([1-9]\d* results? stored this run\)/);
+});
+
+it("stops cleanly when SIGTERM arrives while it is still starting, before it says it serves", { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "vigie-signals-"));
+  const config = path.join(dir, "vigie.config.json");
+  writeFileSync(config, JSON.stringify({ project: "sig", probes: [] }));
+  const dataDir = path.join(dir, "data");
+  const child = spawn(process.execPath, ["bin/vigie.js", "start", "--config", config, "--port", "0", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // The lock is the first thing start-up takes; the database and the server come after it.
+  await waitFor("the data folder's lock", () => existsSync(path.join(dataDir, "vigie.lock")), { everyMs: 2 });
+  child.kill("SIGTERM");
+  expect(await exited, stderr).toEqual({ code: 0, signal: null });
+  expect(stderr).toContain("vigie: SIGTERM: finishing runs in progress");
+  expect(stderr).toMatch(/vigie: stopped \(0 results stored this run\)/);
+  expect(existsSync(path.join(dataDir, "vigie.lock"))).toBe(false);
+  void stdout;
 });
