@@ -4,6 +4,7 @@ import { runProbe } from "../../core/runner/index.ts";
 import { runHttpAttempt } from "./run.ts";
 import type { HttpProbe } from "./schema.ts";
 import { warmHttpStack } from "./warm.ts";
+import { inTurns } from "./turns.ts";
 
 interface Job {
   id: number;
@@ -13,7 +14,8 @@ interface Job {
 }
 
 const warm = warmHttpStack().catch(() => undefined);
-parentPort!.on("message", async (job: Job) => {
+
+async function run(job: Job) {
   try {
     await warm;
     const result = await runProbe(job.probe, runHttpAttempt, { region: job.region, now: Date.now, env: job.env });
@@ -21,4 +23,8 @@ parentPort!.on("message", async (job: Job) => {
   } catch (error) {
     parentPort!.postMessage({ id: job.id, error: (error as Error).message ?? String(error) });
   }
-});
+}
+
+// Jobs sent together start together (see turns.ts): otherwise each one's connection attempt went out before the
+// next one was even set up, and every later set-up was counted in the earlier runs' `connectMs`.
+parentPort!.on("message", inTurns<Job>((jobs) => { for (const job of jobs) void run(job); }));
