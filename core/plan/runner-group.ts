@@ -57,7 +57,7 @@ export class RunnerGroupError extends Error {
 }
 
 /** Where in `value` JSON would drop or change something (a function, a class instance), or undefined. */
-function notJson(value: unknown, at: string): string | undefined {
+export function notJson(value: unknown, at: string): string | undefined {
   if (typeof value === "function") return `${at} is a function`;
   if (typeof value === "bigint" || typeof value === "symbol") return `${at} is a ${typeof value}`;
   if (typeof value === "number" && !Number.isFinite(value)) return `${at} is ${value}`;
@@ -85,7 +85,7 @@ export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfi
   return JSON.stringify(group);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Checks a runner group read back from its file: the stamp (format, version, kind) and the fields the runner reads.
