@@ -50,7 +50,7 @@ describe("deployed bundles", () => {
     for (const [name, install] of [["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
       const files = await contents(name, install);
       // The drill records (runs, results, their schemas) are read by the API and alerting; the engine and kinds are not.
-      const records = ["drills/store.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
+      const records = ["drills/store.ts", "drills/drill-results.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
       expect(files.filter((f) => (f.startsWith("drills/") && !records.includes(f) && !f.endsWith("/schema.ts") && f !== "drills/schema.ts") || f === "functions/drill-engine.ts"), name).toEqual([]);
       expect(files.map(packageOf).filter((p) => p === "pg" || p === "jiti"), name).toEqual([]);
     }
@@ -59,7 +59,7 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("load no schema library and no config schema at cold start in the home functions that run often: they read the config the deploy validated", async () => {
-    for (const name of ["housekeeping", "evaluator"]) {
+    for (const name of ["housekeeping", "evaluator", "api"]) {
       const { atStart } = await bundleOf(name);
       expect(atStart.filter((f) => packageOf(f) === "zod" || ["index.ts", "vigie.config.ts", "core/config/schema.ts", "probes/schema.ts", "drills/config.ts"].includes(f)), name).toEqual([]);
       expect(atStart, name).toContain("core/plan/home-config.ts");

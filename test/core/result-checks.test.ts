@@ -1,8 +1,10 @@
-// The evaluator's check of a stored result (core/result/probe-result-check.ts), against the schema it stands in for:
-// what the schema accepts, the check accepts; what alerting could not read, both refuse.
+// The checks of stored results read on hot paths (core/result/probe-result-check.ts for the evaluator,
+// drill-result-check.ts for the API), against the schemas they stand in for: what the schema accepts, the check
+// accepts; what a reader could not read, both refuse.
 import { describe, expect, it } from "vitest";
 import { checkProbeResult, ProbeResultShapeError } from "../../core/result/probe-result-check.ts";
-import { ProbeResult } from "../../core/result/index.ts";
+import { checkDrillResult } from "../../core/result/drill-result-check.ts";
+import { DrillResult, ProbeResult } from "../../core/result/index.ts";
 import { streamRecordsOf } from "../../functions/evaluator.ts";
 
 const http: ProbeResult = {
@@ -60,5 +62,42 @@ describe("the evaluator's stream event", () => {
     expect(() => streamRecordsOf({})).toThrow("Records must be a list");
     expect(() => streamRecordsOf({ Records: [{ dynamodb: {} }] })).toThrow("Records[0].dynamodb.SequenceNumber must be a string");
     expect(() => streamRecordsOf({ Records: [{ dynamodb: { SequenceNumber: "1", NewImage: "x" } }] })).toThrow("Records[0].dynamodb.NewImage must be an object");
+  });
+});
+
+const drill: DrillResult = {
+  drillId: "orders-db", kind: "postgres", runId: "m1abc", startedAt: "2026-03-02T10:00:00.000Z", finishedAt: "2026-03-02T10:03:00.000Z", outcome: "fail",
+  objectives: { rtoMs: 120_000, rpoMs: 60_000 }, achieved: { rtoMs: 90_000, rpoMs: null, restorePoint: "2026-03-02T09:59:00.000Z", newestData: null },
+  stages: [{ name: "restore", startedAt: "2026-03-02T10:00:00.000Z", durationMs: 80_000, outcome: "pass" }, { name: "validate", startedAt: "2026-03-02T10:01:20.000Z", durationMs: 10, outcome: "fail", detail: "count 0" }],
+  validation: [{ description: "select count(*) from orders gt 0", passed: false, actual: 0 }],
+  cleanup: { outcome: "done", resources: [{ kind: "directory", id: "/tmp/vigie-drill-orders-db-m1abc" }] },
+  error: { category: "validate", message: "a check failed" },
+};
+
+describe("a stored drill result's check", () => {
+  it("accepts what the schema accepts, unchanged", () => {
+    for (const result of [drill, { ...drill, outcome: "pass", error: undefined }]) {
+      expect(DrillResult.safeParse(result).success).toBe(true);
+      expect(checkDrillResult(result)).toBe(result);
+    }
+  });
+
+  it("refuses what the schema refuses, naming the field", () => {
+    const bad: Array<[unknown, string]> = [
+      [[], "not an object"],
+      [{ ...drill, runId: undefined }, "runId must be a string"],
+      [{ ...drill, outcome: "ok" }, 'outcome "ok" is not one of pass, fail, error, interrupted'],
+      [{ ...drill, objectives: { rtoMs: 1 } }, "objectives must hold rtoMs and rpoMs"],
+      [{ ...drill, achieved: { ...drill.achieved, rpoMs: "1" } }, "achieved.rpoMs must be a number or null"],
+      [{ ...drill, achieved: { ...drill.achieved, newestData: 5 } }, "achieved.newestData must be a string or null"],
+      [{ ...drill, stages: [{ ...drill.stages[0], outcome: "done" }] }, "stages[0] must hold"],
+      [{ ...drill, validation: [{ description: "x" }] }, "validation must be a list of checks"],
+      [{ ...drill, cleanup: { outcome: "done", resources: [{ id: "x" }] } }, "cleanup must hold"],
+      [{ ...drill, error: { category: "oops", message: "x" } }, "error must hold a known category"],
+    ];
+    for (const [value, message] of bad) {
+      expect(DrillResult.safeParse(value).success, message).toBe(false);
+      expect(() => checkDrillResult(value), message).toThrow(message);
+    }
   });
 });
