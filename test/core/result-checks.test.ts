@@ -6,6 +6,7 @@ import { checkProbeResult, ProbeResultShapeError } from "../../core/result/probe
 import { checkDrillResult } from "../../core/result/drill-result-check.ts";
 import { DrillResult, ProbeResult } from "../../core/result/index.ts";
 import { streamRecordsOf } from "../../functions/evaluator.ts";
+import { sqsRecordsOf } from "../../functions/queue-consumer.ts";
 
 const http: ProbeResult = {
   probeId: "api", kind: "http", region: "us-east-1", startedAt: "2026-03-02T10:00:00.000Z", durationMs: 41, outcome: "fail",
@@ -51,7 +52,7 @@ describe("a stored result's check", () => {
   });
 });
 
-describe("the evaluator's stream event", () => {
+describe("the home functions' events", () => {
   it("gives each record's sequence number and new image", () => {
     const image = { pk: { S: "RUN#api#us-east-1" } };
     expect(streamRecordsOf({ Records: [{ eventName: "INSERT", dynamodb: { SequenceNumber: "7", NewImage: image } }, { dynamodb: { SequenceNumber: "8" } }] }))
@@ -62,6 +63,12 @@ describe("the evaluator's stream event", () => {
     expect(() => streamRecordsOf({})).toThrow("Records must be a list");
     expect(() => streamRecordsOf({ Records: [{ dynamodb: {} }] })).toThrow("Records[0].dynamodb.SequenceNumber must be a string");
     expect(() => streamRecordsOf({ Records: [{ dynamodb: { SequenceNumber: "1", NewImage: "x" } }] })).toThrow("Records[0].dynamodb.NewImage must be an object");
+  });
+
+  it("gives the queue consumer each message's id and body, and refuses an event that is not an SQS batch", () => {
+    expect(sqsRecordsOf({ Records: [{ messageId: "a", body: "[]", attributes: {} }] })).toEqual([{ messageId: "a", body: "[]" }]);
+    expect(() => sqsRecordsOf(null)).toThrow("Records must be a list");
+    expect(() => sqsRecordsOf({ Records: [{ messageId: "a" }] })).toThrow("Records[0] needs a string messageId and body");
   });
 });
 

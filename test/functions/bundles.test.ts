@@ -59,7 +59,7 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("load no schema library and no config schema at cold start in the home functions that run often: they read the config the deploy validated", async () => {
-    for (const name of ["housekeeping", "evaluator", "api"]) {
+    for (const name of ["housekeeping", "evaluator", "api", "queue-consumer"]) {
       const { atStart } = await bundleOf(name);
       expect(atStart.filter((f) => packageOf(f) === "zod" || ["index.ts", "vigie.config.ts", "core/config/schema.ts", "probes/schema.ts", "drills/config.ts"].includes(f)), name).toEqual([]);
       expect(atStart, name).toContain("core/plan/home-config.ts");
