@@ -1,10 +1,9 @@
 // Lambda entry on the table's stream (filtered by the stack to inserted raw runs): evaluates the batch probe by probe
 // (core/runtime/stream-records.ts) and delivers the pages it opens; a failed probe reports its first record, so the
 // stream retries from there. The event is checked by hand, not with a schema: this function loads no zod at cold start.
+import { isObject } from "../core/config/json-object.ts";
 import { evaluateStreamBatch, type StreamImage, type StreamRecord } from "../core/runtime/index.ts";
 import { lambdaDeps, once, type LambdaDeps } from "./lambda-deps.ts";
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The records of a DynamoDB stream event (sequence number and new image), or a TypeError naming what is missing. */
 export function streamRecordsOf(event: unknown): StreamRecord[] {

@@ -6,7 +6,8 @@
 // `${env:…}` references stay references: their values are read from the function's environment at run time.
 import { alertsOf } from "../alerting/rules.ts";
 import type { Alerts } from "../alerting/schema.ts";
-import { isObject, notJson } from "./runner-group.ts";
+import { isObject } from "../config/json-object.ts";
+import { notJson } from "./runner-group.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
 export const HOME_CONFIG_FILE = "vigie-home.json";

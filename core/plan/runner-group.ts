@@ -4,6 +4,7 @@
 // runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
 // references here: their values are read from the function's environment at run time, never written into the file.
 import type { MaintenanceWindow } from "../alerting/schema.ts";
+import { isObject } from "../config/json-object.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
 export const RUNNER_GROUP_FILE = "vigie-runner-group.json";
@@ -85,7 +86,6 @@ export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfi
   return JSON.stringify(group);
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Checks a runner group read back from its file: the stamp (format, version, kind) and the fields the runner reads.

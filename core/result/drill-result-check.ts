@@ -1,14 +1,13 @@
 // A stored DrillResult read back by the API (/v1/status shows each drill's last run), checked without the schema
 // library: the API's cold start loads no zod (core/result/drill-result.ts builds the schema on the lists here). The
 // drill engine that wrote it built it to the schema; this refuses a record of another shape, naming the field.
+import { isNumber, isObject } from "../config/json-object.ts";
 
 export const DRILL_OUTCOMES = ["pass", "fail", "error", "interrupted"] as const;
 export const DRILL_ERROR_CATEGORIES = ["config", "backup", "restore", "recover", "validate", "cleanup", "permission", "timeout", "internal"] as const;
 export const STAGE_OUTCOMES = ["pass", "fail", "skipped"] as const;
 export const CLEANUP_OUTCOMES = ["done", "failed", "pending"] as const;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
 const oneOf = (list: readonly string[], value: unknown) => (list as readonly unknown[]).includes(value);
 
 /** The result's fields, checked as the schema would (a TypeError naming the first wrong field); `T` is core/result's DrillResult. */

@@ -1,6 +1,7 @@
 // A stored ProbeResult read back on a hot path, checked without the schema library: the evaluator's cold start loads no
 // zod (core/result/probe-result.ts builds the schema on the lists here). It checks what alerting reads from a result
 // (ids, start, outcome, error, durations); the runner that wrote it built it to the schema.
+import { isNumber, isObject } from "../config/json-object.ts";
 
 /** A run's outcomes (DESIGN.md's ProbeResult). */
 export const OUTCOMES = ["pass", "degraded", "fail"] as const;
@@ -12,8 +13,6 @@ export class ProbeResultShapeError extends TypeError {
   readonly code = "result_invalid";
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
 
 /**
  * The fields of a result alerting reads, checked: returns the value typed as a result, or throws naming the first field
