@@ -2,16 +2,17 @@
 // and its rollup token), so a message delivered twice counts once; a message that fails is reported alone. The event
 // and each result are checked by hand, as the evaluator checks its stream (no schema library at cold start): the
 // messages come from vigie's own runners, which built each result to the schema.
+import { isObject } from "../core/config/json-object.ts";
 import { checkProbeResult } from "../core/result/probe-result-check.ts";
 import type { ProbeResult } from "../core/result/probe-result.ts";
 import { lambdaDeps, once, type LambdaDeps } from "./lambda-deps.ts";
 
 /** The records of an SQS event (message id and body), or a TypeError naming what is missing. */
 export function sqsRecordsOf(event: unknown): Array<{ messageId: string; body: string }> {
-  const records = typeof event === "object" && event !== null ? (event as { Records?: unknown }).Records : undefined;
+  const records = isObject(event) ? event.Records : undefined;
   if (!Array.isArray(records)) throw new TypeError("queue consumer: not an SQS event: Records must be a list");
   return records.map((record: unknown, index) => {
-    const { messageId, body } = (typeof record === "object" && record !== null ? record : {}) as { messageId?: unknown; body?: unknown };
+    const { messageId, body } = isObject(record) ? record : {};
     if (typeof messageId !== "string" || typeof body !== "string") throw new TypeError(`queue consumer: Records[${index}] needs a string messageId and body`);
     return { messageId, body };
   });
