@@ -10,7 +10,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { build, type Metafile } from "esbuild";
 import { measureStatusReadUnits, measureWriteUnits } from "./aws-units.ts";
-import { buildPlan, estimateCost, RUNNER_GROUP_FILE, runnerGroupJson, SIZES } from "../core/plan/index.ts";
+import { buildPlan, estimateCost, HOME_CONFIG_FILE, homeConfigJson, RUNNER_GROUP_FILE, runnerGroupJson, SIZES } from "../core/plan/index.ts";
 import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts";
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
@@ -53,17 +53,17 @@ function monthlyCost() {
   }
 }
 
-// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts), and for the
-// HTTP runner the probe group the deploy writes beside the bundle. `event` is a first call that builds the handler's deps
-// and touches no AWS service; without one, only the import is timed.
-const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http" }> = [
+// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts), and the file the
+// deploy writes beside the bundle (the HTTP runner's probe group, the home functions' config). `event` is a first call
+// that builds the handler's deps and touches no AWS service; without one, only the import is timed.
+const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http"; home?: true }> = [
   { name: "http-runner", event: { mode: "test", probes: [] }, group: "http" },
   { name: "browser-runner", event: { mode: "test", probes: [] }, install: BROWSER_INSTALL },
-  { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false } },
-  { name: "evaluator", event: { Records: [] } },
-  { name: "queue-consumer", event: { Records: [] } },
-  { name: "housekeeping" },
-  { name: "drill" },
+  { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false }, home: true },
+  { name: "evaluator", event: { Records: [] }, home: true },
+  { name: "queue-consumer", event: { Records: [] }, home: true },
+  { name: "housekeeping", home: true },
+  { name: "drill", home: true },
 ];
 
 /** The largest contributors to a bundle, by package (or source folder), from esbuild's metafile. */
@@ -102,6 +102,7 @@ async function bundles() {
       const bundledSdk = await build({ ...esbuildOptionsOf({ ...nodejsOptions(fn.install), esbuild: { external: [] } }), entryPoints: [entry], outfile: path.join(pkg, "with-sdk.mjs"), metafile: true, logLevel: "silent" });
       const withSdkKb = Object.values(bundledSdk.metafile!.outputs)[0]!.bytes / 1024;
       if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, fn.group));
+      if (fn.home) writeFileSync(path.join(pkg, HOME_CONFIG_FILE), homeConfigJson(config));
       const probe = path.join(pkg, "init.mjs");
       writeFileSync(probe, [
         `const t0 = performance.now();`,

@@ -5,17 +5,15 @@
 //   DRILLRUN                   sk {drillId}#{runId}         a run in progress: `data` = RunState JSON, `v`
 //   DRILLRESULT#{drillId}      sk {startedAt}#{runId}       a finished run: `data` = DrillResult JSON, `v`
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DrillResult } from "../core/result/index.ts";
-import { decodeCursor, encodeCursor } from "../core/store/cursor.ts";
-import { DrillLockedError, DrillRecordError } from "./errors.ts";
+import type { DrillResult } from "../core/result/index.ts";
+import { createDrillResultReader, DRILL_RESULT_VERSION, parseRecord, resultPk, type DrillRunPage } from "./drill-results.ts";
+import { DrillLockedError } from "./errors.ts";
 import { RUN_STATE_VERSION, RunState } from "./run-state.ts";
 
-export const DRILL_RESULT_VERSION = 1;
+export { DRILL_RESULT_VERSION };
+export type { DrillRunPage };
 const LOCK_PK = "DRILLLOCK";
 const RUN_PK = "DRILLRUN";
-const resultPk = (drillId: string) => `DRILLRESULT#${drillId}`;
-
-export interface DrillRunPage { items: DrillResult[]; cursor?: string }
 
 export interface DrillStore {
   /** Takes the drill's lock for `runId` until `expiresAtMs`, or throws DrillLockedError while another run holds it. */
@@ -31,21 +29,9 @@ export interface DrillStore {
   lastResult(drillId: string): Promise<DrillResult | undefined>;
 }
 
-function parseRecord<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, item: Record<string, unknown>, version: number, what: string): T {
-  if (item.v !== version) throw new DrillRecordError(`${what} ${String(item.sk)} has version ${String(item.v)}; this vigie reads version ${version}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(String(item.data));
-  } catch (error) {
-    throw new DrillRecordError(`${what} ${String(item.sk)} is not JSON`, { cause: error });
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new DrillRecordError(`${what} ${String(item.sk)} does not match its schema: ${parsed.error.message}`);
-  return parsed.data;
-}
-
 export function createDrillStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): DrillStore {
   const { doc, tableName: TableName } = deps;
+  const results = createDrillResultReader(deps);
   return {
     async lock(drillId, runId, at, expiresAtMs) {
       try {
@@ -83,7 +69,7 @@ export function createDrillStore(deps: { doc: DynamoDBDocumentClient; tableName:
         const page = await doc.send(new QueryCommand({
           TableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": RUN_PK }, ConsistentRead: true, ExclusiveStartKey: start,
         }));
-        for (const item of page.Items ?? []) runs.push(parseRecord(RunState, item, RUN_STATE_VERSION, "drill run"));
+        for (const item of page.Items ?? []) runs.push(parseRecord((value) => RunState.parse(value), item, RUN_STATE_VERSION, "drill run"));
         start = page.LastEvaluatedKey;
       } while (start);
       return runs;
@@ -94,22 +80,7 @@ export function createDrillStore(deps: { doc: DynamoDBDocumentClient; tableName:
         Item: { pk: resultPk(result.drillId), sk: `${result.startedAt}#${result.runId}`, v: DRILL_RESULT_VERSION, data: JSON.stringify(result) },
       }));
     },
-    async listResults({ drillId, limit, cursor }) {
-      const pk = resultPk(drillId);
-      const page = await doc.send(new QueryCommand({
-        TableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": pk },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, ["pk", "sk"], { pk }) } : {}),
-      }));
-      const items = (page.Items ?? []).map((item) => parseRecord(DrillResult, item, DRILL_RESULT_VERSION, "drill result"));
-      const next = encodeCursor(page.LastEvaluatedKey);
-      return { items, ...(next ? { cursor: next } : {}) };
-    },
-    async lastResult(drillId) {
-      return (await this.listResults({ drillId, limit: 1 })).items[0];
-    },
+    listResults: (query) => results.listResults(query),
+    lastResult: (drillId) => results.lastResult(drillId),
   };
 }

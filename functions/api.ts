@@ -3,7 +3,7 @@
 import { handle } from "hono/aws-lambda";
 import { apiKeysFrom, createApp } from "../api/index.ts";
 import { probeSecrets } from "../core/store/index.ts";
-import { createDrillStore } from "../drills/store.ts";
+import { createDrillResultReader } from "../drills/drill-results.ts";
 import { lambdaDeps, once, type LambdaDeps } from "./lambda-deps.ts";
 
 export function createApiHandler(deps: Pick<LambdaDeps, "config" | "vigie" | "env" | "now">) {
@@ -13,7 +13,7 @@ export function createApiHandler(deps: Pick<LambdaDeps, "config" | "vigie" | "en
     probes: config.probes,
     // Drill runs are read from the same table the drill Lambda writes them to (reading needs no drill code).
     drills: config.drills.map((drill) => drill.id),
-    drillRuns: createDrillStore({ doc: vigie.doc, tableName: vigie.tableName }),
+    drillRuns: createDrillResultReader({ doc: vigie.doc, tableName: vigie.tableName }),
     apiKeys: apiKeysFrom(env),
     secrets: probeSecrets(config.probes, env),
     incidents: vigie.readView.incidents,

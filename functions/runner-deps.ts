@@ -2,8 +2,6 @@
 // queue. The HTTP runner reads its group from the JSON the deploy put beside the bundle (core/plan/runner-group.ts),
 // so it loads no config schema, no alerting and no drill code; the browser runner builds its group from the config
 // bundled with it, since a journey script is a function no JSON can carry (functions/browser-runner.ts).
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { MaintenanceCalendar } from "../core/alerting/maintenance.ts";
@@ -13,6 +11,7 @@ import type { EnqueueResults } from "../core/runtime/result-sink.ts";
 import { documentClient, resultStoreOn } from "../core/runtime/result-store-on.ts";
 import type { ResultStore } from "../core/store/results-store.ts";
 import type { Probe } from "../index.ts";
+import { readPackageJson } from "./package-file.ts";
 import { queueSender } from "./queue-sender.ts";
 
 export interface RunnerDeps {
@@ -46,19 +45,7 @@ export function runnerDepsOf(group: RunnerGroup<Probe>, input: Omit<RunnerDeps, 
 
 /** The runner group file of the function's package (Lambda's LAMBDA_TASK_ROOT), checked for this runner's kind. */
 export function loadRunnerGroup(kind: Probe["kind"], env: NodeJS.ProcessEnv): RunnerGroup<Probe> {
-  const file = path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), RUNNER_GROUP_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new RunnerGroupError(`${file}: the ${kind} runner's probe group cannot be read (${(error as Error).message}); the deploy writes it beside the bundle (stacks/)`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new RunnerGroupError(`${file}: the ${kind} runner's probe group is not JSON (${(error as Error).message})`, { cause: error });
-  }
+  const { file, json } = readPackageJson(RUNNER_GROUP_FILE, env, `the ${kind} runner's probe group`, (message, cause) => new RunnerGroupError(message, { cause }));
   return readRunnerGroup<Probe>(json, kind, file);
 }
 

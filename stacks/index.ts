@@ -5,6 +5,7 @@ import path from "node:path";
 import { formatDuration } from "../core/config/duration-text.ts";
 import { drillStateMachine } from "../core/runtime/drill-steps.ts";
 import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind } from "../core/plan/index.ts";
+import { HOME_CONFIG_FILE, homeConfigJson, type HomeConfigShape } from "../core/plan/home-config.ts";
 import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
@@ -37,6 +38,19 @@ function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: reado
 }
 
 /**
+ * Writes the home functions' config (the parsed config, alerts defaults filled in, journey scripts left out) under the
+ * SST work folder, for `copyFiles` to put beside each home function's bundle; returns its path from the app's root.
+ */
+function writeHomeConfig(config: HomeConfigShape): string {
+  const dir = path.join($cli.paths.work, "vigie");
+  mkdirSync(dir, { recursive: true });
+  // One file per stage: two stages deployed from one checkout do not share it.
+  const file = path.join(dir, `home-config-${$app.stage}.json`);
+  writeFileSync(file, homeConfigJson(config));
+  return path.relative($cli.paths.root, file);
+}
+
+/**
  * The VPC endpoints of one DB subnet group's drills (`restore.vpcEndpoints: true`), so their Lambda reaches AWS with
  * no NAT gateway: DynamoDB's gateway endpoint on the route tables of the group's subnets and the VPC's main one, and
  * interface endpoints (private DNS, so the SDK's default hostnames resolve to them) in the group's subnets, open on
@@ -63,8 +77,11 @@ function vpcEndpoints(set: { subnetGroup: string; securityGroups: string[] }, gr
   }
 }
 
-/** The stack of a plan; `config` is the parsed config the plan was built from (the runners' probe groups come from it). */
-export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>) {
+/**
+ * The stack of a plan; `config` is the parsed config the plan was built from (the runners' probe groups and the home
+ * functions' config file come from it).
+ */
+export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> & HomeConfigShape) {
   const providers = new Map<string, aws.Provider>();
   const providerFor = (region: string) => {
     let provider = providers.get(region);
@@ -91,9 +108,11 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
   };
   const alertingEnv = { ...env, ...envFromShell(plan.env.alerting) };
   const runnerEnv = { ...env, ...envFromShell(plan.env.runners) };
+  // The config, validated and normalized here at deploy, beside each home function's bundle (core/plan/home-config.ts).
+  const homeConfig = [{ from: writeHomeConfig(config), to: HOME_CONFIG_FILE }];
   const homeFn = (name: string, environment: Record<string, $util.Input<string>> = env) => {
     const fn = plan.home.functions.find((f) => f.name === name)!;
-    return { handler: fn.handler, runtime: "nodejs24.x" as const, nodejs: nodejsOptions(), architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment };
+    return { handler: fn.handler, runtime: "nodejs24.x" as const, nodejs: nodejsOptions(), architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment, copyFiles: homeConfig };
   };
 
   // Keys for the keyed endpoints (raw results): `npx sst secret set ApiKeys "key1,key2" --stage prod`.
@@ -135,7 +154,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe>)
       const vpc = drill.vpc && { privateSubnets: subnetGroupOf(drill.vpc.subnetGroup).subnetIds, securityGroups: drill.vpc.securityGroups };
       const machineName = drillMachineName(plan.project, $app.stage, drill);
       const fn = new sst.aws.Function(drill.name, {
-        handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS),
+        handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS), copyFiles: homeConfig,
         environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
         permissions: account.apply((acct) => drillPermissions(drill, acct, { region: plan.home.region, machineName }, { table: table.arn, indexes })),
         ...(vpc ? { vpc } : {}),

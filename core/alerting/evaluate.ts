@@ -7,7 +7,8 @@
 // incident without a resolve page and opens a down one. Stale and burn-rate incidents stand apart.
 import type { ProbeError, ProbeResult } from "../result/probe-result.ts";
 import type { Incident, IncidentKind } from "../result/incident.ts";
-import { SEVERITIES, severityRank, type AlertSeverity } from "./schema.ts";
+import type { AlertSeverity } from "./schema.ts";
+import { SEVERITIES, severityRank } from "./severity.ts";
 import { staleAfterMs } from "./rules.ts";
 import { burnAlerts, countRun, emptyCounts, isBad, type BurnEvidence, type SloCounts, type SloObjective } from "./slo.ts";
 

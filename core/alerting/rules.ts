@@ -1,6 +1,7 @@
 // The alert rules every reader of a probe's health shares: its quorum, when it is stale, and its resolved policy.
 // The evaluator (which pages) and the status model (which shows) both import them from here, so they cannot disagree.
-import { Alerts } from "./schema.ts";
+import { defaultAlerts } from "./defaults.ts";
+import type { Alerts } from "./schema.ts";
 import { objectivesFor } from "./slo.ts";
 import type { ProbeSpec } from "./evaluate.ts";
 
@@ -53,7 +54,7 @@ export function probeSpecs(config: AlertingConfig): Map<string, ProbeSpec> {
 }
 
 /** The alerts section with its defaults when the config has none. */
-export const alertsOf = (config: AlertingConfig): Alerts => config.alerts ?? Alerts.parse({});
+export const alertsOf = (config: AlertingConfig): Alerts => config.alerts ?? defaultAlerts();
 
 /** Logs of alerting: a message and fields. */
 export interface AlertLog {

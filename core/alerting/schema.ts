@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Duration } from "../config/duration.ts";
 import { withPlaceholdersFilled } from "../config/secrets.ts";
 import { WebUrl } from "../config/web-url.ts";
+import { SEVERITIES, severityRank } from "./severity.ts";
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const NAME_MESSAGE = "must be lowercase letters, digits and dashes, starting with a letter or digit (e.g. \"oncall\")";
@@ -14,15 +15,9 @@ const NAME_MESSAGE = "must be lowercase letters, digits and dashes, starting wit
 /** A probe id, tag or channel name as other parts of the config spell it. */
 const Name = z.string().regex(NAME, { error: NAME_MESSAGE }).max(64, { error: "must be at most 64 characters" });
 
-/** Severities, worst first: critical = outage or data-loss risk, high = degradation, medium = trend, low = optimisation. */
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+export { SEVERITIES, severityRank };
 export const AlertSeverity = z.enum(SEVERITIES);
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
-
-/** Rank of a severity: 0 for critical … 3 for low. */
-export function severityRank(severity: AlertSeverity): number {
-  return SEVERITIES.indexOf(severity);
-}
 
 /** An http(s) URL (with `${env:NAME}` allowed) and no credentials in it: fetch refuses those, so they could never be sent. */
 const TemplatedUrl = WebUrl.refine((raw) => {

@@ -4,6 +4,7 @@
 // runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
 // references here: their values are read from the function's environment at run time, never written into the file.
 import type { MaintenanceWindow } from "../alerting/schema.ts";
+import { isObject } from "../config/json-object.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
 export const RUNNER_GROUP_FILE = "vigie-runner-group.json";
@@ -57,7 +58,7 @@ export class RunnerGroupError extends Error {
 }
 
 /** Where in `value` JSON would drop or change something (a function, a class instance), or undefined. */
-function notJson(value: unknown, at: string): string | undefined {
+export function notJson(value: unknown, at: string): string | undefined {
   if (typeof value === "function") return `${at} is a function`;
   if (typeof value === "bigint" || typeof value === "symbol") return `${at} is a ${typeof value}`;
   if (typeof value === "number" && !Number.isFinite(value)) return `${at} is ${value}`;
@@ -85,7 +86,6 @@ export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfi
   return JSON.stringify(group);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Checks a runner group read back from its file: the stamp (format, version, kind) and the fields the runner reads.

@@ -1,11 +1,12 @@
 // DrillResult: what one run of one DR drill produced — its objectives, what it achieved, each stage, and its cleanup.
 import { z } from "zod";
 import { AssertionResult } from "./probe-result.ts";
+import { CLEANUP_OUTCOMES, DRILL_ERROR_CATEGORIES, DRILL_OUTCOMES, STAGE_OUTCOMES } from "./drill-result-check.ts";
 
-export const DrillOutcome = z.enum(["pass", "fail", "error", "interrupted"]);
+export const DrillOutcome = z.enum(DRILL_OUTCOMES);
 export type DrillOutcome = z.infer<typeof DrillOutcome>;
 
-export const DrillErrorCategory = z.enum(["config", "backup", "restore", "recover", "validate", "cleanup", "permission", "timeout", "internal"]);
+export const DrillErrorCategory = z.enum(DRILL_ERROR_CATEGORIES);
 export type DrillErrorCategory = z.infer<typeof DrillErrorCategory>;
 
 export const DrillError = z.object({ category: DrillErrorCategory, message: z.string() });
@@ -15,7 +16,7 @@ export const DrillStage = z.object({
   name: z.string(),
   startedAt: z.string(),
   durationMs: z.number(),
-  outcome: z.enum(["pass", "fail", "skipped"]),
+  outcome: z.enum(STAGE_OUTCOMES),
   detail: z.string().optional(),
 });
 export type DrillStage = z.infer<typeof DrillStage>;
@@ -45,7 +46,7 @@ export const DrillResult = z.object({
   }),
   stages: z.array(DrillStage),
   validation: z.array(AssertionResult),
-  cleanup: z.object({ outcome: z.enum(["done", "failed", "pending"]), resources: z.array(DrillResource) }),
+  cleanup: z.object({ outcome: z.enum(CLEANUP_OUTCOMES), resources: z.array(DrillResource) }),
   error: DrillError.optional(),
 });
 export type DrillResult = z.infer<typeof DrillResult>;

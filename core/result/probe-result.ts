@@ -1,12 +1,11 @@
 // ProbeResult: what one run of one probe produced. A down target is a result like any other.
 import { z } from "zod";
+import { ERROR_CATEGORIES, OUTCOMES } from "./probe-result-check.ts";
 
-export const ErrorCategory = z.enum([
-  "timeout", "dns", "connect", "tls", "http", "assertion", "threshold", "browser", "script", "internal",
-]);
+export const ErrorCategory = z.enum(ERROR_CATEGORIES);
 export type ErrorCategory = z.infer<typeof ErrorCategory>;
 
-export const Outcome = z.enum(["pass", "degraded", "fail"]);
+export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const ProbeError = z.object({ category: ErrorCategory, message: z.string() });

@@ -1,5 +1,6 @@
 // The table's stream as the evaluator reads it: which records are new raw runs, and the result each one holds.
-import { ProbeResult } from "../result/probe-result.ts";
+import { checkProbeResult } from "../result/probe-result-check.ts";
+import type { ProbeResult } from "../result/probe-result.ts";
 import type { Evaluator } from "../alerting/evaluator.ts";
 import { RUN_PK_PREFIX } from "../store/keys.ts";
 
@@ -12,12 +13,15 @@ export type StreamImage = Record<string, { S?: string } | Record<string, unknown
  */
 export const RUN_INSERT_FILTER = { eventName: ["INSERT"], dynamodb: { NewImage: { pk: { S: [{ prefix: RUN_PK_PREFIX }] } } } };
 
-/** The result a raw-run image holds, parsed; undefined for any other item. A run that does not parse throws. */
+/**
+ * The result a raw-run image holds, parsed and checked (the fields alerting reads, without the schema library: the
+ * evaluator's cold start loads none); undefined for any other item. A run that is not a result throws.
+ */
 export function resultOfImage(image: StreamImage | undefined): ProbeResult | undefined {
   const pk = (image?.pk as { S?: string } | undefined)?.S;
   const data = (image?.data as { S?: string } | undefined)?.S;
   if (!pk?.startsWith(RUN_PK_PREFIX) || data === undefined) return undefined;
-  return ProbeResult.parse(JSON.parse(data));
+  return checkProbeResult<ProbeResult>(JSON.parse(data));
 }
 
 export interface StreamRecord {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import { createApp } from "../../api/index.ts";
@@ -67,6 +68,13 @@ describe("results API", () => {
     const etag = res.headers.get("etag");
     expect(etag).toBeTruthy();
     expect((await get("/v1/status", { "if-none-match": etag! })).status).toBe(304);
+  });
+
+  it("tags a public JSON answer with the SHA-1 of its body, as hono's default digest did, and answers 304 to it", async () => {
+    const res = await app.request("/v1/probes/healthy/uptime?window=7d");
+    const body = await res.text();
+    expect(res.headers.get("etag")).toBe(`"${createHash("sha1").update(body).digest("hex")}"`);
+    expect((await app.request("/v1/probes/healthy/uptime?window=7d", { headers: { "if-none-match": res.headers.get("etag")! } })).status).toBe(304);
   });
 
   it("gives daily uptime buckets for a window, and 400/404 for bad input", async () => {

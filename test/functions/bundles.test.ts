@@ -24,7 +24,17 @@ async function bundleOf(name: string, install: readonly string[] = []) {
   const files = Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
   // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
   const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
-  return { files, external };
+  // What loads at cold start: the files reached from the entry through static imports (a dynamic import's target
+  // loads when that code first runs). Bundled, such a target is kept but not evaluated until then.
+  const atStart = new Set<string>();
+  const pending = [path.relative(root, path.join(root, "functions", `${name}.ts`))];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (atStart.has(file)) continue;
+    atStart.add(file);
+    for (const i of result.metafile.inputs[file]?.imports ?? []) if (!i.external && i.kind === "import-statement") pending.push(i.path);
+  }
+  return { files, external, atStart: [...atStart].filter((file) => files.includes(file)) };
 }
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
@@ -40,12 +50,20 @@ describe("deployed bundles", () => {
     for (const [name, install] of [["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
       const files = await contents(name, install);
       // The drill records (runs, results, their schemas) are read by the API and alerting; the engine and kinds are not.
-      const records = ["drills/store.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
+      const records = ["drills/store.ts", "drills/drill-results.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
       expect(files.filter((f) => (f.startsWith("drills/") && !records.includes(f) && !f.endsWith("/schema.ts") && f !== "drills/schema.ts") || f === "functions/drill-engine.ts"), name).toEqual([]);
       expect(files.map(packageOf).filter((p) => p === "pg" || p === "jiti"), name).toEqual([]);
     }
     const drill = await contents("drill");
     expect(drill).toEqual(expect.arrayContaining(["drills/engine.ts", "functions/drill-engine.ts", "drills/postgres/run.ts"]));
+  }, 60_000);
+
+  it("load no schema library and no config schema at cold start in the home functions that run often: they read the config the deploy validated", async () => {
+    for (const name of ["housekeeping", "evaluator", "api", "queue-consumer"]) {
+      const { atStart } = await bundleOf(name);
+      expect(atStart.filter((f) => packageOf(f) === "zod" || ["index.ts", "vigie.config.ts", "core/config/schema.ts", "probes/schema.ts", "drills/config.ts"].includes(f)), name).toEqual([]);
+      expect(atStart, name).toContain("core/plan/home-config.ts");
+    }
   }, 60_000);
 
   it("load the SNS client only when they page, not at cold start", async () => {

@@ -108,8 +108,9 @@ describe("HTTP runner", () => {
       { messageId: "a", body: sent[0]! },
       { messageId: "b", body: sent[0]! },
       { messageId: "c", body: "[{\"probeId\":" },
+      { messageId: "d", body: JSON.stringify([{ ...JSON.parse(sent[0]!)[0], outcome: "broken" }]) },
     ] };
-    expect(await consumer(event)).toEqual({ batchItemFailures: [{ itemIdentifier: "c" }] });
+    expect(await consumer(event)).toEqual({ batchItemFailures: [{ itemIdentifier: "c" }, { itemIdentifier: "d" }] });
     const store = testLambdaDeps(dynamo, config()).vigie.store;
     const startedAt = JSON.parse(sent[0]!)[0].startedAt as string;
     const hours = await store.hours("api", "us-east-1", startedAt.slice(0, 13), startedAt.slice(0, 13));

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { HOME_CONFIG_FILE, readHomeConfig } from "../../core/plan/home-config.ts";
 import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "../../stacks/bundling.ts";
 import { drillDeletePermissions, drillPermissions } from "../../stacks/permissions.ts";
@@ -119,6 +120,28 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(text).toContain("${env:ORDERS_TOKEN}");
     expect(text).not.toContain("deploy-time-token");
     expect(envOf("HttpRunnerEuWest1Function")).toMatchObject({ ORDERS_TOKEN: "deploy-time-token" });
+  });
+
+  it("puts the home functions' config beside each home function's bundle: the parsed config, ${env:…} references unresolved, no journey script", () => {
+    const home = ["ApiFunction", "TableSubscriberEvaluatorFunctionFunction", "HousekeepingHandlerFunction", "DrillBillingDbFunction", "DrillUsersTableFunction"];
+    const consumer = ofType("aws:lambda/function:Function").map((f) => f.name).find((name) => name.startsWith("OverflowSubscriber"))!;
+    for (const fn of [...home, consumer]) {
+      // The artifacts folder is named by the function's component (the Lambda resource's name without "Function").
+      const zip = readFileSync(path.join(root, ".sst", "artifacts", fn.replace(/Function$/, ""), "code.zip"));
+      expect(zip.includes(Buffer.from(HOME_CONFIG_FILE)), fn).toBe(true);
+      expect(zip.includes(Buffer.from(RUNNER_GROUP_FILE)), fn).toBe(false);
+    }
+    for (const fn of ["HttpRunnerEuWest1", "BrowserRunnerUsEast1"]) {
+      expect(readFileSync(path.join(root, ".sst", "artifacts", fn, "code.zip")).includes(Buffer.from(HOME_CONFIG_FILE)), fn).toBe(false);
+    }
+    const config = readHomeConfig(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "home-config-ci.json"), "utf8")), "home-config-ci.json");
+    expect(config.probes.map((p) => p.id)).toEqual(["api-health", "orders-api", "search-api", "login-redirect", "storefront"]);
+    expect(config.probes.find((p) => p.id === "storefront")).not.toHaveProperty("script");
+    expect(config.drills.map((d) => d.id)).toEqual(["orders-db", "billing-db", "users-table"]);
+    const text = JSON.stringify(config);
+    expect(text).toContain("${env:ORDERS_TOKEN}");
+    expect(text).not.toContain("deploy-time-token");
+    expect(text).not.toContain("deploy-time-password");
   });
 
   it("drives each AWS drill with a standard state machine looping Wait → its Lambda, started by a schedule with the drill's id", () => {

@@ -1,7 +1,8 @@
 // Channels: a pager per configured channel, and the severity routes that pick channels for a page.
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { Writable } from "node:stream";
-import { SEVERITIES, severityRank, type AlertSeverity, type Channel, type Routes } from "../schema.ts";
+import type { AlertSeverity, Channel, Routes } from "../schema.ts";
+import { SEVERITIES, severityRank } from "../severity.ts";
 import { createLogPager } from "./log.ts";
 import { createSnsPager } from "./sns.ts";
 import { createWebhookPager } from "./webhook.ts";

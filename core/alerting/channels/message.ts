@@ -1,5 +1,5 @@
 // What a page says, in words a person reads at 3 a.m.: shared by every channel.
-import { formatDuration } from "../../config/duration.ts";
+import { formatDuration } from "../../config/duration-text.ts";
 import type { Page } from "../evaluate.ts";
 
 const KIND_WORDS = { down: "down", degraded: "degraded", stale: "stale (no results)", "burn-rate": "burning its error budget" } as const;
