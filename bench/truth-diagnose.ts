@@ -5,7 +5,8 @@
 //            untouched baseline; on this headless build such a tab's first frame comes late, so it is none);
 //   vigie    a vigie browser probe (its own Playwright-launched browser, as users run it);
 //   vigie@LH the same probe on the browser Lighthouse drives (connected over CDP);
-//   LH       Lighthouse (desktop, "provided") without its filmstrip (the screenshot trace category);
+//   LH       Lighthouse (desktop, "provided") without its filmstrip (the screenshot trace category), running only the
+//            five metrics' audits (the truth bench's like-with-like Lighthouse);
 //   LH+film  Lighthouse as shipped.
 // `npx tsx bench/truth-diagnose.ts`; DIAG_N runs per page (default 7), DIAG_PAGES e.g. "/plain,/shift". Prints, asserts nothing.
 import os from "node:os";
@@ -24,6 +25,10 @@ interface PageReport {
   /** The first animation frame's time. */
   firstFrame: number | null;
   responseStart: number;
+  /** The rest of the page's navigation timing: where, between the request and load, a later timeline comes from. */
+  responseEnd: number;
+  domContentLoaded: number;
+  loadEventStart: number;
   innerWidth: number;
 }
 
@@ -35,7 +40,7 @@ const REPORTER = String.raw`(() => {
   requestAnimationFrame((t) => { rec.firstFrame = t; });
   addEventListener("load", () => setTimeout(() => {
     const nav = performance.getEntriesByType("navigation")[0];
-    Object.assign(rec, { responseStart: nav.responseStart, innerWidth });
+    Object.assign(rec, { responseStart: nav.responseStart, responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventStart, loadEventStart: nav.loadEventStart, innerWidth });
     navigator.sendBeacon("/report" + location.search, JSON.stringify(rec));
   }, 50));
 })();`;
@@ -121,7 +126,7 @@ const load = async (way: (typeof WAYS)[number], path: string): Promise<Row> => {
 
 const f = (v: number | null) => (v === null ? "–" : v.toFixed(1));
 console.log(`FCP diagnosis: ${N} runs per page, the ways in turn; medians, ms from navigation start; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
-console.log("| page | way | FCP reported | page's own FCP entry | painted at | presented − painted | first frame | responseStart |\n|---|---|---|---|---|---|---|---|");
+console.log("| page | way | FCP reported | page's own FCP entry | painted at | presented − painted | first frame | responseStart | responseEnd | DOMContentLoaded | load |\n|---|---|---|---|---|---|---|---|---|---|---|");
 try {
   for (const path of chosen) {
     const rows = new Map<string, Row[]>(WAYS.map((way) => [way, []]));
@@ -135,7 +140,7 @@ try {
       const list = rows.get(way)!;
       const m = (pick: (row: Row) => number | null | undefined) => median(list.map((row) => pick(row) ?? null));
       const gap = (row: Row) => (row.page?.presentationTime != null && row.page.paintTime != null ? row.page.presentationTime - row.page.paintTime : null);
-      console.log(`| ${path} | ${way} | ${f(m((r) => r.reported))} | ${f(m((r) => r.page?.fcp))} | ${f(m((r) => r.page?.paintTime))} | ${f(m(gap))} | ${f(m((r) => r.page?.firstFrame))} | ${f(m((r) => r.page?.responseStart))} |`);
+      console.log(`| ${path} | ${way} | ${f(m((r) => r.reported))} | ${f(m((r) => r.page?.fcp))} | ${f(m((r) => r.page?.paintTime))} | ${f(m(gap))} | ${f(m((r) => r.page?.firstFrame))} | ${f(m((r) => r.page?.responseStart))} | ${f(m((r) => r.page?.responseEnd))} | ${f(m((r) => r.page?.domContentLoaded))} | ${f(m((r) => r.page?.loadEventStart))} |`);
     }
   }
   console.log(`\n(load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; viewport width seen by the bare tab: ${[...reports.entries()].find(([tag]) => tag.startsWith("bare"))?.[1].innerWidth})`);

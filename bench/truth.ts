@@ -3,9 +3,12 @@
 // TRUTH_N sets the runs per case (default 15); TRUTH_PARTS picks parts: "single,concurrent,browser" (default all);
 // TRUTH_BROWSER_N the runs per page of the browser half (default 5).
 import { spawn, spawnSync } from "node:child_process";
+import http from "node:http";
+import https from "node:https";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { createBrowserProvider } from "../probes/browser/index.ts";
 import { BrowserProbe, HttpProbe, runOnce, type RunnerDeps } from "../probes/index.ts";
 import { startHttpIsolate } from "../probes/http/index.ts";
@@ -89,6 +92,35 @@ async function vigieWarm(href: string): Promise<Sample> {
   return fromTimings(result.http.timings);
 }
 
+/**
+ * Node's own client with nothing of vigie's: `http(s).get` on a fresh connection (no agent), timed from just before
+ * the call to the response's `end`, in this long-lived process. What Node's HTTP and TLS stack cost by itself
+ * (vigie warm runs on the same stack), beside curl's C client; connect and TLS from the socket's events.
+ */
+const bareAgentOptions = { ca: pki.ca.cert };
+async function nodeBare(href: string): Promise<Sample> {
+  const secure = href.startsWith("https");
+  return new Promise<Sample>((resolve, reject) => {
+    const start = performance.now();
+    let attempt = NaN;
+    let connected = NaN;
+    let secured = NaN;
+    const request = (secure ? https : http).get(href, { agent: false, ...(secure ? bareAgentOptions : {}) }, (res) => {
+      res.on("data", () => {});
+      res.prependListener("end", () => {
+        const end = performance.now();
+        resolve({ total: end - start, connect: connected - attempt, tls: secure ? secured - connected : 0 });
+      });
+    });
+    request.on("socket", (socket) => {
+      socket.once("connectionAttempt", () => (attempt = performance.now()));
+      socket.prependListener("connect", () => (connected = performance.now()));
+      if (secure) socket.once("secureConnect", () => (secured = performance.now()));
+    });
+    request.on("error", reject);
+  });
+}
+
 const hasCurl = spawnSync("curl", ["--version"]).status === 0;
 async function curl(href: string): Promise<Sample> {
   const child = spawn("curl", ["-s", "-o", "/dev/null", "--cacert", caFile, "-w", "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}", href], { stdio: ["ignore", "pipe", "inherit"] });
@@ -99,8 +131,8 @@ async function curl(href: string): Promise<Sample> {
   return { total, connect: connect - lookup, tls: app > 0 ? app - connect : 0 };
 }
 
-type Client = "vigie cold" | "vigie warm" | "curl";
-const CLIENTS: Array<[Client, (href: string) => Promise<Sample>]> = [["vigie cold", vigieCold], ["vigie warm", vigieWarm], ...(hasCurl ? [["curl", curl] as [Client, (href: string) => Promise<Sample>]] : [])];
+type Client = "vigie cold" | "vigie warm" | "node bare" | "curl";
+const CLIENTS: Array<[Client, (href: string) => Promise<Sample>]> = [["vigie cold", vigieCold], ["vigie warm", vigieWarm], ["node bare", nodeBare], ...(hasCurl ? [["curl", curl] as [Client, (href: string) => Promise<Sample>]] : [])];
 
 const CASES = [
   { name: "waits 20 ms", query: "wait=20" },
@@ -112,8 +144,13 @@ const CASES = [
 
 async function single() {
   console.log(`\n## one request at a time: medians of ${N} runs per case, clients interleaved; floor = the server's accept → last byte written`);
-  console.log(`(vigie cold: a fresh \`vigie test\` process per run; vigie warm: the same runner in a long-lived process${hasCurl ? "; curl -w" : "; curl not installed"})\n`);
-  for (let i = 0; i < 5; i++) await vigieWarm(url("https", "wait=0")).then(() => vigieWarm(url("http", "wait=0")));
+  console.log(`(vigie cold: a fresh \`vigie test\` process per run; vigie warm: the same runner in a long-lived process; node bare: Node's own \`http(s).get\`, no agent, in that process${hasCurl ? "; curl -w" : "; curl not installed"})\n`);
+  for (let i = 0; i < 5; i++) {
+    for (const scheme of ["https", "http"] as const) {
+      await vigieWarm(url(scheme, "wait=0"));
+      await nodeBare(url(scheme, "wait=0"));
+    }
+  }
   const header = ["case", "floor", ...CLIENTS.map(([c]) => c), ...CLIENTS.map(([c]) => `|${c} − floor|`), ...CLIENTS.map(([c]) => `connect ${c}`), "tls server", ...CLIENTS.map(([c]) => `tls ${c}`)];
   console.log(`| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
   for (const scheme of ["http", "https"] as const) {
