@@ -15,6 +15,7 @@ import {
   advance, CLEANUP_GRACE_MS, createDrillEngine, DrillFault, DrillLockedError, drillKinds, newRun, resourceName, RunState, stopRun, UnknownDrillError,
   type DrillClients, type DrillConfig, type DrillKind,
 } from "../drills/index.ts";
+import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
   /** The data folder of the postgres kind's local copies; default the Lambda's /tmp. */
@@ -61,7 +62,7 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
     const execution = run.owner.execution;
     if (!execution) return at > run.deadline ? `its driver (pid ${run.owner.pid} on ${run.owner.host}) let it pass its deadline` : undefined;
     try {
-      sfn ??= new SFNClient(options.clients?.region ? { region: options.clients.region } : {});
+      sfn ??= new SFNClient(awsClientOptions(options.clients?.region));
       const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: execution }));
       return status === "RUNNING" ? undefined : `the execution driving it (${execution}) is ${status ?? "?"}`;
     } catch (error) {

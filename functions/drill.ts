@@ -1,6 +1,7 @@
 // Lambda entry of a drill step, called by the drill's Step Functions state machine: advances the run once with the
 // drill engine (functions/drill-engine.ts, the composition's `drillEngine` factory) and says how long to wait.
 import { z } from "zod";
+import { awsUnreachable } from "../core/runtime/aws-client-options.ts";
 import { advanceDrill, type DrillStep } from "../core/runtime/drill-steps.ts";
 import type { Vigie } from "../core/runtime/index.ts";
 import { drillAlertResults } from "../drills/alerting.ts";
@@ -22,7 +23,13 @@ export function createDrillHandler(deps: { vigie: Pick<Vigie, "drills"> }) {
     if (!engine) throw new Error("no drill engine in this build: the drill Lambda is composed with one (drillLambdaDeps)");
     const input = DrillEvent.safeParse(event);
     if (!input.success) throw new TypeError(`drill step: the event needs a drillId (the schedule's input): ${input.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ")}`);
-    return advanceDrill(engine, input.data);
+    try {
+      return await advanceDrill(engine, input.data);
+    } catch (error) {
+      // From a VPC with no route to an AWS API, say so (the step's error is what Step Functions records).
+      const unreachable = awsUnreachable(error, `drill ${input.data.drillId}`);
+      throw unreachable ? new Error(unreachable, { cause: error }) : error;
+    }
   };
 }
 

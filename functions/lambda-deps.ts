@@ -14,6 +14,7 @@ import { composeVigie, type ComposeInput, type Vigie } from "../core/runtime/ind
 import type { Config, Probe } from "../index.ts";
 import { drillAlertSubjects } from "../drills/alerting.ts";
 import { readPackageJson } from "./package-file.ts";
+import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export { once } from "./once.ts";
 
@@ -64,7 +65,7 @@ export function lambdaDeps(env: NodeJS.ProcessEnv, overrides: Partial<ComposeInp
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const vigie: Vigie = composeVigie({
     // SNS clients are built per topic region by the pagers (core/alerting/channels).
-    client: new DynamoDBClient({ region: home }), tableName, config, env, now: Date.now, log,
+    client: new DynamoDBClient(awsClientOptions(home)), tableName, config, env, now: Date.now, log,
     // Drills alert as `vigie start`'s do: each finished result goes through the evaluator as a subject of its own.
     alertSubjects: drillAlertSubjects(config.drills, home),
     ...overrides,

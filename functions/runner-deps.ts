@@ -13,6 +13,7 @@ import type { ResultStore } from "../core/store/results-store.ts";
 import type { Probe } from "../index.ts";
 import { readPackageJson } from "./package-file.ts";
 import { queueSender } from "./queue-sender.ts";
+import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface RunnerDeps {
   group: RunnerGroup<Probe>;
@@ -60,8 +61,8 @@ export function runnerDepsIn(group: RunnerGroup<Probe>, env: NodeJS.ProcessEnv):
   if (!tableName) throw new Error(`${ENV.table} is not set: the stack names the table in each function's environment`);
   const home = env[ENV.homeRegion] ?? group.home;
   return runnerDepsOf(group, {
-    client: new DynamoDBClient({ region: home }), tableName,
+    client: new DynamoDBClient(awsClientOptions(home)), tableName,
     region: env.AWS_REGION ?? group.home, env, now: Date.now, log: (line) => process.stdout.write(`${line}\n`),
-    enqueue: queueSender(new SQSClient({ region: home }), env[ENV.queueUrl]),
+    enqueue: queueSender(new SQSClient(awsClientOptions(home)), env[ENV.queueUrl]),
   });
 }

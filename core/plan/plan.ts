@@ -275,7 +275,7 @@ export function buildPlan(config: PlanConfig): Plan {
       problems.push({
         severity: "warning", path: `drills[${index}].restore.vpcEndpoints`,
         message: `the drill's Lambda runs in the VPC of subnet group "${vpc.subnetGroup}" and calls DynamoDB, RDS and Step Functions from there: ` +
-          `without a NAT gateway or VPC endpoints it hangs until its timeout. Set vpcEndpoints: true for vigie to add them ` +
+          `without a NAT gateway or VPC endpoints every step fails, unable to connect to them. Set vpcEndpoints: true for vigie to add them ` +
           `(≈ $${vpcEndpointsUsdPerMonth().toFixed(2)} a month), or false if the VPC reaches AWS already`,
       });
     }

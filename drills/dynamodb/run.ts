@@ -15,6 +15,7 @@ import { parseResourceName, resourceName, type CleanupReport, type DrillKind, ty
 import type { RunState } from "../run-state.ts";
 import { capActual } from "../sql.ts";
 import type { DynamoDbPitrDrill } from "./schema.ts";
+import { awsClientOptions } from "../../core/runtime/aws-client-options.ts";
 
 interface TableData { requested?: boolean; restorePoint?: string | null; polls?: number; arn?: string }
 const dataOf = (run: RunState) => run.data as TableData;
@@ -155,7 +156,7 @@ async function sweep(db: DynamoDBClient, drills: readonly DynamoDbPitrDrill[], l
 }
 
 export function dynamoDbKind(clients: DrillClients): DrillKind<DynamoDbPitrDrill> {
-  const client = perRegion(clients.dynamodb, clients.region, (region) => new DynamoDBClient(region ? { region } : {}));
+  const client = perRegion(clients.dynamodb, clients.region, (region) => new DynamoDBClient(awsClientOptions(region)));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {

@@ -13,6 +13,7 @@ import { resourceName, type CleanupReport, type DrillKind, type KindContext, typ
 import type { RunState } from "../run-state.ts";
 import { sqlCopyStage } from "./sql-stages.ts";
 import type { AuroraPitrDrill } from "./schema.ts";
+import { awsClientOptions } from "../../core/runtime/aws-client-options.ts";
 
 interface AuroraData { restorePoint?: string | null; engine?: string; instanceRequested?: boolean; polls?: number; address?: string; port?: number }
 const dataOf = (run: RunState) => run.data as AuroraData;
@@ -147,7 +148,7 @@ async function sweep(rds: RDSClient, drills: readonly AuroraPitrDrill[], live: R
 }
 
 export function auroraKind(clients: DrillClients): DrillKind<AuroraPitrDrill> {
-  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
+  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(awsClientOptions(region)));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {

@@ -13,6 +13,7 @@ import { resourceName, type DrillKind, type KindContext, type StepResult, type S
 import type { RunState } from "../run-state.ts";
 import { sqlCopyStage } from "./sql-stages.ts";
 import type { RdsDrill } from "./schema.ts";
+import { awsClientOptions } from "../../core/runtime/aws-client-options.ts";
 
 interface RdsData {
   requested?: boolean;
@@ -143,7 +144,7 @@ async function sweep(rds: RDSClient, drills: readonly RdsDrill[], live: Readonly
 
 /** The RDS kinds over one client (built by the caller: a region's client, or a mock in tests). */
 export function rdsKind(clients: DrillClients): DrillKind<RdsDrill> {
-  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(region ? { region } : {}));
+  const client = perRegion(clients.rds, clients.region, (region) => new RDSClient(awsClientOptions(region)));
   return {
     stages: ["restore", "recover", "validate", "measure"],
     step(stage, drill, run, ctx) {

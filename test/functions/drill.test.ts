@@ -279,3 +279,14 @@ it("sweeps the drill's leftovers no run owns at the start of an execution", asyn
 it("refuses to run without a drill engine, saying why", async () => {
   await expect(createDrillHandler({ vigie: { drills: undefined } })({ drillId: "orders-db" })).rejects.toThrow(/no drill engine in this build/);
 });
+
+it("says a step could not reach an AWS API, and what the VPC needs, when the SDK gave up connecting", async () => {
+  const timedOut = Object.assign(new Error("@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms."), { name: "TimeoutError" });
+  const drills = { advance: async () => { throw timedOut; } } as unknown as NonNullable<Parameters<typeof createDrillHandler>[0]["vigie"]["drills"]>;
+  const step = createDrillHandler({ vigie: { drills } })({ drillId: "orders-db" });
+  await expect(step).rejects.toThrow(/^drill orders-db: could not open a connection to an AWS API \(@smithy.*\): from a VPC, .*NAT gateway, or VPC endpoints \(restore\.vpcEndpoints: true adds them\)$/);
+  await expect(step).rejects.toMatchObject({ cause: timedOut });
+  const denied = Object.assign(new Error("not allowed"), { name: "AccessDeniedException" });
+  const other = { advance: async () => { throw denied; } } as unknown as typeof drills;
+  await expect(createDrillHandler({ vigie: { drills: other } })({ drillId: "orders-db" })).rejects.toBe(denied);
+});

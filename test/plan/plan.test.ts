@@ -109,7 +109,7 @@ it("warns when an RDS drill's VPC may not reach AWS, and prices the VPC endpoint
   const unset = buildPlan(Config.parse({ ...raw, drills: [asked(undefined)] }));
   expect(unset.problems).toEqual([{
     severity: "warning", path: "drills[0].restore.vpcEndpoints",
-    message: expect.stringContaining('runs in the VPC of subnet group "drills" and calls DynamoDB, RDS and Step Functions from there: without a NAT gateway or VPC endpoints it hangs until its timeout. Set vpcEndpoints: true for vigie to add them (≈ $29.20 a month)'),
+    message: expect.stringContaining('runs in the VPC of subnet group "drills" and calls DynamoDB, RDS and Step Functions from there: without a NAT gateway or VPC endpoints every step fails, unable to connect to them. Set vpcEndpoints: true for vigie to add them (≈ $29.20 a month)'),
   }]);
   const endpoints = (c: ReturnType<typeof estimateCost>) => c.lines.find((l) => l.item === "VPC interface endpoints (RDS drills)")!;
   expect(endpoints(estimateCost(unset)).usd).toBe(0);

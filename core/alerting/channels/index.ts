@@ -7,6 +7,7 @@ import { createLogPager } from "./log.ts";
 import { createSnsPager } from "./sns.ts";
 import { createWebhookPager } from "./webhook.ts";
 import type { Pager } from "./types.ts";
+import { awsClientOptions } from "../../runtime/aws-client-options.ts";
 
 export interface PagerDeps {
   fetch?: typeof globalThis.fetch;
@@ -31,7 +32,7 @@ export function buildPagers(channels: Record<string, Channel>, deps: PagerDeps =
       const region = channel.topicArn.split(":")[3]!;
       const lazy = () => {
         let client = snsClients.get(region);
-        if (!client) snsClients.set(region, (client = import("@aws-sdk/client-sns").then(({ SNSClient }) => new SNSClient({ region }))));
+        if (!client) snsClients.set(region, (client = import("@aws-sdk/client-sns").then(({ SNSClient }) => new SNSClient(awsClientOptions(region)))));
         return client;
       };
       pagers[name] = createSnsPager(channel, { sns: deps.sns ?? lazy });
