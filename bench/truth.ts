@@ -5,10 +5,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import tls from "node:tls";
 import { createBrowserProvider } from "../probes/browser/index.ts";
 import { BrowserProbe, HttpProbe, runOnce, type RunnerDeps } from "../probes/index.ts";
 import { startHttpIsolate } from "../probes/http/index.ts";
@@ -93,7 +95,7 @@ async function vigieWarm(href: string): Promise<Sample> {
 }
 
 /**
- * Node's own client with nothing of vigie's: `http(s).get` on a fresh connection (no agent), timed from just before
+ * Node's own client with nothing of vigie's: `http(s).get` on a fresh connection (no agent: its own socket), timed from just before
  * the call to the response's `end`, in this long-lived process. What Node's HTTP and TLS stack cost by itself
  * (vigie warm runs on the same stack), beside curl's C client; connect and TLS from the socket's events.
  */
@@ -105,7 +107,14 @@ async function nodeBare(href: string): Promise<Sample> {
     let attempt = NaN;
     let connected = NaN;
     let secured = NaN;
-    const request = (secure ? https : http).get(href, { agent: false, ...(secure ? bareAgentOptions : {}) }, (res) => {
+    // The socket is made here, so its connection attempt can be heard (Node hands it to the request a tick later).
+    const createConnection = (options: object) => {
+      const socket = secure ? tls.connect(options as tls.ConnectionOptions) : net.connect(options as net.NetConnectOpts);
+      socket.once("connectionAttempt", () => (attempt = performance.now()));
+      return socket;
+    };
+    // No agent: Node uses `createConnection` only then (with `agent: false` it makes an agent of its own).
+    const request = (secure ? https : http).get(href, { createConnection, ...(secure ? bareAgentOptions : {}) }, (res) => {
       res.on("data", () => {});
       res.prependListener("end", () => {
         const end = performance.now();
@@ -113,7 +122,6 @@ async function nodeBare(href: string): Promise<Sample> {
       });
     });
     request.on("socket", (socket) => {
-      socket.once("connectionAttempt", () => (attempt = performance.now()));
       socket.prependListener("connect", () => (connected = performance.now()));
       if (secure) socket.once("secureConnect", () => (secured = performance.now()));
     });
