@@ -31,8 +31,9 @@ async function blackHole(): Promise<number> {
     socket.on("error", () => {});
     cleanups.push(() => socket.destroy());
   }
-  // The queue is full once a probe connection stays unopened for a while.
-  for (;;) {
+  // The queue is full once a probe connection stays unopened for a while (a kernel set to refuse instead,
+  // net.ipv4.tcp_abort_on_overflow = 1, never gets there: said below rather than looping).
+  for (let tries = 0; tries < 50; tries++) {
     const opened = await new Promise<boolean>((resolve) => {
       const probe = net.connect({ host: "127.0.0.1", port }, () => resolve(true));
       probe.on("error", () => resolve(true));
@@ -41,6 +42,7 @@ async function blackHole(): Promise<number> {
     });
     if (!opened) return port;
   }
+  throw new Error("no connection to the full listener ever stayed unopened: does this kernel refuse them (net.ipv4.tcp_abort_on_overflow)?");
 }
 
 describe("vigie's AWS clients", () => {
