@@ -22,19 +22,24 @@ const seconds = (s: number) => `${s} seconds` as const;
 const megabytes = (mb: number) => `${mb} MB` as const;
 
 /**
+ * Writes a file the deploy hands a function (`copyFiles`), `NAME.json` under the SST work folder; returns its path from
+ * the app's root. Each name holds the stage: two stages deployed from one checkout do not share a file.
+ */
+function writeDeployFile(name: string, text: string): string {
+  const dir = path.join($cli.paths.work, "vigie");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, text);
+  return path.relative($cli.paths.root, file);
+}
+
+/**
  * Writes each runner kind's probe group (the parsed config's probes of that kind, maintenance windows, retention) under
  * the SST work folder, for `copyFiles` to put beside the runner's bundle; returns each file's path from the app's root.
  * Only the HTTP runner reads one: the browser runner parses its bundled config (journey scripts are functions).
  */
 function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: readonly RunnerKind[]): Map<RunnerKind, string> {
-  const dir = path.join($cli.paths.work, "vigie");
-  mkdirSync(dir, { recursive: true });
-  return new Map(kinds.map((kind) => {
-    // One file per stage: two stages deployed from one checkout do not share it.
-    const file = path.join(dir, `runner-group-${$app.stage}-${kind}.json`);
-    writeFileSync(file, runnerGroupJson(config, kind));
-    return [kind, path.relative($cli.paths.root, file)];
-  }));
+  return new Map(kinds.map((kind) => [kind, writeDeployFile(`runner-group-${$app.stage}-${kind}`, runnerGroupJson(config, kind))]));
 }
 
 /**
@@ -42,12 +47,7 @@ function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: reado
  * SST work folder, for `copyFiles` to put beside each home function's bundle; returns its path from the app's root.
  */
 function writeHomeConfig(config: HomeConfigShape): string {
-  const dir = path.join($cli.paths.work, "vigie");
-  mkdirSync(dir, { recursive: true });
-  // One file per stage: two stages deployed from one checkout do not share it.
-  const file = path.join(dir, `home-config-${$app.stage}.json`);
-  writeFileSync(file, homeConfigJson(config));
-  return path.relative($cli.paths.root, file);
+  return writeDeployFile(`home-config-${$app.stage}`, homeConfigJson(config));
 }
 
 /**
