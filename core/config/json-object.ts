@@ -6,3 +6,9 @@ export const isObject = (value: unknown): value is Record<string, unknown> => ty
 
 /** Whether a value is a finite number (JSON has no NaN or Infinity). */
 export const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+
+/** Whether a value is a list of strings. */
+export const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/** Whether a value is one of `list` (an enum's values). */
+export const isOneOf = <T extends string>(list: readonly T[], value: unknown): value is T => (list as readonly unknown[]).includes(value);

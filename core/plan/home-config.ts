@@ -6,7 +6,7 @@
 // `${env:…}` references stay references: their values are read from the function's environment at run time.
 import { alertsOf } from "../alerting/rules.ts";
 import type { Alerts } from "../alerting/schema.ts";
-import { isObject } from "../config/json-object.ts";
+import { isObject, isStringList } from "../config/json-object.ts";
 import { notJson } from "./runner-group.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
@@ -48,7 +48,6 @@ export function homeConfigJson<C extends HomeConfigShape>(config: C): string {
   return JSON.stringify(file);
 }
 
-const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === "string");
 const positive = (value: unknown) => typeof value === "number" && value > 0;
 
 /**
@@ -66,7 +65,7 @@ export function readHomeConfig<C extends HomeConfigShape>(value: unknown, source
   if (!isObject(file.config)) refuse("config must be an object");
   const config = file.config as Record<string, unknown>;
   if (typeof config.project !== "string" || typeof config.home !== "string") refuse("config.project and config.home must be strings");
-  if (!strings(config.regions)) refuse("config.regions must be a list of regions");
+  if (!isStringList(config.regions)) refuse("config.regions must be a list of regions");
   if (config.store !== undefined && !(isObject(config.store) && positive(config.store.retention))) refuse("config.store.retention must be a positive number of ms");
   if (!Array.isArray(config.probes)) refuse("config.probes must be a list");
   (config.probes as unknown[]).forEach((probe, index) => {
@@ -74,8 +73,8 @@ export function readHomeConfig<C extends HomeConfigShape>(value: unknown, source
     if (!isObject(probe) || typeof probe.id !== "string" || probe.id === "" || typeof probe.kind !== "string") return refuse(`${where} needs a string id and kind`);
     const named = `${where} (${probe.id})`;
     if (!positive(probe.every) || !(typeof probe.timeout === "number" && probe.timeout >= 0)) refuse(`${named}.every and .timeout must be numbers of ms`);
-    if (!strings(probe.regions) || (probe.regions as string[]).length === 0) refuse(`${named}.regions must be a list of regions`);
-    if (!strings(probe.tags)) refuse(`${named}.tags must be a list of strings`);
+    if (!isStringList(probe.regions) || (probe.regions as string[]).length === 0) refuse(`${named}.regions must be a list of regions`);
+    if (!isStringList(probe.tags)) refuse(`${named}.tags must be a list of strings`);
     if (probe.alert !== undefined && !(isObject(probe.alert) && typeof probe.alert.severity === "string" && positive(probe.alert.after) && positive(probe.alert.recoverAfter))) {
       refuse(`${named}.alert must hold its severity, after and recoverAfter`);
     }
@@ -84,12 +83,12 @@ export function readHomeConfig<C extends HomeConfigShape>(value: unknown, source
   (config.drills as unknown[]).forEach((drill, index) => {
     const where = `config.drills[${index}]`;
     if (!isObject(drill) || typeof drill.id !== "string" || typeof drill.kind !== "string") return refuse(`${where} needs a string id and kind`);
-    if (!positive(drill.every) || !strings(drill.tags) || !(isObject(drill.alert) && typeof drill.alert.severity === "string")) refuse(`${where} (${drill.id}) must hold every, tags and alert.severity`);
+    if (!positive(drill.every) || !isStringList(drill.tags) || !(isObject(drill.alert) && typeof drill.alert.severity === "string")) refuse(`${where} (${drill.id}) must hold every, tags and alert.severity`);
   });
   const alerts = config.alerts;
   if (!isObject(alerts)) return refuse("config.alerts must be an object (the deploy fills in its defaults)");
   if (!isObject(alerts.channels) || !Object.values(alerts.channels).every((channel) => isObject(channel) && typeof channel.type === "string")) refuse("config.alerts.channels must map names to channels");
-  if (alerts.routes !== undefined && !(isObject(alerts.routes) && Object.values(alerts.routes).every(strings))) refuse("config.alerts.routes must map severities to channel names");
+  if (alerts.routes !== undefined && !(isObject(alerts.routes) && Object.values(alerts.routes).every(isStringList))) refuse("config.alerts.routes must map severities to channel names");
   if (!Array.isArray(alerts.maintenance) || !alerts.maintenance.every(isObject)) refuse("config.alerts.maintenance must be a list of windows");
   if (!Array.isArray(alerts.slos) || !alerts.slos.every(isObject)) refuse("config.alerts.slos must be a list of objectives");
   const delivery = alerts.delivery;

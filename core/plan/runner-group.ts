@@ -4,7 +4,7 @@
 // runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
 // references here: their values are read from the function's environment at run time, never written into the file.
 import type { MaintenanceWindow } from "../alerting/schema.ts";
-import { isObject } from "../config/json-object.ts";
+import { isObject, isStringList } from "../config/json-object.ts";
 
 /** The file's name in the function's package (SST `copyFiles` puts it at the package root, /var/task). */
 export const RUNNER_GROUP_FILE = "vigie-runner-group.json";
@@ -110,8 +110,8 @@ export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: un
     if (typeof probe.id !== "string" || probe.id === "") refuse(`${where}.id must be a non-empty string`);
     if (probe.kind !== kind) refuse(`${where} (${String(probe.id)}) is a ${JSON.stringify(probe.kind)} probe in the ${kind} group`);
     if (typeof probe.every !== "number" || !(probe.every > 0)) refuse(`${where} (${String(probe.id)}).every must be a positive number of ms`);
-    if (!Array.isArray(probe.regions) || !probe.regions.every((region) => typeof region === "string")) refuse(`${where} (${String(probe.id)}).regions must be a list of regions`);
-    if (probe.tags !== undefined && !(Array.isArray(probe.tags) && probe.tags.every((tag) => typeof tag === "string"))) refuse(`${where} (${String(probe.id)}).tags must be a list of strings`);
+    if (!isStringList(probe.regions)) refuse(`${where} (${String(probe.id)}).regions must be a list of regions`);
+    if (probe.tags !== undefined && !isStringList(probe.tags)) refuse(`${where} (${String(probe.id)}).tags must be a list of strings`);
   });
   return group as unknown as RunnerGroup<P>;
 }

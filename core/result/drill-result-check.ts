@@ -1,14 +1,12 @@
 // A stored DrillResult read back by the API (/v1/status shows each drill's last run), checked without the schema
 // library: the API's cold start loads no zod (core/result/drill-result.ts builds the schema on the lists here). The
 // drill engine that wrote it built it to the schema; this refuses a record of another shape, naming the field.
-import { isNumber, isObject } from "../config/json-object.ts";
+import { isNumber, isObject, isOneOf } from "../config/json-object.ts";
 
 export const DRILL_OUTCOMES = ["pass", "fail", "error", "interrupted"] as const;
 export const DRILL_ERROR_CATEGORIES = ["config", "backup", "restore", "recover", "validate", "cleanup", "permission", "timeout", "internal"] as const;
 export const STAGE_OUTCOMES = ["pass", "fail", "skipped"] as const;
 export const CLEANUP_OUTCOMES = ["done", "failed", "pending"] as const;
-
-const oneOf = (list: readonly string[], value: unknown) => (list as readonly unknown[]).includes(value);
 
 /** The result's fields, checked as the schema would (a TypeError naming the first wrong field); `T` is core/result's DrillResult. */
 export function checkDrillResult<T>(value: unknown): T {
@@ -17,7 +15,7 @@ export function checkDrillResult<T>(value: unknown): T {
   };
   if (!isObject(value)) return refuse("not an object");
   for (const field of ["drillId", "kind", "runId", "startedAt", "finishedAt"] as const) if (typeof value[field] !== "string") refuse(`${field} must be a string`);
-  if (!oneOf(DRILL_OUTCOMES, value.outcome)) refuse(`outcome ${JSON.stringify(value.outcome)} is not one of ${DRILL_OUTCOMES.join(", ")}`);
+  if (!isOneOf(DRILL_OUTCOMES, value.outcome)) refuse(`outcome ${JSON.stringify(value.outcome)} is not one of ${DRILL_OUTCOMES.join(", ")}`);
   const { objectives, achieved, cleanup, error } = value;
   if (!isObject(objectives) || !isNumber(objectives.rtoMs) || !isNumber(objectives.rpoMs)) refuse("objectives must hold rtoMs and rpoMs");
   if (!isObject(achieved)) return refuse("achieved must be an object");
@@ -25,16 +23,16 @@ export function checkDrillResult<T>(value: unknown): T {
   for (const field of ["restorePoint", "newestData"] as const) if (achieved[field] !== null && typeof achieved[field] !== "string") refuse(`achieved.${field} must be a string or null`);
   if (!Array.isArray(value.stages)) refuse("stages must be a list");
   (value.stages as unknown[]).forEach((stage, index) => {
-    if (!isObject(stage) || typeof stage.name !== "string" || typeof stage.startedAt !== "string" || !isNumber(stage.durationMs) || !oneOf(STAGE_OUTCOMES, stage.outcome)
+    if (!isObject(stage) || typeof stage.name !== "string" || typeof stage.startedAt !== "string" || !isNumber(stage.durationMs) || !isOneOf(STAGE_OUTCOMES, stage.outcome)
       || (stage.detail !== undefined && typeof stage.detail !== "string")) refuse(`stages[${index}] must hold a name, startedAt, durationMs and outcome`);
   });
   if (!Array.isArray(value.validation) || !value.validation.every((check) => isObject(check) && typeof check.description === "string" && typeof check.passed === "boolean")) {
     refuse("validation must be a list of checks with a description and passed");
   }
-  if (!isObject(cleanup) || !oneOf(CLEANUP_OUTCOMES, cleanup.outcome) || !Array.isArray(cleanup.resources)
+  if (!isObject(cleanup) || !isOneOf(CLEANUP_OUTCOMES, cleanup.outcome) || !Array.isArray(cleanup.resources)
     || !cleanup.resources.every((resource) => isObject(resource) && typeof resource.kind === "string" && typeof resource.id === "string")) {
     refuse("cleanup must hold an outcome and resources of a kind and an id");
   }
-  if (error !== undefined && !(isObject(error) && oneOf(DRILL_ERROR_CATEGORIES, error.category) && typeof error.message === "string")) refuse("error must hold a known category and a message");
+  if (error !== undefined && !(isObject(error) && isOneOf(DRILL_ERROR_CATEGORIES, error.category) && typeof error.message === "string")) refuse("error must hold a known category and a message");
   return value as T;
 }
