@@ -34,11 +34,11 @@ export const HttpTimings = z.object({
   /** The TLS handshake: connected socket to secure session; 0 over plain HTTP. */
   tlsMs: z.number(),
   /**
-   * Waiting for the server: connection ready (after TLS) to the response headers, as HAR's `wait`.
+   * Waiting for the server: connection ready (after TLS) to the response's first byte reaching the client, as HAR's `wait`.
    * Not the browser's `ttfbMs`, which runs from navigation start and includes DNS, TCP and TLS.
    */
   ttfbMs: z.number(),
-  /** Response headers to the last byte of the body. */
+  /** The response's first byte to its last, as they reach the client (before its HTTP parser reads them). */
   downloadMs: z.number(),
   /** The whole run: the sum of the phases above. */
   totalMs: z.number(),

@@ -199,6 +199,8 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     let connectAt: number | undefined;
     let secureAt: number | undefined;
     let firstByteAt: number | undefined;
+    /** When the socket last handed the client bytes of the response: the last byte's arrival, before Node parses it. */
+    let lastDataAt: number | undefined;
     let phase: Phase = "dns";
     let received = 0;
     let secureSocket: TLSSocket | undefined;
@@ -281,6 +283,13 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         connectAt = performance.now();
         phase = https_ ? "tls" : "ttfb";
       });
+      // The response's bytes are timed as they reach JavaScript, before Node's parser reads them: the first byte
+      // ends the wait (HAR's `wait` runs to the first byte, not to parsed headers), the last one the download.
+      // Parsing the headers, building the response object and the deferred "end" came after the byte itself.
+      socket.prependListener("data", () => {
+        lastDataAt = performance.now();
+        firstByteAt ??= lastDataAt;
+      });
       if (https_) {
         // The certificate is read once the response has ended (see "end"): parsing it here ran between the
         // handshake and the request going out, and counted as time to first byte.
@@ -293,7 +302,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     });
     request.on("error", (error) => fail(classify(error, phase, req.url, received)));
     request.on("response", (res) => {
-      firstByteAt = performance.now();
+      firstByteAt ??= performance.now();
       phase = "download";
       // A HEAD answer declares the length of a body it does not send.
       const declared = req.method === "HEAD" ? NaN : Number(rawHeader(res, "content-length"));
@@ -316,7 +325,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       res.prependListener("end", () => {
         if (settled) return;
         settled = true;
-        const end = performance.now();
+        const end = lastDataAt ?? performance.now();
         deadline.onExpire = undefined;
         const certificate = secureSocket ? certificateOf(secureSocket, deps.now()) : undefined;
         resolve({

@@ -1,3 +1,4 @@
+import diagnostics_channel from "node:diagnostics_channel";
 import type { LookupFunction } from "node:net";
 import tls, { type TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
@@ -117,6 +118,32 @@ describe("http probe over plain HTTP", () => {
     expect(t.connectMs).toBeLessThan(t.blockedMs!);
     const { sum, total } = partition(t);
     expect(sum).toBe(total);
+  });
+
+  it("times the first and last byte as they arrive, not after Node has parsed them into a response", async () => {
+    // The whole response in one write, so its first and last byte arrive together. Node publishes this channel after
+    // the bytes reached JavaScript and before the "response" and "end" events: holding the thread there stands for
+    // the parsing, the response object and the deferred end, which are the client's work, not the target's.
+    const server = await target((_req, res) => res.end("ok"));
+    let stalledFrom = NaN;
+    const stall = () => {
+      stalledFrom = performance.now();
+      while (performance.now() - stalledFrom < 60);
+    };
+    diagnostics_channel.subscribe("http.client.response.finish", stall);
+    try {
+      const before = performance.now();
+      const result = await run({ url: server.url });
+      expect(result.outcome).toBe("pass");
+      const t = result.http!.timings;
+      // The run started after `before`, and its last byte had arrived when the stall began.
+      expect(t.totalMs).toBeLessThanOrEqual(stalledFrom - before);
+      expect(t.downloadMs).toBeLessThan(5);
+      const { sum, total } = partition(t);
+      expect(sum).toBe(total);
+    } finally {
+      diagnostics_channel.unsubscribe("http.client.response.finish", stall);
+    }
   });
 
   it("opens a fresh connection on every run", async () => {
