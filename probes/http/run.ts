@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import net, { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
 import tls, { type SecureContext, type TLSSocket } from "node:tls";
 import { formatDuration } from "../../core/config/duration-text.ts";
 import { scrubber } from "../../core/config/secrets.ts";
@@ -208,13 +209,15 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     const https_ = req.url.protocol === "https:";
     const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
     const secureContext = https_ ? secureContextFor(probe) : undefined;
-    const start = from ?? performance.now();
+    // The first hop's clock starts as its connection is opened, once the request is built (see `open` below); a later
+    // hop's at the previous hop's end.
+    let start = from;
 
     const phases = (end: number): Phases => {
       // A skipped phase ends where it began; one not reached yet ends with the hop.
       const dnsEnd = resolvesName ? lookupAt : connectStartAt;
       const tlsEnd = https_ ? secureAt : connectAt;
-      return phasesBetween(start, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
+      return phasesBetween(start ?? end, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
     };
     const fail = (error: ProbeError) => {
       if (settled) return;
@@ -226,33 +229,50 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     };
     const onAbort = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
 
-    // The connection is opened here rather than by an agent, so the moment the attempt starts is known:
-    // what comes before it (building the request, the socket and its TLS state) is "blocked", not connect
-    // time. Node issues the lookup as these calls run, the connect to an address on a later tick.
-    const createConnection = (options: http.ClientRequestArgs): net.Socket => {
-      const host = options.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
-      const port = Number(options.port) || (https_ ? 443 : 80);
+    // The connection is opened here rather than by an agent, so the moment the attempt starts is known. Node asks
+    // for it while building the request; it is handed over once the request is built and its head written to the
+    // outgoing buffer (`open`, after `request.end`), and the clock starts there: building a request is the prober's
+    // own set-up, as a browser's request starts in its network stack, not in the page's script. What comes after
+    // the clock's start and before the attempt (the socket and its TLS state, and the thread's other queued work
+    // until Node issues the connect to an address on a later tick) is "blocked", not connect time.
+    let handOver: ((error: Error | null, socket: Duplex) => void) | undefined;
+    let connectOptions: http.ClientRequestArgs | undefined;
+    const createConnection = (options: http.ClientRequestArgs, oncreate: (error: Error | null, socket: Duplex) => void): undefined => {
+      connectOptions = options;
+      handOver = oncreate;
+      return undefined;
+    };
+    const open = () => {
+      start ??= performance.now();
+      const host = connectOptions?.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
+      const port = Number(connectOptions?.port) || (https_ ? 443 : 80);
       const lookup = deps.lookup ? { lookup: deps.lookup } : {};
-      const socket: net.Socket = https_
-        ? tls.connect({
-          host, port, ...lookup, secureContext,
-          ...(resolvesName ? { servername: host } : {}),
-          rejectUnauthorized: !probe.tls.insecure,
-          ALPNProtocols: ["http/1.1"],
-        })
-        : net.connect({ host, port, ...lookup });
+      let socket: net.Socket;
+      try {
+        socket = https_
+          ? tls.connect({
+            host, port, ...lookup, secureContext,
+            ...(resolvesName ? { servername: host } : {}),
+            rejectUnauthorized: !probe.tls.insecure,
+            ALPNProtocols: ["http/1.1"],
+          })
+          : net.connect({ host, port, ...lookup });
+      } catch (error) {
+        // Node's own call passes no socket with an error either.
+        return handOver!(error as Error, undefined as unknown as Duplex);
+      }
       if (resolvesName) {
         // The lookup is issued here, synchronously: DNS starts now.
         connectStartAt = performance.now();
       } else {
-        // Node issues the connect to an address on a later tick, after whatever else the thread has queued (the
-        // rest of this request's set-up, other runs' callbacks): that wait is blocked, and connect starts with the
-        // attempt itself, which Node announces just before the system call.
+        // Node issues the connect to an address on a later tick, after whatever else the thread has queued (other
+        // runs' callbacks): that wait is blocked, and connect starts with the attempt itself, which Node announces
+        // just before the system call.
         socket.once("connectionAttempt", () => {
           connectStartAt = performance.now();
         });
       }
-      return socket;
+      handOver!(null, socket);
     };
     const options: http.RequestOptions = { method: req.method, headers: req.headers, createConnection };
     let request: http.ClientRequest;
@@ -335,6 +355,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       });
     });
     request.end(req.body);
+    open();
   });
 }
 

@@ -146,6 +146,29 @@ describe("http probe over plain HTTP", () => {
     }
   });
 
+  it("starts the clock once the request is built, as its connection is opened", async () => {
+    // Node publishes this channel at the end of building a request: holding the thread there stands for the
+    // prober's own set-up (the URL, the headers, the request object), which is not the target's time.
+    const server = await target((_req, res) => res.end("ok"));
+    let builtAt = NaN;
+    const stall = () => {
+      const from = performance.now();
+      while (performance.now() - from < 60);
+      builtAt = performance.now();
+    };
+    diagnostics_channel.subscribe("http.client.request.created", stall);
+    try {
+      const result = await run({ url: server.url });
+      const after = performance.now();
+      expect(result.outcome).toBe("pass");
+      expect(result.http!.timings.totalMs).toBeLessThanOrEqual(after - builtAt);
+      const { sum, total } = partition(result.http!.timings);
+      expect(sum).toBe(total);
+    } finally {
+      diagnostics_channel.unsubscribe("http.client.request.created", stall);
+    }
+  });
+
   it("opens a fresh connection on every run", async () => {
     const ports = new Set<number>();
     const server = await target((req, res) => {
