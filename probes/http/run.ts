@@ -243,10 +243,14 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       return undefined;
     };
     const open = () => {
+      // Ended before it began: timed out, or the request refused.
+      if (settled) return;
       start ??= performance.now();
       const host = connectOptions?.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(connectOptions?.port) || (https_ ? 443 : 80);
       const lookup = deps.lookup ? { lookup: deps.lookup } : {};
+      // A name is looked up from inside the connect call: DNS starts now.
+      if (resolvesName) connectStartAt = performance.now();
       let socket: net.Socket;
       try {
         socket = https_
@@ -261,10 +265,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         // Node's own call passes no socket with an error either.
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
-      if (resolvesName) {
-        // The lookup is issued here, synchronously: DNS starts now.
-        connectStartAt = performance.now();
-      } else {
+      if (!resolvesName) {
         // Node issues the connect to an address on a later tick, after whatever else the thread has queued (other
         // runs' callbacks): that wait is blocked, and connect starts with the attempt itself, which Node announces
         // just before the system call.
@@ -355,7 +356,9 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       });
     });
     request.end(req.body);
-    open();
+    // On the next tick, once the thread's current work is done: runs started together (the HTTP thread starts a
+    // turn's jobs in one pass) all build their requests before any clock starts, so none counts the others' set-up.
+    process.nextTick(open);
   });
 }
 

@@ -108,11 +108,14 @@ describe("http probe over plain HTTP", () => {
   it("counts the thread's own work before the connection attempt as blocked, not connect", async () => {
     const server = await target((_req, res) => res.end("ok"));
     const probe = HttpProbe.parse({ id: "t", kind: "http", url: server.url });
-    // The run has built its request and returned at its first await; Node issues the connect on a later tick.
-    // Holding the thread here stands for everything else queued before that tick (other runs, the rest of the set-up).
+    // The run has built its request and returned at its first await; it opens its connection on the next tick, and
+    // Node issues the connect to an address on the tick after that. A tick queued now runs between the two: holding
+    // the thread there stands for everything else queued before the attempt (other runs' sockets, their callbacks).
     const pending = runHttpAttempt(probe, deps(), new Set());
-    const busyFrom = performance.now();
-    while (performance.now() - busyFrom < 30);
+    process.nextTick(() => {
+      const busyFrom = performance.now();
+      while (performance.now() - busyFrom < 30);
+    });
     const t = (await pending).http!.timings;
     expect(t.blockedMs).toBeGreaterThanOrEqual(30);
     expect(t.connectMs).toBeLessThan(t.blockedMs!);
@@ -169,6 +172,32 @@ describe("http probe over plain HTTP", () => {
     }
   });
 
+  it("does not count the set-up of a run started beside it, as when the HTTP thread starts a turn's runs together", async () => {
+    const server = await target((_req, res) => res.end("ok"));
+    // Building the second run's request holds the thread for 60 ms (see the test above for the channel).
+    let builds = 0;
+    let secondBuiltAt = NaN;
+    const stall = () => {
+      if (++builds !== 2) return;
+      const from = performance.now();
+      while (performance.now() - from < 60);
+      secondBuiltAt = performance.now();
+    };
+    diagnostics_channel.subscribe("http.client.request.created", stall);
+    try {
+      const probe = HttpProbe.parse({ id: "t", kind: "http", url: server.url });
+      let firstEndedAt = NaN;
+      const first = runHttpAttempt(probe, deps(), new Set()).then((result) => ((firstEndedAt = performance.now()), result));
+      const second = runHttpAttempt(probe, deps(), new Set());
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.outcome, b.outcome]).toEqual(["pass", "pass"]);
+      // The first run's clock started once both requests were built.
+      expect(a.http!.timings.totalMs).toBeLessThanOrEqual(firstEndedAt - secondBuiltAt);
+    } finally {
+      diagnostics_channel.unsubscribe("http.client.request.created", stall);
+    }
+  });
+
   it("opens a fresh connection on every run", async () => {
     const ports = new Set<number>();
     const server = await target((req, res) => {
@@ -189,12 +218,21 @@ describe("http probe over plain HTTP", () => {
         res.end("done");
       });
     });
-    const lookup: LookupFunction = (_host, options, callback) =>
-      setTimeout(() => (options.all ? (callback as any)(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4)), 5);
+    // Answers no sooner than 5 ms after it was asked, on the clock the marks use: a timer alone counts from the
+    // loop's cached time, which can be ms older than the call on a busy thread.
+    const lookup: LookupFunction = (_host, options, callback) => {
+      const askedAt = performance.now();
+      const answer = () => {
+        if (performance.now() - askedAt < 5) return void setTimeout(answer, 1);
+        if (options.all) (callback as any)(null, [{ address: "127.0.0.1", family: 4 }]);
+        else callback(null, "127.0.0.1", 4);
+      };
+      setTimeout(answer, 5);
+    };
     const result = await run({ url: `http://api.vigie.test:${server.port}/orders`, method: "POST", headers: { "X-Probe": "1" }, body: '{"a":1}' }, { lookup });
     expect(result.outcome).toBe("pass");
     expect(seen).toEqual({ method: "POST", header: "1", body: '{"a":1}' });
-    expect(result.http!.timings.dnsMs).toBeGreaterThanOrEqual(4);
+    expect(result.http!.timings.dnsMs).toBeGreaterThanOrEqual(5);
   });
 
   it("fails with category dns when the name does not resolve", async () => {
@@ -579,9 +617,12 @@ describe("http probe over HTTPS", () => {
 
   it("counts the thread's own work before the connection attempt as blocked, not connect, over TLS too", async () => {
     const probe = HttpProbe.parse({ id: "t", kind: "http", url: servers.valid!.url, tls: { ca: pki.ca.cert } });
+    // Between the run opening its connection (next tick) and Node issuing the connect (the tick after): see the plain test.
     const pending = runHttpAttempt(probe, deps(), new Set());
-    const busyFrom = performance.now();
-    while (performance.now() - busyFrom < 30);
+    process.nextTick(() => {
+      const busyFrom = performance.now();
+      while (performance.now() - busyFrom < 30);
+    });
     const result = await pending;
     expect(result.outcome).toBe("pass");
     const t = result.http!.timings;
