@@ -20,7 +20,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse) {
   const stamps = accepted.get(socket) ?? accepted.get(socket._parent!) ?? { accept: NaN };
   let headers = NaN;
   res.on("finish", () => {
-    process.send!({ id, accept: stamps.accept, tls: stamps.tls, parsed, headers, last: performance.now() });
+    process.send!({ id, origin: performance.timeOrigin, accept: stamps.accept, tls: stamps.tls, parsed, headers, last: performance.now() });
   });
   const respond = () => {
     res.writeHead(200, { "content-type": "application/octet-stream", ...(trickle ? {} : { "content-length": String(bytes) }) });
@@ -54,5 +54,5 @@ secure.on("secureConnection", (socket) => {
   accepted.set(socket, stamps);
 });
 await Promise.all([plain, secure].map((server) => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))));
-process.send!({ ready: true, http: (plain.address() as AddressInfo).port, https: (secure.address() as AddressInfo).port });
+process.send!({ ready: true, origin: performance.timeOrigin, http: (plain.address() as AddressInfo).port, https: (secure.address() as AddressInfo).port });
 process.on("disconnect", () => process.exit(0));

@@ -24,7 +24,7 @@ const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent,browser").s
 const ROOT = path.join(import.meta.dirname, "..");
 
 interface ServerStamps { id: string; accept: number; tls?: number; parsed: number; headers: number; last: number }
-interface Sample { total: number; connect: number; tls: number; noise?: number }
+interface Sample { total: number; connect: number; tls: number; blocked?: number; noise?: number }
 
 const median = (values: number[]) => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -66,7 +66,7 @@ const floorOf = (s: ServerStamps) => s.last - s.accept;
 let sequence = 0;
 const url = (scheme: "http" | "https", query: string) => `${scheme}://127.0.0.1:${ports[scheme]}/?id=${++sequence}&${query}`;
 const idOf = (href: string) => new URL(href).searchParams.get("id")!;
-const fromTimings = (t: HttpTimings): Sample => ({ total: t.totalMs, connect: t.connectMs, tls: t.tlsMs, ...(t.noiseMs !== undefined ? { noise: t.noiseMs } : {}) });
+const fromTimings = (t: HttpTimings): Sample => ({ total: t.totalMs, connect: t.connectMs, tls: t.tlsMs, blocked: t.blockedMs ?? NaN, ...(t.noiseMs !== undefined ? { noise: t.noiseMs } : {}) });
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-truth-"));
 const caFile = path.join(dir, "ca.pem");
@@ -159,14 +159,14 @@ async function single() {
       await nodeBare(url(scheme, "wait=0"));
     }
   }
-  const header = ["case", "floor", ...CLIENTS.map(([c]) => c), ...CLIENTS.map(([c]) => `|${c} − floor|`), ...CLIENTS.map(([c]) => `connect ${c}`), "tls server", ...CLIENTS.map(([c]) => `tls ${c}`)];
+  const header = ["case", "floor", ...CLIENTS.map(([c]) => c), ...CLIENTS.map(([c]) => `|${c} − floor|`), ...CLIENTS.map(([c]) => `connect ${c}`), "tls server", ...CLIENTS.map(([c]) => `tls ${c}`), "blocked vigie cold", "blocked vigie warm"];
   console.log(`| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
   for (const scheme of ["http", "https"] as const) {
     for (const kase of CASES) {
       const floors: number[] = [];
       const serverTls: number[] = [];
-      const byClient = new Map<Client, { total: number[]; error: number[]; connect: number[]; tls: number[] }>();
-      for (const [client] of CLIENTS) byClient.set(client, { total: [], error: [], connect: [], tls: [] });
+      const byClient = new Map<Client, { total: number[]; error: number[]; connect: number[]; tls: number[]; blocked: number[] }>();
+      for (const [client] of CLIENTS) byClient.set(client, { total: [], error: [], connect: [], tls: [], blocked: [] });
       for (let i = 0; i < N; i++) {
         for (const [client, run] of CLIENTS) {
           const href = url(scheme, kase.query);
@@ -180,10 +180,11 @@ async function single() {
           row.error.push(Math.abs(sample.total - floor));
           row.connect.push(sample.connect);
           row.tls.push(sample.tls);
+          row.blocked.push(sample.blocked ?? NaN);
         }
       }
       const rows = CLIENTS.map(([c]) => byClient.get(c)!);
-      console.log(`| ${[`${scheme} ${kase.name}`, f(median(floors)), ...rows.map((r) => f(median(r.total))), ...rows.map((r) => f(median(r.error))), ...rows.map((r) => f(median(r.connect), 2)), f(median(serverTls), 2), ...rows.map((r) => (scheme === "https" ? f(median(r.tls), 2) : "–"))].join(" | ")} |`);
+      console.log(`| ${[`${scheme} ${kase.name}`, f(median(floors)), ...rows.map((r) => f(median(r.total))), ...rows.map((r) => f(median(r.error))), ...rows.map((r) => f(median(r.connect), 2)), f(median(serverTls), 2), ...rows.map((r) => (scheme === "https" ? f(median(r.tls), 2) : "–")), f(median(byClient.get("vigie cold")!.blocked), 2), f(median(byClient.get("vigie warm")!.blocked), 2)].join(" | ")} |`);
     }
   }
 }
