@@ -15,6 +15,7 @@ import {
   advance, CLEANUP_GRACE_MS, createDrillEngine, DrillFault, DrillLockedError, drillKinds, newRun, resourceName, RunState, stopRun, UnknownDrillError,
   type DrillClients, type DrillConfig, type DrillKind,
 } from "../drills/index.ts";
+import { perRegion } from "../drills/clients.ts";
 import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
@@ -22,7 +23,11 @@ export interface DrillStepperOptions {
   dataDir?: string;
   /** AWS clients of the cloud kinds (tests hand in mocked ones). */
   clients?: DrillClients;
-  /** Asks whether another execution still drives its run (DescribeExecution); built on first use in `clients.region`. */
+  /**
+   * Asks whether another execution still drives its run (DescribeExecution); serves every region when given. Else one
+   * is built on first use per region, the execution's own (from its ARN): a drill's state machine is deployed in the
+   * drill's region, not necessarily `clients.region` (the home region's).
+   */
   sfn?: SFNClient;
   /** Called with each finished, stored result (alerting). */
   onResult?: (result: DrillResult) => Promise<void>;
@@ -30,6 +35,12 @@ export interface DrillStepperOptions {
 }
 
 type Step = { run?: RunState; next: { waitMs: number } | "done" };
+
+/** The region of an ARN (`arn:aws:states:eu-west-1:123456789012:execution:…` → "eu-west-1"), or undefined when it has none. */
+export function arnRegion(arn: string): string | undefined {
+  const parts = arn.split(":");
+  return parts[0] === "arn" && parts[3] ? parts[3] : undefined;
+}
 
 /** The composition's drill engine factory: `createDrillEngine` on the same doc, table, config, clock and log. */
 export function drillStepper(context: DrillEngineContext, options: DrillStepperOptions = {}): DrillEngine {
@@ -44,7 +55,7 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
   const kinds = drillKinds(options.clients) as Record<string, DrillKind<DrillConfig>>;
   const ctx = { now, dataDir: path.resolve(dataDir), env: context.env, log };
   const host = options.owner ?? { host: hostname(), pid: process.pid };
-  let sfn = options.sfn;
+  const sfnFor = perRegion(options.sfn, options.clients?.region, (region) => new SFNClient(awsClientOptions(region)));
   const drillOf = (drillId: string) => {
     const drill = drills.find((d) => d.id === drillId);
     if (!drill) throw new UnknownDrillError(`no drill "${drillId}" in the config${drills.length ? ` (drills: ${drills.map((d) => d.id).join(", ")})` : ""}`);
@@ -62,8 +73,7 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
     const execution = run.owner.execution;
     if (!execution) return at > run.deadline ? `its driver (pid ${run.owner.pid} on ${run.owner.host}) let it pass its deadline` : undefined;
     try {
-      sfn ??= new SFNClient(awsClientOptions(options.clients?.region));
-      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: execution }));
+      const { status } = await sfnFor(arnRegion(execution)).send(new DescribeExecutionCommand({ executionArn: execution }));
       return status === "RUNNING" ? undefined : `the execution driving it (${execution}) is ${status ?? "?"}`;
     } catch (error) {
       if ((error as Error).name === "ExecutionDoesNotExist") return `the execution driving it (${execution}) no longer exists`;

@@ -31,7 +31,7 @@ export interface LambdaDeps {
   vigie: Vigie;
   /** The region this function runs in: the region results carry. */
   region: string;
-  /** The home region: the table's, the queue's and the drills'. */
+  /** The home region: the table's and the queue's (a drill Lambda runs in its drill's region, writing here). */
   home: string;
   env: NodeJS.ProcessEnv;
   now: () => number;

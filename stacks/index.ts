@@ -1,10 +1,11 @@
 // The stack, wired from the plan (core/plan): home resources on the home region's provider, a runner per probe region on
-// that region's provider, one schedule per region × runner × frequency group. No probe or drill logic lives here.
+// that region's provider, one schedule per region × runner × frequency group, each drill's resources on its own region's
+// provider (one provider per region, shared). No probe or drill logic lives here.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatDuration } from "../core/config/duration-text.ts";
 import { drillStateMachine } from "../core/runtime/drill-steps.ts";
-import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind } from "../core/plan/index.ts";
+import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind, type VpcEndpointSet } from "../core/plan/index.ts";
 import { HOME_CONFIG_FILE, homeConfigJson, type HomeConfigShape } from "../core/plan/home-config.ts";
 import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
 import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
@@ -51,13 +52,15 @@ function writeHomeConfig(config: HomeConfigShape): string {
 }
 
 /**
- * The VPC endpoints of one DB subnet group's drills (`restore.vpcEndpoints: true`), so their Lambda reaches AWS with
- * no NAT gateway: DynamoDB's gateway endpoint on the route tables of the group's subnets and the VPC's main one, and
- * interface endpoints (private DNS, so the SDK's default hostnames resolve to them) in the group's subnets, open on
- * 443 to the drills' security groups only.
+ * The VPC endpoints of one DB subnet group's drills (`restore.vpcEndpoints: true`), in the drills' region, so their
+ * Lambda reaches AWS with no NAT gateway: DynamoDB's gateway endpoint on the route tables of the group's subnets and the
+ * VPC's main one, and interface endpoints (private DNS, so the SDK's default hostnames resolve to them) in the group's
+ * subnets, open on 443 to the drills' security groups only. (An endpoint serves its own region only: the plan refuses
+ * endpoints for a drill outside the home region, whose table they cannot reach.)
  */
-function vpcEndpoints(set: { subnetGroup: string; securityGroups: string[] }, group: ReturnType<typeof aws.rds.getSubnetGroupOutput>, region: string, opts: { provider: aws.Provider }) {
-  const name = `DrillVpc${pascal(set.subnetGroup)}`;
+function vpcEndpoints(set: VpcEndpointSet, group: ReturnType<typeof aws.rds.getSubnetGroupOutput>, suffix: string, opts: { provider: aws.Provider }) {
+  const { region } = set;
+  const name = `DrillVpc${pascal(set.subnetGroup)}${suffix}`;
   const routeTables = $util.all([
     aws.ec2.getRouteTablesOutput({ vpcId: group.vpcId, filters: [{ name: "association.subnet-id", values: group.subnetIds }] }, opts).ids,
     aws.ec2.getRouteTablesOutput({ vpcId: group.vpcId, filters: [{ name: "association.main", values: ["true"] }] }, opts).ids,
@@ -136,45 +139,55 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
   }, home);
 
   // Drills: per drill a Lambda (in the copy's VPC for RDS kinds), a standard state machine looping Wait → Lambda, and
-  // a schedule starting it on the drill's `every` with `{ "drillId": … }`. Each Lambda's IAM is its own drill's.
+  // a schedule starting it on the drill's `every` with `{ "drillId": … }`, all in the drill's own region (its source's
+  // and copy's, core/plan DrillPlan.region) on that region's provider: a Lambda can only join a VPC of its own region,
+  // and its RDS and Step Functions calls stay there. Only the table is the home region's. Each Lambda's IAM is its own drill's.
   if (plan.home.drills.length > 0) {
     const identity = aws.getCallerIdentityOutput({}, home);
     const partition = aws.getPartitionOutput({}, home);
     const account = $util.all([identity.accountId, partition.partition]).apply(([accountId, partition]) => ({ accountId, partition }));
     const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
-    // A Lambda runs in subnets, an RDS copy in a DB subnet group: the drill's Lambda uses that group's subnets.
+    // A Lambda runs in subnets, an RDS copy in a DB subnet group: the drill's Lambda uses that group's subnets. A group
+    // is named per region, so it is looked up in the drill's region ("drills" in two regions is two groups).
     const subnetGroups = new Map<string, ReturnType<typeof aws.rds.getSubnetGroupOutput>>();
-    const subnetGroupOf = (name: string) => {
-      let group = subnetGroups.get(name);
-      if (!group) subnetGroups.set(name, (group = aws.rds.getSubnetGroupOutput({ name }, home)));
+    const subnetGroupOf = (region: string, name: string) => {
+      const key = `${region}/${name}`;
+      let group = subnetGroups.get(key);
+      if (!group) subnetGroups.set(key, (group = aws.rds.getSubnetGroupOutput({ name }, { provider: providerFor(region) })));
       return group;
     };
-    for (const set of drillVpcEndpointSets(plan)) vpcEndpoints(set, subnetGroupOf(set.subnetGroup), plan.home.region, home);
+    for (const set of drillVpcEndpointSets(plan)) {
+      // The home region's sets keep their names (and so their resources); another region's carry its name.
+      const suffix = set.region === plan.home.region ? "" : regionName(set.region);
+      vpcEndpoints(set, subnetGroupOf(set.region, set.subnetGroup), suffix, { provider: providerFor(set.region) });
+    }
     for (const drill of plan.home.drills) {
-      const vpc = drill.vpc && { privateSubnets: subnetGroupOf(drill.vpc.subnetGroup).subnetIds, securityGroups: drill.vpc.securityGroups };
+      const opts = { provider: providerFor(drill.region) };
+      const vpc = drill.vpc && { privateSubnets: subnetGroupOf(drill.region, drill.vpc.subnetGroup).subnetIds, securityGroups: drill.vpc.securityGroups };
       const machineName = drillMachineName(plan.project, $app.stage, drill);
       const fn = new sst.aws.Function(drill.name, {
         handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS), copyFiles: homeConfig,
+        // VIGIE_HOME_REGION (in `env`) points its table client at the home region, wherever the Lambda runs.
         environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
-        permissions: account.apply((acct) => drillPermissions(drill, acct, { region: plan.home.region, machineName }, { table: table.arn, indexes })),
+        permissions: account.apply((acct) => drillPermissions(drill, acct, { machineName }, { table: table.arn, indexes })),
         ...(vpc ? { vpc } : {}),
-      }, home);
+      }, opts);
       const machineRole = new aws.iam.Role(`${drill.name}StateMachineRole`, {
         assumeRolePolicy: trust("states.amazonaws.com"),
         inlinePolicies: [{ name: "invoke", policy: $jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn, $interpolate`${fn.arn}:*`] }] }) }],
-      }, home);
+      }, opts);
       const machine = new aws.sfn.StateMachine(`${drill.name}StateMachine`, {
         name: machineName, type: "STANDARD", roleArn: machineRole.arn,
         definition: fn.arn.apply((arn: string) => JSON.stringify(drillStateMachine(arn, { timeoutS: drill.stateMachineTimeoutS }))),
-      }, home);
+      }, opts);
       const scheduleRole = new aws.iam.Role(`${drill.name}ScheduleRole`, {
         assumeRolePolicy: trust("scheduler.amazonaws.com"),
         inlinePolicies: [{ name: "start", policy: $jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [machine.arn] }] }) }],
-      }, home);
+      }, opts);
       new aws.scheduler.Schedule(`${drill.name}Schedule`, {
         scheduleExpression: drill.expression, flexibleTimeWindow: { mode: "OFF" },
         target: { arn: machine.arn, roleArn: scheduleRole.arn, input: JSON.stringify({ drillId: drill.id }) },
-      }, home);
+      }, opts);
     }
   }
 

@@ -62,17 +62,20 @@ const tagIs = (scope: "RequestTag" | "ResourceTag", drillId: string) => ({ test:
  * service takes the condition, a copy must be created with the tag `vigie:drill=<drill>` (aws:RequestTag) and may be
  * deleted only while it carries it (aws:ResourceTag), on top of the name.
  *
- * What cannot be narrowed, and why: RDS Describe* are granted on every instance/cluster/snapshot ARN of the drill's
+ * Every ARN but the table's is in the drill's region: its source and copies are there, and so are its state machine
+ * and Lambda (the stack deploys a drill in its own region). What cannot be narrowed, and why: RDS Describe* are granted on every instance/cluster/snapshot ARN of the drill's
  * account and region (`db:*`, `cluster:*`, `snapshot:*`) because the sweeper lists them all (their filters take exact
  * ids only, no prefix); dynamodb:ListTables supports no resource-level permission (`*`). Option and parameter groups
  * (`og:*`, `pg:*`, `cluster-pg:*`), which a restore may attach its copy to, are the account's and region's.
  */
-export function drillPermissions(drill: DrillAccess, account: Account, home: { region: string; machineName: string }, arns: { table: unknown; indexes: unknown }): Statement[] {
-  const arn = (service: string, resource: string, region = drill.region) => `arn:${account.partition}:${service}:${region}:${account.accountId}:${resource}`;
+export function drillPermissions(drill: DrillAccess, account: Account, machine: { machineName: string }, arns: { table: unknown; indexes: unknown }): Statement[] {
+  const arn = (service: string, resource: string) => `arn:${account.partition}:${service}:${drill.region}:${account.accountId}:${resource}`;
   const copies = `vigie-drill-${drill.id}-*`;
   const statements: Statement[] = [
+    // The table's own ARN (the home region's, wherever the drill is).
     { actions: [...READ_ACTIONS, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [arns.table, arns.indexes] },
-    { actions: ["states:DescribeExecution"], resources: [arn("states", `execution:${home.machineName}:*`, home.region)] },
+    // The state machine is deployed in the drill's region, beside its Lambda (stacks/index.ts).
+    { actions: ["states:DescribeExecution"], resources: [arn("states", `execution:${machine.machineName}:*`)] },
   ];
   const db = (name: string) => arn("rds", `db:${name}`);
   const cluster = (name: string) => arn("rds", `cluster:${name}`);

@@ -14,17 +14,24 @@ const count = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` 
 export function formatPlan(plan: Plan, cost: CostEstimate): string {
   const lines: string[] = [`vigie plan: ${plan.project}`, "", `home ${plan.home.region}: table (on-demand, PITR, stream), SNS topic, SQS queue, housekeeping ${plan.home.housekeeping.expression}`];
   for (const fn of plan.home.functions) lines.push(`  ${fn.name.padEnd(14)} ${fn.handler.padEnd(36)} ${fn.memoryMb} MB ${fn.architecture} ${fn.timeoutS}s`);
-  if (plan.home.drills.length === 0) lines.push("  drills: none on AWS");
-  for (const d of plan.home.drills) {
+  // Each drill is listed under the region it is deployed in (its own), the home region's with the home functions.
+  const drillLines = (region: string) => plan.home.drills.filter((d) => d.region === region).map((d) => {
     const share = cost.drills.find((c) => c.id === d.id)!;
-    lines.push(`  drill ${d.id} (${d.kind}): state machine ${d.name}, ${d.expression}, Lambda ${d.memoryMb} MB ${d.architecture} ${d.timeoutS}s${d.vpc ? ` in the VPC of subnet group ${d.vpc.subnetGroup}${d.vpc.endpoints ? " (VPC endpoints added)" : ""}` : ""}; a month at most ${count(share.invocations)} invocations, ${count(share.transitions)} transitions, ${usd(share.usd)}`);
-  }
-  for (const region of plan.regions) {
+    const vpc = d.vpc ? ` in the VPC of subnet group ${d.vpc.subnetGroup}${d.vpc.endpoints ? " (VPC endpoints added)" : ""}` : "";
+    const table = region === plan.home.region ? "" : `, results to the table in ${plan.home.region}`;
+    return `  drill ${d.id} (${d.kind}): state machine ${d.name}, ${d.expression}, Lambda ${d.memoryMb} MB ${d.architecture} ${d.timeoutS}s${vpc}${table}; a month at most ${count(share.invocations)} invocations, ${count(share.transitions)} transitions, ${usd(share.usd)}`;
+  });
+  if (plan.home.drills.length === 0) lines.push("  drills: none on AWS");
+  lines.push(...drillLines(plan.home.region));
+  const probeRegions = new Set(plan.regions.map((r) => r.region));
+  const drillOnly = [...new Set(plan.home.drills.map((d) => d.region))].filter((r) => r !== plan.home.region && !probeRegions.has(r)).sort();
+  for (const region of [...plan.regions, ...drillOnly.map((r) => ({ region: r, runners: [], schedules: [] }))]) {
     lines.push("", `region ${region.region}:`);
     for (const fn of region.runners) lines.push(`  ${fn.name.padEnd(14)} ${fn.handler.padEnd(36)} ${fn.memoryMb} MB ${fn.architecture} ${fn.timeoutS}s`);
     for (const s of region.schedules) {
       lines.push(`  schedule ${s.name.padEnd(12)} ${s.expression.padEnd(16)} ${s.rounds > 1 ? `${s.rounds} rounds, ` : ""}${s.probes.length} probe${s.probes.length === 1 ? "" : "s"}: ${s.probes.join(", ")}`);
     }
+    if (region.region !== plan.home.region) lines.push(...drillLines(region.region));
   }
   lines.push("", `monthly cost (${cost.pricesAsOf} list prices, us-east-1, no free tier; ${count(cost.runsPerMonth)} runs a month):`);
   for (const l of cost.lines) lines.push(`  ${l.item.padEnd(38)} ${count(l.quantity).padStart(9)} × ${PRICES[l.price].unit.padEnd(32)} ${usd(l.usd).padStart(9)}`);

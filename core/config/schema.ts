@@ -66,7 +66,7 @@ export function buildConfigSchema<
     .strictObject({
       /** Project name, used to name AWS resources. Example: "acme". */
       project: Id,
-      /** Region of the table, topic, API and drills. Default "us-east-1". */
+      /** Region of the table, topic and API, and of each drill that names no `region` of its own. Default "us-east-1". */
       home: Region.default("us-east-1"),
       /** Default probe locations. Default: [home]. Example: ["us-east-1", "eu-west-1"]. */
       regions: z.array(Region).min(1).optional(),

@@ -1,6 +1,6 @@
 // The plan: what is deployed where (pure, from the config) and what it costs a month.
 export { buildPlan, FUNCTION_ENV, runnerFunctionName, scheduleFor, invocationBudgetMs, SIZES, SPREAD_MS, MAX_TIMEOUT_S, CLOUD_DRILL_KINDS, drillStepsPerRun, drillResourceName, drillMachineName, drillVpcEndpointSets, vpcEndpointsUsdPerMonth, VPC_ENDPOINTS } from "./plan.ts";
-export type { Plan, PlanConfig, PlanProblem, RegionPlan, HomePlan, FunctionPlan, SchedulePlan, RunnerKind, DrillPlan } from "./plan.ts";
+export type { Plan, PlanConfig, PlanProblem, RegionPlan, HomePlan, FunctionPlan, SchedulePlan, RunnerKind, DrillPlan, VpcEndpointSet } from "./plan.ts";
 export { estimateCost, DEFAULT_ASSUMPTIONS, HOURS_PER_MONTH } from "./cost.ts";
 export type { CostAssumptions, CostEstimate, CostLine, DrillCost } from "./cost.ts";
 export { PRICES, PRICES_AS_OF } from "./prices.ts";

@@ -64,7 +64,10 @@ export interface HomePlan {
   evaluatorFilter: typeof RUN_INSERT_FILTER;
   /** The housekeeping schedule (stale checks, outbox, day folding). */
   housekeeping: { expression: string };
-  /** One state machine (and drill Lambda) per drill that runs on AWS. */
+  /**
+   * Every drill that runs on AWS: one state machine and drill Lambda each, deployed in the drill's own `region` (which
+   * need not be this one); all of them write their runs and results to this region's table.
+   */
   drills: DrillPlan[];
 }
 
@@ -80,7 +83,12 @@ export interface DrillPlan extends FunctionPlan {
   expression: string;
   /** The run's whole deadline, ms (the state machine's own timeout adds the cleanup grace). */
   timeout: number;
-  /** Where the source and the copy are: the drill's `region`, default the home region. */
+  /**
+   * The drill's `region` (default the home region): where its source and copy are, and where the drill is deployed —
+   * its Lambda (in the copy's VPC for RDS kinds), state machine, roles, schedule and VPC endpoints, on that region's
+   * provider — so the Lambda can sit in the copy's VPC and its RDS and Step Functions calls stay in the region. Its
+   * runs and results still go to the home region's table.
+   */
   region: string;
   /** What the drill restores from, as its config names it (its IAM is scoped to these and to `vigie-drill-<id>-*`). */
   source: { instance?: string; snapshot?: string; cluster?: string; table?: string };
@@ -166,15 +174,22 @@ export function vpcEndpointsUsdPerMonth(): number {
   return VPC_ENDPOINTS.interface.length * VPC_ENDPOINTS.assumedAzs * HOURS_PER_MONTH * PRICES.vpcInterfaceEndpointHour.usd;
 }
 
-/** The sets of VPC endpoints the stack adds: one per DB subnet group of the drills that ask for them. */
-export function drillVpcEndpointSets(plan: Pick<Plan, "home">): Array<{ subnetGroup: string; securityGroups: string[]; drills: string[] }> {
-  const sets = new Map<string, { subnetGroup: string; securityGroups: string[]; drills: string[] }>();
+/** One set of VPC endpoints: in `region`, for the VPC of DB subnet group `subnetGroup`, open to the drills' security groups. */
+export interface VpcEndpointSet { region: string; subnetGroup: string; securityGroups: string[]; drills: string[] }
+
+/**
+ * The sets of VPC endpoints the stack adds: one per region × DB subnet group of the drills that ask for them, in the
+ * drills' region (a subnet group is named per region: "drills" in two regions is two VPCs).
+ */
+export function drillVpcEndpointSets(plan: Pick<Plan, "home">): VpcEndpointSet[] {
+  const sets = new Map<string, VpcEndpointSet>();
   for (const drill of plan.home.drills) {
     if (!drill.vpc?.endpoints) continue;
-    const set = sets.get(drill.vpc.subnetGroup) ?? { subnetGroup: drill.vpc.subnetGroup, securityGroups: [], drills: [] };
+    const key = `${drill.region}/${drill.vpc.subnetGroup}`;
+    const set = sets.get(key) ?? { region: drill.region, subnetGroup: drill.vpc.subnetGroup, securityGroups: [], drills: [] };
     set.securityGroups = [...new Set([...set.securityGroups, ...drill.vpc.securityGroups])];
     set.drills.push(drill.id);
-    sets.set(drill.vpc.subnetGroup, set);
+    sets.set(key, set);
   }
   return [...sets.values()];
 }
@@ -225,6 +240,41 @@ export function invocationBudgetMs(group: { every: number; rounds: number }, slo
   return (group.rounds - 1) * group.every + SPREAD_MS + slowestRunMs + STORE_RESERVE_MS;
 }
 
+/**
+ * Whether a drill Lambda in the copy's VPC can reach what it calls: the table (DynamoDB, home region), and the RDS API
+ * and Step Functions of the drill's region. Endpoints serve their own region only, so the ones vigie adds cannot carry
+ * a non-home drill's table traffic: that drill's VPC needs a NAT gateway.
+ */
+function vpcReachProblem(drill: { region: string; home: string; subnetGroup: string; vpcEndpoints: boolean | undefined }): Omit<PlanProblem, "path"> | undefined {
+  const { region, home, subnetGroup } = drill;
+  if (region === home) {
+    if (drill.vpcEndpoints !== undefined) return undefined;
+    return {
+      severity: "warning",
+      message: `the drill's Lambda runs in the VPC of subnet group "${subnetGroup}" and calls DynamoDB, RDS and Step Functions from there: ` +
+        `without a NAT gateway or VPC endpoints every step fails, unable to connect to them. Set vpcEndpoints: true for vigie to add them ` +
+        `(≈ $${vpcEndpointsUsdPerMonth().toFixed(2)} a month), or false if the VPC reaches AWS already`,
+    };
+  }
+  // A VPC endpoint (gateway or interface) reaches its own region's service only; the table is in the home region.
+  const cross = `the drill's Lambda runs in ${region}, in the VPC of subnet group "${subnetGroup}", and writes its runs and results to the table in the home region ${home}: a VPC endpoint reaches its own region's service only`;
+  if (drill.vpcEndpoints === true) {
+    return {
+      severity: "error",
+      message: `${cross}, so endpoints in ${region} cannot take that traffic and every step would fail. Give that VPC a NAT gateway ` +
+        `and set vpcEndpoints: false, or make ${region} the home region (home: "${region}")`,
+    };
+  }
+  if (drill.vpcEndpoints === undefined) {
+    return {
+      severity: "warning",
+      message: `${cross}, and it calls RDS and Step Functions in ${region}: without a NAT gateway every step fails, unable to connect to them, ` +
+        `and VPC endpoints cannot reach the table from there. Give that VPC a NAT gateway and set vpcEndpoints: false`,
+    };
+  }
+  return undefined;
+}
+
 export function buildPlan(config: PlanConfig): Plan {
   const problems: PlanProblem[] = [];
   const regionNames = [...new Set(config.probes.flatMap((probe) => probe.regions))].sort((a, b) => (a === config.home ? -1 : b === config.home ? 1 : a.localeCompare(b)));
@@ -270,19 +320,16 @@ export function buildPlan(config: PlanConfig): Plan {
       return;
     }
     const restore = drill.restore;
+    const region = drill.region ?? config.home;
     const vpc = restore?.subnetGroup && restore.securityGroups?.length ? { subnetGroup: restore.subnetGroup, securityGroups: [...restore.securityGroups], endpoints: restore.vpcEndpoints === true } : undefined;
-    if (vpc && restore?.vpcEndpoints === undefined) {
-      problems.push({
-        severity: "warning", path: `drills[${index}].restore.vpcEndpoints`,
-        message: `the drill's Lambda runs in the VPC of subnet group "${vpc.subnetGroup}" and calls DynamoDB, RDS and Step Functions from there: ` +
-          `without a NAT gateway or VPC endpoints every step fails, unable to connect to them. Set vpcEndpoints: true for vigie to add them ` +
-          `(≈ $${vpcEndpointsUsdPerMonth().toFixed(2)} a month), or false if the VPC reaches AWS already`,
-      });
+    if (vpc) {
+      const problem = vpcReachProblem({ region, home: config.home, subnetGroup: vpc.subnetGroup, vpcEndpoints: restore?.vpcEndpoints });
+      if (problem) problems.push({ ...problem, path: `drills[${index}].restore.vpcEndpoints` });
     }
     drills.push({
       id: drill.id, kind: drill.kind, every: drill.every, expression: schedule.expression, timeout: drill.timeout,
       name: drillResourceName(drill.id), handler: "functions/drill.handler", ...SIZES.drill,
-      region: drill.region ?? config.home, source: { ...drill.source },
+      region, source: { ...drill.source },
       ...(vpc ? { vpc } : {}), stateMachineTimeoutS: Math.ceil((2 * (drill.timeout + DRILL_CLEANUP_GRACE_MS) + 5 * MINUTE) / 1000), stepsPerRun: drillStepsPerRun(drill.timeout),
     });
   });

@@ -20,5 +20,5 @@ export function awsUnreachable(error: unknown, where: string): string | undefine
   const e = error as { name?: string; code?: string; message?: string; $metadata?: unknown } | undefined;
   if (!e || (e.name !== "TimeoutError" && e.code !== "ETIMEDOUT")) return undefined;
   return `${where}: could not open a connection to an AWS API (${e.message ?? e.name}): from a VPC, the function needs a ` +
-    `route to DynamoDB, RDS and Step Functions: a NAT gateway, or VPC endpoints (restore.vpcEndpoints: true adds them)`;
+    `route to DynamoDB, RDS and Step Functions: a NAT gateway, or VPC endpoints (restore.vpcEndpoints: true adds them, for a drill in the home region)`;
 }

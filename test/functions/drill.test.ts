@@ -284,7 +284,7 @@ it("says a step could not reach an AWS API, and what the VPC needs, when the SDK
   const timedOut = Object.assign(new Error("@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms."), { name: "TimeoutError" });
   const drills = { advance: async () => { throw timedOut; } } as unknown as NonNullable<Parameters<typeof createDrillHandler>[0]["vigie"]["drills"]>;
   const step = createDrillHandler({ vigie: { drills } })({ drillId: "orders-db" });
-  await expect(step).rejects.toThrow(/^drill orders-db: could not open a connection to an AWS API \(@smithy.*\): from a VPC, .*NAT gateway, or VPC endpoints \(restore\.vpcEndpoints: true adds them\)$/);
+  await expect(step).rejects.toThrow(/^drill orders-db: could not open a connection to an AWS API \(@smithy.*\): from a VPC, .*NAT gateway, or VPC endpoints \(restore\.vpcEndpoints: true adds them, for a drill in the home region\)$/);
   await expect(step).rejects.toMatchObject({ cause: timedOut });
   const denied = Object.assign(new Error("not allowed"), { name: "AccessDeniedException" });
   const other = { advance: async () => { throw denied; } } as unknown as typeof drills;

@@ -1,11 +1,14 @@
 // The plan (what exists where) and its monthly cost, on the example config and on 50 probes × 3 regions.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, it } from "vitest";
 import { buildPlan, estimateCost, PRICES, scheduleFor, WRITE_UNITS_PER_RESULT } from "../../core/plan/index.ts";
 import { Config } from "../../index.ts";
 import exampleConfig from "../../vigie.config.ts";
 import { main } from "../../cli/main.ts";
 import { formatPlan } from "../../cli/commands/plan.ts";
-import { DRILL_CLEANUP_GRACE_MS } from "../../core/plan/plan.ts";
+import { DRILL_CLEANUP_GRACE_MS, drillVpcEndpointSets } from "../../core/plan/plan.ts";
 import { CLEANUP_GRACE_MS } from "../../drills/engine.ts";
 import { memoryIo } from "../fixtures/io.ts";
 
@@ -122,6 +125,61 @@ it("warns when an RDS drill's VPC may not reach AWS, and prices the VPC endpoint
   expect(line.usd).toBeCloseTo(2 * 29.2, 9);
   expect(formatPlan(plan, estimateCost(plan))).toMatch(/VPC interface endpoints \(RDS drills\)\s+5\.8k × interface endpoint-hour \(one AZ\)\s+\$58\.40/);
   expect(formatPlan(plan, estimateCost(plan))).toContain("in the VPC of subnet group drills (VPC endpoints added)");
+});
+
+it("deploys each drill in its own region, and lists it there, its results going to the home table", () => {
+  const raw = rawDrills();
+  const away = { ...raw.drills[0]!, id: "ledger-db", region: "ap-southeast-2", source: { instance: "ledger" } };
+  const plan = buildPlan(Config.parse({ ...raw, probes: [{ id: "api", kind: "http", url: "https://api.acme.dev", regions: ["us-east-1", "eu-west-1"] }], drills: [...raw.drills, away] }));
+  expect(plan.problems).toEqual([]);
+  expect(plan.home.drills.map((d) => `${d.id} ${d.region}`)).toEqual(["orders-db us-east-1", "users-table us-east-1", "ledger-db ap-southeast-2"]);
+  const text = formatPlan(plan, estimateCost(plan));
+  // Home drills beside the home functions; a drill in a region with no probes gets that region's block.
+  const home = text.slice(0, text.indexOf("\nregion "));
+  expect(home).toContain("drill orders-db (rds-pitr)");
+  expect(home).not.toContain("ledger-db");
+  expect(text).toMatch(/\nregion eu-west-1:\n  HttpRunner[^\n]*\n  schedule[^\n]*\n\nregion ap-southeast-2:\n  drill ledger-db \(rds-pitr\): state machine DrillLedgerDb, rate\(6 hours\), Lambda 512 MB arm64 120s in the VPC of subnet group drills, results to the table in us-east-1; /);
+});
+
+it("refuses VPC endpoints for a drill outside the home region, which they cannot reach the table from, and says what to do instead", async () => {
+  const raw = rawDrills();
+  const away = (vpcEndpoints: boolean | undefined) => ({
+    ...raw.drills[0]!, region: "eu-west-1", restore: { subnetGroup: "drills", securityGroups: ["sg-0abc"], ...(vpcEndpoints === undefined ? {} : { vpcEndpoints }) },
+  });
+  const asked = buildPlan(Config.parse({ ...raw, drills: [raw.drills[1]!, away(true)] }));
+  expect(asked.problems).toEqual([{
+    severity: "error", path: "drills[1].restore.vpcEndpoints",
+    message: 'the drill\'s Lambda runs in eu-west-1, in the VPC of subnet group "drills", and writes its runs and results to the table in the home region us-east-1: ' +
+      "a VPC endpoint reaches its own region's service only, so endpoints in eu-west-1 cannot take that traffic and every step would fail. " +
+      'Give that VPC a NAT gateway and set vpcEndpoints: false, or make eu-west-1 the home region (home: "eu-west-1")',
+  }]);
+  // `vigie plan` (and the deploy, sst.config.ts) stop on it, naming the field.
+  const io = memoryIo();
+  const dir = await mkdtemp(path.join(tmpdir(), "vigie-plan-"));
+  const file = path.join(dir, "config.json");
+  await writeFile(file, JSON.stringify({ ...raw, drills: [raw.drills[1]!, away(true)] }));
+  expect(await main(["plan", "--config", file], io.io)).toBe(2);
+  await rm(dir, { recursive: true, force: true });
+  expect(io.stderr()).toMatch(/^drills\[1\]\.restore\.vpcEndpoints: the drill's Lambda runs in eu-west-1, .* NAT gateway and set vpcEndpoints: false/m);
+
+  // Unset, the warning says endpoints are no way out here: a NAT gateway is.
+  const unset = buildPlan(Config.parse({ ...raw, drills: [away(undefined)] }));
+  expect(unset.problems).toEqual([{ severity: "warning", path: "drills[0].restore.vpcEndpoints", message: expect.stringContaining("without a NAT gateway every step fails, unable to connect to them, and VPC endpoints cannot reach the table from there. Give that VPC a NAT gateway and set vpcEndpoints: false") }]);
+  expect(unset.problems[0]!.message).not.toContain("vpcEndpoints: true");
+  // With a NAT gateway said (false), nothing to report, and no endpoints priced.
+  const nat = buildPlan(Config.parse({ ...raw, drills: [away(false)] }));
+  expect(nat.problems).toEqual([]);
+  expect(estimateCost(nat).lines.find((l) => l.item === "VPC interface endpoints (RDS drills)")!.usd).toBe(0);
+});
+
+it("keys each set of VPC endpoints by region and subnet group: the stack puts it in the drills' region", () => {
+  const raw = rawDrills();
+  const rds = raw.drills[0]!;
+  const plan = buildPlan(Config.parse({ ...raw, drills: [{ ...rds, restore: { ...rds.restore, vpcEndpoints: true } }] }));
+  expect(drillVpcEndpointSets(plan)).toEqual([{ region: "us-east-1", subnetGroup: "drills", securityGroups: ["sg-0abc"], drills: ["orders-db"] }]);
+  // Same-named groups of two regions are two VPCs, two sets (as a plan of drills in two regions would hold them).
+  const twoRegions = { home: { ...plan.home, drills: [plan.home.drills[0]!, { ...plan.home.drills[0]!, id: "orders-eu", region: "eu-west-1" }] } };
+  expect(drillVpcEndpointSets(twoRegions).map((set) => `${set.region} ${set.subnetGroup} ${set.drills.join(",")}`)).toEqual(["us-east-1 drills orders-db", "eu-west-1 drills orders-eu"]);
 });
 
 it("refuses an interval EventBridge cannot schedule, naming the probe", () => {

@@ -74,14 +74,22 @@ await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
 process.env.SST_SERVER = `http://127.0.0.1:${(rpc.address() as { port: number }).port}`;
 
 const regionOf = (provider: string | undefined) => /::(Aws[A-Za-z0-9]+)::/.exec(provider ?? "")?.[1];
+/** The region of a provider reference (its `aws.Provider`'s), for ARNs and lookups; the default provider's is us-east-1. */
+const providerRegion = (provider: string | undefined) =>
+  (resources.find((r) => r.type === "pulumi:providers:aws" && r.name === regionOf(provider))?.inputs.region as string | undefined) ?? "us-east-1";
+/** Each data source the program read (`aws.rds.getSubnetGroupOutput`, …), with the region of the provider it used. */
+const calls: Array<{ token: string; inputs: Record<string, unknown>; region: string }> = [];
 pulumi.runtime.setMocks({
   newResource(args) {
     resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
-    const arn = `arn:aws:mock:${args.inputs.region ?? "us-east-1"}:123456789012:${args.name}`;
+    // In the region of the resource's provider, as AWS would make it: a test sees where an ARN points.
+    const arn = `arn:aws:mock:${args.inputs.region ?? providerRegion(args.provider)}:123456789012:${args.name}`;
     return { id: `${args.name}-id`, state: { ...args.inputs, arn, name: args.inputs.name ?? args.name, url: `https://${args.name}.mock/`, functionUrl: `https://${args.name}.lambda-url.mock/`, streamArn: `${arn}/stream/1`, id: `${args.name}-id` } };
   },
   call(args) {
     const provider = resources.find((r) => r.type === "pulumi:providers:aws" && args.provider?.includes(`::${r.name}::`));
+    const region = (provider?.inputs.region as string | undefined) ?? "us-east-1";
+    calls.push({ token: args.token, inputs: args.inputs, region });
     switch (args.token) {
       case "aws:index/getRegion:getRegion":
         return { name: (provider?.inputs.region as string) ?? "us-east-1", region: (provider?.inputs.region as string) ?? "us-east-1", id: "region" };
@@ -90,7 +98,8 @@ pulumi.runtime.setMocks({
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:rds/getSubnetGroup:getSubnetGroup":
-        return { name: args.inputs.name, subnetIds: [`subnet-${args.inputs.name}-a`, `subnet-${args.inputs.name}-b`], vpcId: "vpc-mock", id: args.inputs.name };
+        // A group's subnets and VPC carry the region it was looked up in: a Lambda given another region's is seen.
+        return { name: args.inputs.name, subnetIds: [`subnet-${args.inputs.name}-a`, `subnet-${args.inputs.name}-b`].map((id) => (region === "us-east-1" ? id : `${id}-${region}`)), vpcId: region === "us-east-1" ? "vpc-mock" : `vpc-mock-${region}`, id: args.inputs.name };
       case "aws:ec2/getRouteTables:getRouteTables": {
         // The subnets' own route tables, or the VPC's main one.
         const main = (args.inputs.filters ?? []).some((f: { name: string }) => f.name === "association.main");
@@ -156,6 +165,7 @@ const providers = Object.fromEntries(resources.filter((r) => r.type === "pulumi:
 const report = {
   failures,
   resources: resources.map((r) => ({ ...r, region: providers[regionOf(r.provider) ?? ""] })),
+  calls,
   builds,
 };
 writeFileSync(1, JSON.stringify(report));

@@ -1,5 +1,5 @@
 // The real sst.config.ts run() with the real SST components under Pulumi mocks (test/stacks/record-stack.ts, its own
-// process): the resource graph the example config deploys, with two AWS drills added (test/stacks/stack.config.ts). Needs `npm run sst:install` (.sst/platform); offline.
+// process): the resource graph the example config deploys, with four AWS drills added (test/stacks/stack.config.ts). Needs `npm run sst:install` (.sst/platform); offline.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,6 +16,8 @@ const installed = existsSync(path.join(root, ".sst", "platform", "package.json")
 interface Resource { type: string; name: string; inputs: Record<string, any>; region?: string }
 let resources: Resource[] = [];
 let builds: Array<{ functionID: string; handler: string; properties: Record<string, any> }> = [];
+/** The data sources the program read, with the region of the provider each used. */
+let calls: Array<{ token: string; inputs: Record<string, any>; region: string }> = [];
 const ofType = (type: string) => resources.filter((r) => r.type === type);
 /** Pulumi marks secret inputs with this signature; the value sits beside it. */
 const unsecret = (value: any) => (value && typeof value === "object" && "4dabf18193072939515e22adb298388d" in value ? value.value : value);
@@ -26,10 +28,11 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
   beforeAll(() => {
     const run = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--import", "tsx", "test/stacks/record-stack.ts"], { cwd: root, encoding: "utf8", timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ORDERS_TOKEN: "deploy-time-token", BILLING_DB_PASSWORD: "deploy-time-password" } });
     if (run.status !== 0) throw new Error(`record-stack failed (${run.status}): ${run.stderr.slice(-2000)}`);
-    const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[]; builds: typeof builds };
+    const report = JSON.parse(run.stdout) as { failures: string[]; resources: Resource[]; builds: typeof builds; calls: typeof calls };
     expect(report.failures).toEqual([]);
     resources = report.resources;
     builds = report.builds;
+    calls = report.calls;
   }, 300_000);
 
   it("puts a runner of each kind in each probe region, on that region's provider", () => {
@@ -39,6 +42,8 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       "BrowserRunnerEuWest1Function eu-west-1 nodejs24.x x86_64 2048",
       "BrowserRunnerUsEast1Function us-east-1 nodejs24.x x86_64 2048",
       "DrillBillingDbFunction us-east-1 nodejs24.x arm64 512",
+      "DrillLedgerDbFunction eu-west-1 nodejs24.x arm64 512",
+      "DrillSessionsFunction ap-southeast-2 nodejs24.x arm64 512",
       "DrillUsersTableFunction us-east-1 nodejs24.x arm64 512",
       "HousekeepingHandlerFunction us-east-1 nodejs24.x arm64 256",
       "HttpRunnerEuWest1Function eu-west-1 nodejs24.x arm64 256",
@@ -46,16 +51,19 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       expect.stringMatching(/^OverflowSubscriber\w+Function us-east-1 nodejs24.x arm64 256$/),
       "TableSubscriberEvaluatorFunctionFunction us-east-1 nodejs24.x arm64 256",
     ].sort());
-    expect(ofType("pulumi:providers:aws").map((p) => p.inputs.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    // One provider per region, shared by the runners and drills there (a drill-only region gets one too).
+    expect(ofType("pulumi:providers:aws").map((p) => p.inputs.region).sort()).toEqual(["ap-southeast-2", "eu-west-1", "us-east-1"]);
   });
 
   it("schedules each runner once per frequency group, with the group in the event", () => {
     const schedules = ofType("aws:scheduler/schedule:Schedule").map((s) => `${s.region} ${s.inputs.scheduleExpression} ${s.inputs.target.input} ${s.inputs.target.arn.split(":").at(-1)}`).sort();
     expect(schedules).toEqual([
+      "ap-southeast-2 rate(1 day) {\"drillId\":\"sessions\"} DrillSessionsStateMachine",
       "eu-west-1 rate(1 minute) {\"every\":\"1m\"} HttpRunnerEuWest1Function",
       "eu-west-1 rate(1 minute) {\"every\":\"30s\"} HttpRunnerEuWest1Function",
       "eu-west-1 rate(5 minutes) {\"every\":\"5m\"} BrowserRunnerEuWest1Function",
       "eu-west-1 rate(5 minutes) {\"every\":\"5m\"} HttpRunnerEuWest1Function",
+      "eu-west-1 rate(6 hours) {\"drillId\":\"ledger-db\"} DrillLedgerDbStateMachine",
       "us-east-1 rate(1 day) {\"drillId\":\"users-table\"} DrillUsersTableStateMachine",
       "us-east-1 rate(1 minute) {\"every\":\"1m\"} HttpRunnerUsEast1Function",
       "us-east-1 rate(1 minute) {\"every\":\"30s\"} HttpRunnerUsEast1Function",
@@ -123,7 +131,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
   });
 
   it("puts the home functions' config beside each home function's bundle: the parsed config, ${env:…} references unresolved, no journey script", () => {
-    const home = ["ApiFunction", "TableSubscriberEvaluatorFunctionFunction", "HousekeepingHandlerFunction", "DrillBillingDbFunction", "DrillUsersTableFunction"];
+    const home = ["ApiFunction", "TableSubscriberEvaluatorFunctionFunction", "HousekeepingHandlerFunction", "DrillBillingDbFunction", "DrillUsersTableFunction", "DrillLedgerDbFunction", "DrillSessionsFunction"];
     const consumer = ofType("aws:lambda/function:Function").map((f) => f.name).find((name) => name.startsWith("OverflowSubscriber"))!;
     for (const fn of [...home, consumer]) {
       // The artifacts folder is named by the function's component (the Lambda resource's name without "Function").
@@ -137,7 +145,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     const config = readHomeConfig(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "home-config-ci.json"), "utf8")), "home-config-ci.json");
     expect(config.probes.map((p) => p.id)).toEqual(["api-health", "orders-api", "search-api", "login-redirect", "storefront"]);
     expect(config.probes.find((p) => p.id === "storefront")).not.toHaveProperty("script");
-    expect(config.drills.map((d) => d.id)).toEqual(["orders-db", "billing-db", "users-table"]);
+    expect(config.drills.map((d) => d.id)).toEqual(["orders-db", "billing-db", "users-table", "ledger-db", "sessions"]);
     const text = JSON.stringify(config);
     expect(text).toContain("${env:ORDERS_TOKEN}");
     expect(text).not.toContain("deploy-time-token");
@@ -146,7 +154,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
 
   it("drives each AWS drill with a standard state machine looping Wait → its Lambda, started by a schedule with the drill's id", () => {
     const machines = ofType("aws:sfn/stateMachine:StateMachine");
-    expect(machines.map((m) => m.name).sort()).toEqual(["DrillBillingDbStateMachine", "DrillUsersTableStateMachine"]);
+    expect(machines.map((m) => m.name).sort()).toEqual(["DrillBillingDbStateMachine", "DrillLedgerDbStateMachine", "DrillSessionsStateMachine", "DrillUsersTableStateMachine"]);
     for (const machine of machines) {
       const fn = machine.name.replace("StateMachine", "Function");
       const definition = JSON.parse(machine.inputs.definition);
@@ -176,6 +184,58 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     expect(ofType("aws:iam/role:Role").find((r) => r.name === "DrillBillingDbRole")!.inputs.managedPolicyArns).toContain("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole");
     expect(envOf("DrillBillingDbFunction")).toMatchObject({ BILLING_DB_PASSWORD: "deploy-time-password", VIGIE_TABLE: expect.stringContaining("Table") });
     expect(envOf("HttpRunnerUsEast1Function")).not.toHaveProperty("BILLING_DB_PASSWORD");
+  });
+
+  it("deploys a drill outside the home region in its own region: Lambda in that region's VPC, state machine, roles and schedule on its provider", () => {
+    const inRegion = (drill: string) => resources.filter((r) => r.name.startsWith(drill) && r.type.startsWith("aws:")).map((r) => `${r.type} ${r.name} ${r.region}`);
+    const deployed = (drill: string, region: string) => [
+      `aws:lambda/function:Function ${drill}Function ${region}`, `aws:iam/role:Role ${drill}Role ${region}`,
+      `aws:iam/role:Role ${drill}StateMachineRole ${region}`, `aws:sfn/stateMachine:StateMachine ${drill}StateMachine ${region}`,
+      `aws:iam/role:Role ${drill}ScheduleRole ${region}`, `aws:scheduler/schedule:Schedule ${drill}Schedule ${region}`,
+    ];
+    for (const [drill, region] of [["DrillLedgerDb", "eu-west-1"], ["DrillSessions", "ap-southeast-2"], ["DrillBillingDb", "us-east-1"], ["DrillUsersTable", "us-east-1"]] as const) {
+      expect(inRegion(drill), drill).toEqual(expect.arrayContaining(deployed(drill, region)));
+      expect(inRegion(drill).filter((r) => !r.endsWith(` ${region}`)), drill).toEqual([]);
+    }
+    // The machine invokes its Lambda and the schedule starts the machine, each in the drill's region.
+    const machine = ofType("aws:sfn/stateMachine:StateMachine").find((m) => m.name === "DrillLedgerDbStateMachine")!;
+    expect(JSON.parse(machine.inputs.definition).States.Advance.Parameters.FunctionName).toBe("arn:aws:mock:eu-west-1:123456789012:DrillLedgerDbFunction");
+    expect(machine.inputs.name).toBe("acme-ci-DrillLedgerDb");
+    expect(ofType("aws:scheduler/schedule:Schedule").find((s) => s.name === "DrillLedgerDbSchedule")!.inputs.target.arn).toBe("arn:aws:mock:eu-west-1:123456789012:DrillLedgerDbStateMachine");
+
+    // The DB subnet group "drills" is looked up once per region it is used in, on that region's provider.
+    const lookups = calls.filter((c) => c.token === "aws:rds/getSubnetGroup:getSubnetGroup").map((c) => `${c.inputs.name} ${c.region}`).sort();
+    expect(lookups).toEqual(["drills eu-west-1", "drills us-east-1"]);
+    const fns = ofType("aws:lambda/function:Function");
+    expect(fns.find((f) => f.name === "DrillLedgerDbFunction")!.inputs.vpcConfig).toEqual({ securityGroupIds: ["sg-0def"], subnetIds: ["subnet-drills-a-eu-west-1", "subnet-drills-b-eu-west-1"] });
+    expect(fns.find((f) => f.name === "DrillSessionsFunction")!.inputs.vpcConfig).toBeUndefined();
+    // Its VPC reaches AWS through a NAT gateway (vpcEndpoints: false): no endpoint anywhere but the home drill's.
+    expect([...new Set(ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.region))]).toEqual(["us-east-1"]);
+    // Its table client is pointed at the home region, and the table is the home one.
+    expect(envOf("DrillLedgerDbFunction")).toMatchObject({ VIGIE_HOME_REGION: "us-east-1", VIGIE_TABLE: expect.stringContaining("Table"), BILLING_DB_PASSWORD: "deploy-time-password" });
+  });
+
+  it("names each ARN of a drill outside the home region in the right region: the table in the home one, its executions and RDS in its own", () => {
+    const eu = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:123456789012:${resource}`;
+    const tagged = (scope: string) => [{ test: "StringEquals", variable: `aws:${scope}/vigie:drill`, values: ["ledger-db"] }];
+    expect(policyOf("DrillLedgerDbRole")).toEqual([
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], effect: "Allow",
+        resources: ["arn:aws:mock:us-east-1:123456789012:TableTable", "arn:aws:mock:us-east-1:123456789012:TableTable/index/*"],
+      },
+      { actions: ["states:DescribeExecution"], effect: "Allow", resources: [eu("states", "execution:acme-ci-DrillLedgerDb:*")] },
+      {
+        actions: ["rds:RestoreDBInstanceToPointInTime"], effect: "Allow", conditions: tagged("RequestTag"),
+        resources: [eu("rds", "db:ledger"), eu("rds", "db:vigie-drill-ledger-db-*"), eu("rds", "subgrp:drills"), eu("rds", "og:*"), eu("rds", "pg:*")],
+      },
+      { actions: ["rds:AddTagsToResource"], effect: "Allow", conditions: tagged("RequestTag"), resources: [eu("rds", "db:vigie-drill-ledger-db-*")] },
+      { actions: ["rds:DescribeDBInstances"], effect: "Allow", resources: [eu("rds", "db:*")] },
+      { actions: ["rds:DeleteDBInstance"], effect: "Allow", conditions: tagged("ResourceTag"), resources: [eu("rds", "db:vigie-drill-ledger-db-*")] },
+    ]);
+    const sessions = JSON.stringify(policyOf("DrillSessionsRole"));
+    expect(sessions).toContain("arn:aws:states:ap-southeast-2:123456789012:execution:acme-ci-DrillSessions:*");
+    expect(sessions).toContain("arn:aws:dynamodb:ap-southeast-2:123456789012:table/sessions");
+    expect(sessions.match(/arn:aws:[a-z]+:[a-z0-9-]+:/g)!.filter((arn) => !arn.endsWith(":ap-southeast-2:"))).toEqual(["arn:aws:mock:us-east-1:", "arn:aws:mock:us-east-1:"]);
   });
 
   it("scopes each drill Lambda's IAM to its own drill: its source, copies named vigie-drill-<drill>-* and tagged so, its executions", () => {
@@ -259,20 +319,22 @@ describe("drill delete permissions", () => {
 
   it("name an rds-snapshot drill's snapshots and an aurora-pitr drill's clusters, in the drill's own region", () => {
     const account = { partition: "aws", accountId: "123456789012" };
-    const home = { region: "us-east-1", machineName: "acme-prod-DrillX" };
+    const machine = { machineName: "acme-prod-DrillX" };
     const arns = { table: "table-arn", indexes: "index-arn" };
     const rds = (resource: string) => `arn:aws:rds:eu-west-1:123456789012:${resource}`;
     const restoreOf = (statements: ReturnType<typeof drillPermissions>) => statements.find((s) => s.actions.some((a) => /:Restore/.test(a)))!;
-    const automated = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    const automated = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders" }, vpc: { subnetGroup: "drills" } }, account, machine, arns);
     expect(restoreOf(automated)).toMatchObject({ actions: ["rds:RestoreDBInstanceFromDBSnapshot"], resources: [rds("snapshot:rds:orders-*"), rds("db:vigie-drill-snap-*"), rds("subgrp:drills"), rds("og:*"), rds("pg:*")] });
     expect(automated.find((s) => s.actions.includes("rds:DescribeDBSnapshots"))!.resources).toEqual([rds("db:*"), rds("snapshot:*")]);
-    const named = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders", snapshot: "before-upgrade" } }, account, home, arns);
+    const named = drillPermissions({ id: "snap", kind: "rds-snapshot", region: "eu-west-1", source: { instance: "orders", snapshot: "before-upgrade" } }, account, machine, arns);
     expect(restoreOf(named).resources[0]).toBe(rds("snapshot:before-upgrade"));
-    const aurora = drillPermissions({ id: "ledger", kind: "aurora-pitr", region: "eu-west-1", source: { cluster: "ledger-prod" }, vpc: { subnetGroup: "drills" } }, account, home, arns);
+    const aurora = drillPermissions({ id: "ledger", kind: "aurora-pitr", region: "eu-west-1", source: { cluster: "ledger-prod" }, vpc: { subnetGroup: "drills" } }, account, machine, arns);
     expect(restoreOf(aurora)).toMatchObject({ actions: ["rds:RestoreDBClusterToPointInTime"], resources: [rds("cluster:ledger-prod"), rds("cluster:vigie-drill-ledger-*"), rds("subgrp:drills"), rds("cluster-pg:*"), rds("og:*")], conditions: [{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }] });
     expect(aurora.find((s) => s.actions.includes("rds:CreateDBInstance"))!.conditions).toEqual([{ test: "StringEquals", variable: "aws:RequestTag/vigie:drill", values: ["ledger"] }]);
-    // Executions are looked up in the home region (the state machine's), whatever the drill's region.
-    expect(aurora.find((s) => s.actions.includes("states:DescribeExecution"))!.resources).toEqual(["arn:aws:states:us-east-1:123456789012:execution:acme-prod-DrillX:*"]);
+    // Executions are looked up in the drill's region: its state machine is deployed there, beside its Lambda.
+    expect(aurora.find((s) => s.actions.includes("states:DescribeExecution"))!.resources).toEqual(["arn:aws:states:eu-west-1:123456789012:execution:acme-prod-DrillX:*"]);
+    // The table's ARN is the one handed in (the home region's), whatever the drill's region.
+    expect(aurora[0]).toEqual({ actions: expect.arrayContaining(["dynamodb:PutItem"]), resources: ["table-arn", "index-arn"] });
     // Nothing on "*" but ListTables, which supports no resource-level permission.
     for (const statements of [automated, named, aurora]) expect(statements.filter((s) => s.resources.includes("*"))).toEqual([]);
   });
