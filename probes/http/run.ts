@@ -1,4 +1,5 @@
 // Runs an http probe once: a fresh connection per hop, phase timings from socket events, then assertions.
+import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net, { isIP, type LookupFunction } from "node:net";
@@ -245,30 +246,36 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     const open = () => {
       // Ended before it began: timed out, or the request refused.
       if (settled) return;
-      start ??= performance.now();
       const host = connectOptions?.host ?? req.url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(connectOptions?.port) || (https_ ? 443 : 80);
-      const lookup = deps.lookup ? { lookup: deps.lookup } : {};
-      // A name is looked up from inside the connect call: DNS starts now.
-      if (resolvesName) connectStartAt = performance.now();
+      // A name is looked up from inside the connect call, once the socket is made: DNS (and the clock) start as the
+      // resolver is asked.
+      const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+        connectStartAt = performance.now();
+        start ??= connectStartAt;
+        (deps.lookup ?? dns.lookup)(hostname, lookupOptions, callback);
+      };
       let socket: net.Socket;
       try {
         socket = https_
           ? tls.connect({
-            host, port, ...lookup, secureContext,
+            host, port, lookup, secureContext,
             ...(resolvesName ? { servername: host } : {}),
             rejectUnauthorized: !probe.tls.insecure,
             ALPNProtocols: ["http/1.1"],
           })
-          : net.connect({ host, port, ...lookup });
+          : net.connect({ host, port, lookup });
       } catch (error) {
+        start ??= performance.now();
         // Node's own call passes no socket with an error either.
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
+      // For an address, the clock starts once the connection is queued: the socket and its TLS state are made (our
+      // set-up, like the request) and Node issues the connect on a later tick, after whatever else the thread has
+      // queued (other runs' callbacks). That wait is blocked; connect starts with the attempt itself, which Node
+      // announces just before the system call.
+      start ??= performance.now();
       if (!resolvesName) {
-        // Node issues the connect to an address on a later tick, after whatever else the thread has queued (other
-        // runs' callbacks): that wait is blocked, and connect starts with the attempt itself, which Node announces
-        // just before the system call.
         socket.once("connectionAttempt", () => {
           connectStartAt = performance.now();
         });

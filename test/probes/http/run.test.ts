@@ -606,6 +606,30 @@ describe("http probe over HTTPS", () => {
     }
   });
 
+  it("starts the clock once the socket and its TLS state are made, the connect queued", async () => {
+    // Making a TLS socket (its OpenSSL state, the ALPN list) is the prober's own set-up, like building the request:
+    // nothing has gone out yet. Held here for 60 ms, it must not show in the run's time.
+    const connect = tls.connect;
+    let madeAt = NaN;
+    const spy = vi.spyOn(tls, "connect").mockImplementation(((...args: Parameters<typeof tls.connect>) => {
+      const socket = (connect as (...a: unknown[]) => TLSSocket)(...args);
+      const from = performance.now();
+      while (performance.now() - from < 60);
+      madeAt = performance.now();
+      return socket;
+    }) as typeof tls.connect);
+    try {
+      const result = await run({ url: servers.valid!.url, tls: { ca: pki.ca.cert } });
+      const after = performance.now();
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(result.outcome).toBe("pass");
+      expect(result.http!.timings.totalMs).toBeLessThanOrEqual(after - madeAt);
+      expect(result.http!.timings.tlsMs).toBeGreaterThan(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("passes with a certificate from a trusted CA, timing TLS and reporting the certificate", async () => {
     const result = await run({ url: servers.valid!.url, tls: { ca: pki.ca.cert } });
     expect(result.outcome).toBe("pass");
