@@ -194,6 +194,7 @@ async function concurrentRounds(label: string, run: (href: string) => Promise<Sa
   const errors: number[] = [];
   const connects: number[] = [];
   const noises: number[] = [];
+  const blocked: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const hrefs = Array.from({ length: 8 }, (_, i) => url(i % 2 ? "https" : "http", "wait=20"));
     const samples = await Promise.all(hrefs.map(run));
@@ -201,16 +202,17 @@ async function concurrentRounds(label: string, run: (href: string) => Promise<Sa
       const s = await serverStamps(idOf(href));
       errors.push(Math.abs(samples[i]!.total - floorOf(s)));
       connects.push(samples[i]!.connect);
+      blocked.push(samples[i]!.blocked ?? NaN);
       if (samples[i]!.noise !== undefined) noises.push(samples[i]!.noise!);
     }
   }
   const sorted = [...errors].sort((a, b) => a - b);
-  console.log(`| ${label} | ${errors.length} | ${f(median(errors))} | ${f(sorted[Math.floor(sorted.length * 0.95)]!)} | ${f(sorted.at(-1)!)} | ${f(median(connects), 2)} | ${f(median(noises))} | ${f(Math.max(...noises))} |`);
+  console.log(`| ${label} | ${errors.length} | ${f(median(errors))} | ${f(sorted[Math.floor(sorted.length * 0.95)]!)} | ${f(sorted.at(-1)!)} | ${f(median(blocked), 2)} | ${f(median(connects), 2)} | ${f(median(noises))} | ${f(Math.max(...noises))} |`);
 }
 
 async function concurrent() {
   console.log(`\n## under concurrency, in one process (${N} rounds of 8 probes at once, server waits 20 ms, half http half https)\n`);
-  console.log("| setting | runs | median |total − floor| | p95 | max | connect median | noiseMs median | noiseMs max |\n|---|---|---|---|---|---|---|---|");
+  console.log("| setting | runs | median |total − floor| | p95 | max | blocked median | connect median | noiseMs median | noiseMs max |\n|---|---|---|---|---|---|---|---|---|");
   const isolate = startHttpIsolate();
   const isolated = async (href: string): Promise<Sample> => {
     const result = await runOnce(HttpProbe.parse(probeFor(href)), { ...deps, httpIsolate: isolate });

@@ -55,10 +55,14 @@ interface HopResponse {
 /**
  * The run's single timer, shared by its hops. A plain callback slot rather than an AbortSignal:
  * EventTarget listeners cost more per run than everything else the runner adds to a bare request.
+ * It is armed when the run's clock starts (its first network action), so the probe's timeout bounds the same span as
+ * `totalMs`: the prober's own set-up before it does not eat into the target's time.
  */
 interface Deadline {
   expired: boolean;
   onExpire: (() => void) | undefined;
+  /** Starts the timer; later calls do nothing. */
+  arm: () => void;
 }
 
 type Hop = { ok: true; response: HopResponse } | { ok: false; error: ProbeError; phases: Phases; end: number };
@@ -210,15 +214,16 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     const https_ = req.url.protocol === "https:";
     const resolvesName = isIP(req.url.hostname.replace(/^\[|\]$/g, "")) === 0;
     const secureContext = https_ ? secureContextFor(probe) : undefined;
-    // The first hop's clock starts as its connection is opened, once the request is built (see `open` below); a later
-    // hop's at the previous hop's end.
+    // The first hop's clock starts with its first network action (see `open` below); a later hop's at the previous
+    // hop's end. `queuedAt` is when the connect was queued, for a run that ends before its attempt.
     let start = from;
+    let queuedAt: number | undefined;
 
     const phases = (end: number): Phases => {
       // A skipped phase ends where it began; one not reached yet ends with the hop.
       const dnsEnd = resolvesName ? lookupAt : connectStartAt;
       const tlsEnd = https_ ? secureAt : connectAt;
-      return phasesBetween(start ?? end, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
+      return phasesBetween(start ?? queuedAt ?? end, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
     };
     const fail = (error: ProbeError) => {
       if (settled) return;
@@ -232,10 +237,11 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known. Node asks
     // for it while building the request; it is handed over once the request is built and its head written to the
-    // outgoing buffer (`open`, after `request.end`), and the clock starts there: building a request is the prober's
-    // own set-up, as a browser's request starts in its network stack, not in the page's script. What comes after
-    // the clock's start and before the attempt (the socket and its TLS state, and the thread's other queued work
-    // until Node issues the connect to an address on a later tick) is "blocked", not connect time.
+    // outgoing buffer (`open`, after `request.end`). The clock starts with the first thing that goes to the network:
+    // the connection attempt to an address, or the lookup of a name. Building the request, making the socket and its
+    // TLS state, and the thread's other work before Node issues the connect (other runs started together, whatever
+    // else it had queued) are the prober's, invisible to the target: they stay out of the run's time, and a thread
+    // too busy shows in `noiseMs`.
     let handOver: ((error: Error | null, socket: Duplex) => void) | undefined;
     let connectOptions: http.ClientRequestArgs | undefined;
     const createConnection = (options: http.ClientRequestArgs, oncreate: (error: Error | null, socket: Duplex) => void): undefined => {
@@ -253,6 +259,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
         connectStartAt = performance.now();
         start ??= connectStartAt;
+        deadline.arm();
         (deps.lookup ?? dns.lookup)(hostname, lookupOptions, callback);
       };
       let socket: net.Socket;
@@ -266,18 +273,18 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
           })
           : net.connect({ host, port, lookup });
       } catch (error) {
-        start ??= performance.now();
+        queuedAt = performance.now();
         // Node's own call passes no socket with an error either.
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
-      // For an address, the clock starts once the connection is queued: the socket and its TLS state are made (our
-      // set-up, like the request) and Node issues the connect on a later tick, after whatever else the thread has
-      // queued (other runs' callbacks). That wait is blocked; connect starts with the attempt itself, which Node
-      // announces just before the system call.
-      start ??= performance.now();
+      queuedAt = performance.now();
       if (!resolvesName) {
+        // Node issues the connect to an address on a later tick and announces the attempt just before the system
+        // call: connect, and the clock, start there.
         socket.once("connectionAttempt", () => {
           connectStartAt = performance.now();
+          start ??= connectStartAt;
+          deadline.arm();
         });
       }
       handOver!(null, socket);
@@ -437,11 +444,17 @@ export async function runHttpAttempt(probe: HttpProbe, deps: HttpDeps, secrets: 
   const resolved = resolveRequest(probe, deps, secrets);
   if (!resolved.ok) return { ...base, durationMs: 0, outcome: "fail", error: resolved.error, assertions: [] };
 
-  const deadline: Deadline = { expired: false, onExpire: undefined };
-  const timer = setTimeout(() => {
-    deadline.expired = true;
-    deadline.onExpire?.();
-  }, probe.timeout);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline: Deadline = {
+    expired: false,
+    onExpire: undefined,
+    arm: () => {
+      timer ??= setTimeout(() => {
+        deadline.expired = true;
+        deadline.onExpire?.();
+      }, probe.timeout);
+    },
+  };
   const noise = startNoiseMeter();
   try {
     let request = resolved.request;
