@@ -2,7 +2,7 @@
 // holding the drill's lock and writing the state after every step, so any process can pick a run up again.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { formatDuration } from "../core/config/index.ts";
+import { formatDuration } from "../core/config/duration-text.ts";
 import type { DrillResult, DrillStage } from "../core/result/index.ts";
 import { DrillFault, UnknownDrillError } from "./errors.ts";
 import type { CleanupReport, DrillKind, KindContext, StepResult, SweepReport } from "./kind.ts";

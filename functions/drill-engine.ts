@@ -8,13 +8,17 @@
 // interrupted and cleaned up by this execution, which then starts its own run; leftovers no run owns are deleted.
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { DrillResult } from "../core/result/index.ts";
 import type { DrillEngine, DrillEngineContext } from "../core/runtime/index.ts";
-import {
-  advance, CLEANUP_GRACE_MS, createDrillEngine, DrillFault, DrillLockedError, drillKinds, newRun, resourceName, RunState, stopRun, UnknownDrillError,
-  type DrillClients, type DrillConfig, type DrillKind,
-} from "../drills/index.ts";
+// From the modules themselves, not the registry (drills/index.ts): it also exports the postgres kind's tools, which load pg.
+import type { DrillClients } from "../drills/clients.ts";
+import type { DrillConfig } from "../drills/config.ts";
+import { advance, CLEANUP_GRACE_MS, newRun, stopRun } from "../drills/engine.ts";
+import { DrillFault, DrillLockedError, UnknownDrillError } from "../drills/errors.ts";
+import { resourceName, type DrillKind } from "../drills/kind.ts";
+import { createDrillEngine, drillKinds } from "../drills/kinds.ts";
+import { RunState } from "../drills/run-state.ts";
 import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
@@ -44,7 +48,8 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
   const kinds = drillKinds(options.clients) as Record<string, DrillKind<DrillConfig>>;
   const ctx = { now, dataDir: path.resolve(dataDir), env: context.env, log };
   const host = options.owner ?? { host: hostname(), pid: process.pid };
-  let sfn = options.sfn;
+  // Loaded when a run of the drill is found at an execution's first step, which is rare: not at every cold start.
+  let sfn: Promise<SFNClient> | undefined = options.sfn ? Promise.resolve(options.sfn) : undefined;
   const drillOf = (drillId: string) => {
     const drill = drills.find((d) => d.id === drillId);
     if (!drill) throw new UnknownDrillError(`no drill "${drillId}" in the config${drills.length ? ` (drills: ${drills.map((d) => d.id).join(", ")})` : ""}`);
@@ -62,8 +67,9 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
     const execution = run.owner.execution;
     if (!execution) return at > run.deadline ? `its driver (pid ${run.owner.pid} on ${run.owner.host}) let it pass its deadline` : undefined;
     try {
-      sfn ??= new SFNClient(awsClientOptions(options.clients?.region));
-      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: execution }));
+      sfn ??= import("@aws-sdk/client-sfn").then(({ SFNClient }) => new SFNClient(awsClientOptions(options.clients?.region)));
+      const { DescribeExecutionCommand } = await import("@aws-sdk/client-sfn");
+      const { status } = await (await sfn).send(new DescribeExecutionCommand({ executionArn: execution }));
       return status === "RUNNING" ? undefined : `the execution driving it (${execution}) is ${status ?? "?"}`;
     } catch (error) {
       if ((error as Error).name === "ExecutionDoesNotExist") return `the execution driving it (${execution}) no longer exists`;
