@@ -18,7 +18,8 @@ import { advance, CLEANUP_GRACE_MS, newRun, stopRun } from "../drills/engine.ts"
 import { DrillFault, DrillLockedError, UnknownDrillError } from "../drills/errors.ts";
 import { resourceName, type DrillKind } from "../drills/kind.ts";
 import { createDrillEngine, drillKinds } from "../drills/kinds.ts";
-import { RunState } from "../drills/run-state.ts";
+import type { RunState } from "../drills/run-state.ts";
+import { checkRunState } from "../drills/run-state-check.ts";
 import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
@@ -170,9 +171,12 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
         if (!own) throw new Error(`drill ${drillId}: the run did not start: ${failed}`);
         return abandon(own, failed);
       }
-      const parsed = RunState.safeParse(given);
-      if (!parsed.success) throw new TypeError(`drill step: the run state handed back by the state machine is not a run: ${parsed.error.issues[0]?.message ?? "?"}`);
-      const run = parsed.data;
+      let run: RunState;
+      try {
+        run = checkRunState<RunState>(given);
+      } catch (error) {
+        throw new TypeError(`drill step: the run state handed back by the state machine is not a run: ${(error as Error).message}`, { cause: error });
+      }
       if (run.drillId !== drillId) throw new TypeError(`drill step: the run belongs to drill "${run.drillId}", not "${drillId}"`);
       return failed !== undefined ? abandon(run, failed) : step(run);
     },
