@@ -1,6 +1,7 @@
 // How each function is bundled on deploy: the `nodejs` options stacks/index.ts gives SST, and the esbuild options SST
 // 4.17.1 builds from them (its Go runtime, pkg/runtime/node/build.go), so `npm run bench -- aws` measures the bundles
 // as deployed. Plain values, no SST globals: the bench and the tests import this file.
+import path from "node:path";
 import type { BuildOptions } from "esbuild";
 
 /**
@@ -21,20 +22,31 @@ export interface NodejsOptions {
   /** SST documents `true` as its default; said here so the deployed bundle cannot differ from the bench's. */
   minify: true;
   format: "esm";
+  /**
+   * A dynamic `import()` of our own code becomes a file of its own (esbuild's code splitting), loaded with the packages
+   * it imports when that code first runs: the drill function loads the code, `pg` or AWS SDK client of its own drill's
+   * kind only, not every kind's at cold start. A function with no such import is one file, as without it.
+   */
+  splitting: true;
   install?: string[];
   esbuild: { external: string[] };
 }
 
 /** The `nodejs` options of a function; `install` for packages shipped in its node_modules instead of the bundle. */
 export function nodejsOptions(install: readonly string[] = []): NodejsOptions {
-  return { minify: true, format: "esm", ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: [...SDK_FROM_RUNTIME] } };
+  return { minify: true, format: "esm", splitting: true, ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: [...SDK_FROM_RUNTIME] } };
 }
 
-/** The esbuild build options SST derives from a function's `nodejs` options for a deploy (not `sst dev`). */
-export function esbuildOptionsOf(nodejs: NodejsOptions): BuildOptions {
+/**
+ * The esbuild build options SST derives from a function's `nodejs` options for a deploy (not `sst dev`), writing the
+ * entry to `target` (e.g. `<package>/functions/api.mjs`): with splitting, SST writes to the target's folder, each
+ * output named after its entry or chunk, `.mjs`.
+ */
+export function esbuildOptionsOf(nodejs: NodejsOptions, target: string): BuildOptions {
   return {
     bundle: true, platform: "node", format: "esm", target: "esnext", keepNames: true, mainFields: ["module", "main"],
     minify: nodejs.minify, sourcemap: false,
+    ...(nodejs.splitting ? { splitting: true, outdir: path.dirname(target), outExtension: { ".js": ".mjs" } } : { outfile: target }),
     external: [...SST_FORCE_EXTERNAL, ...(nodejs.install ?? []), ...nodejs.esbuild.external],
     banner: {
       js: [

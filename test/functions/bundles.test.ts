@@ -19,22 +19,26 @@ async function contents(name: string, install: readonly string[] = []): Promise<
 }
 
 async function bundleOf(name: string, install: readonly string[] = []) {
-  const result = await build({ ...esbuildOptionsOf(nodejsOptions(install)), entryPoints: [path.join(root, "functions", `${name}.ts`)], outfile: `/bundles/${name}.mjs`, write: false, metafile: true, logLevel: "silent" });
-  const [output] = Object.values(result.metafile.outputs);
-  const files = Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
+  const result = await build({ ...esbuildOptionsOf(nodejsOptions(install), `/bundles/functions/${name}.mjs`), entryPoints: [path.join(root, "functions", `${name}.ts`)], write: false, metafile: true, logLevel: "silent" });
+  // The entry and its chunks (code behind a dynamic import, split into files of its own).
+  const files = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file));
   // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
   const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
-  // What loads at cold start: the files reached from the entry through static imports (a dynamic import's target
-  // loads when that code first runs). Bundled, such a target is kept but not evaluated until then.
-  const atStart = new Set<string>();
-  const pending = [path.relative(root, path.join(root, "functions", `${name}.ts`))];
+  // What loads at cold start: the entry's file and the chunks it imports statically, with the packages left out of the
+  // bundle that those import statically. A dynamic import's target is a chunk of its own, loaded when that code runs.
+  const outputs = result.metafile.outputs;
+  const startOutputs = new Set<string>();
+  // (A dynamic import's target is an entry point of the build too: the function's own entry is the one asked for.)
+  const pending = Object.keys(outputs).filter((file) => outputs[file]!.entryPoint === `functions/${name}.ts`);
   while (pending.length > 0) {
     const file = pending.pop()!;
-    if (atStart.has(file)) continue;
-    atStart.add(file);
-    for (const i of result.metafile.inputs[file]?.imports ?? []) if (!i.external && i.kind === "import-statement") pending.push(i.path);
+    if (startOutputs.has(file)) continue;
+    startOutputs.add(file);
+    for (const i of outputs[file]!.imports) if (!i.external && i.kind === "import-statement") pending.push(i.path);
   }
-  return { files, external, atStart: [...atStart].filter((file) => files.includes(file)) };
+  const atStart = [...startOutputs].flatMap((file) => Object.entries(outputs[file]!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([input]) => input));
+  const externalAtStart = [...new Set([...startOutputs].flatMap((file) => outputs[file]!.imports.filter((i) => i.external && i.kind === "import-statement").map((i) => i.path)))];
+  return { files, external, atStart, externalAtStart, outputs: Object.keys(outputs).length };
 }
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
@@ -66,6 +70,22 @@ describe("deployed bundles", () => {
     }
   }, 60_000);
 
+  it("load no schema library, no pg and no RDS or Step Functions client at the drill function's cold start: a kind's code loads on its first step", async () => {
+    const { atStart, externalAtStart, files } = await bundleOf("drill");
+    expect(atStart.filter((f) => ["zod", "pg", "pg-pool", "pg-protocol", "jsonpath-plus"].includes(packageOf(f)!) || /^drills\/(postgres|rds|dynamodb)\/|^drills\/(sql|config|schema|run-state|index)\.ts$/.test(f))).toEqual([]);
+    expect(externalAtStart.filter((p) => p.startsWith("@aws-sdk/")).sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"]);
+    expect(atStart).toEqual(expect.arrayContaining(["functions/drill-engine.ts", "drills/engine.ts", "drills/run-state-check.ts"]));
+    // Each kind is in the deployed package, in a chunk of its own, and zod in none of them.
+    expect(files).toEqual(expect.arrayContaining(["drills/postgres/run.ts", "drills/rds/run.ts", "drills/rds/aurora.ts", "drills/dynamodb/run.ts"]));
+    expect(files.filter((f) => packageOf(f) === "zod")).toEqual([]);
+  }, 60_000);
+
+  it("are one file each but the drill function's: only its kinds sit behind a dynamic import", async () => {
+    for (const [name, install] of [["http-runner", []], ["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
+      expect((await bundleOf(name, install)).outputs, name).toBe(1);
+    }
+  }, 60_000);
+
   it("load the SNS client only when they page, not at cold start", async () => {
     for (const name of ["api", "evaluator", "housekeeping"]) {
       const { external } = await bundleOf(name);
@@ -84,7 +104,7 @@ describe("deployed bundles", () => {
       const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "big", kind: "http", url: target.url, every: "1m", assertions: [{ source: "body", op: "matches", target: "ok-mark[a-z]+" }] }] });
       writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
       const bundle = path.join(pkg, "functions", "http-runner.mjs");
-      await build({ ...esbuildOptionsOf(nodejsOptions()), entryPoints: [path.join(root, "functions", "http-runner.ts")], outfile: bundle, logLevel: "silent" });
+      await build({ ...esbuildOptionsOf(nodejsOptions(), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
       // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
       // package root, a region, the stack's table, which test mode never reaches).
       const invoke = path.join(pkg, "invoke.mjs");
