@@ -8,18 +8,19 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { runnerGroupJson, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
 import { Config } from "../../index.ts";
-import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions } from "../../stacks/bundling.ts";
+import { esbuildOptionsOf, nodejsOptionsFor } from "../../stacks/bundling.ts";
 import { startHttpTarget } from "../fixtures/targets.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
 /** The source files and packages a function's bundle holds code of. */
-async function contents(name: string, install: readonly string[] = []): Promise<string[]> {
-  return (await bundleOf(name, install)).files;
+async function contents(name: string): Promise<string[]> {
+  return (await bundleOf(name)).files;
 }
 
-async function bundleOf(name: string, install: readonly string[] = []) {
-  const result = await build({ ...esbuildOptionsOf(nodejsOptions(install), `/bundles/functions/${name}.mjs`), entryPoints: [path.join(root, "functions", `${name}.ts`)], write: false, metafile: true, logLevel: "silent" });
+/** A function's bundle, built with the options stacks/ deploys it with. */
+async function bundleOf(name: string) {
+  const result = await build({ ...esbuildOptionsOf(nodejsOptionsFor(`functions/${name}.handler`), `/bundles/functions/${name}.mjs`), entryPoints: [path.join(root, "functions", `${name}.ts`)], write: false, metafile: true, logLevel: "silent" });
   // The entry and its chunks (code behind a dynamic import, split into files of its own).
   const files = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file));
   // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
@@ -51,8 +52,8 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("give the drill engine, its kinds and pg to the drill function only", async () => {
-    for (const [name, install] of [["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
-      const files = await contents(name, install);
+    for (const name of ["api", "evaluator", "housekeeping", "queue-consumer", "browser-runner"]) {
+      const files = await contents(name);
       // The drill records (runs, results, their schemas) are read by the API and alerting; the engine and kinds are not.
       const records = ["drills/store.ts", "drills/drill-results.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
       expect(files.filter((f) => (f.startsWith("drills/") && !records.includes(f) && !f.endsWith("/schema.ts") && f !== "drills/schema.ts") || f === "functions/drill-engine.ts"), name).toEqual([]);
@@ -71,27 +72,34 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("load no schema library, no pg and no RDS or Step Functions client at the drill function's cold start: a kind's code loads on its first step", async () => {
-    const { atStart, externalAtStart, files } = await bundleOf("drill");
-    expect(atStart.filter((f) => ["zod", "pg", "pg-pool", "pg-protocol", "jsonpath-plus"].includes(packageOf(f)!) || /^drills\/(postgres|rds|dynamodb)\/|^drills\/(sql|config|schema|run-state|index)\.ts$/.test(f))).toEqual([]);
-    expect(externalAtStart.filter((p) => p.startsWith("@aws-sdk/")).sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"]);
+    const { atStart, files } = await bundleOf("drill");
+    expect(atStart.filter((f) => ["zod", "pg", "pg-pool", "pg-protocol", "jsonpath-plus", "@aws-sdk/client-rds", "@aws-sdk/client-sfn", "@aws-sdk/client-sns"].includes(packageOf(f)!)
+      || /^drills\/(postgres|rds|dynamodb)\/|^drills\/(sql|config|schema|run-state|index)\.ts$/.test(f))).toEqual([]);
+    expect(atStart.map(packageOf)).toEqual(expect.arrayContaining(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"]));
     expect(atStart).toEqual(expect.arrayContaining(["functions/drill-engine.ts", "drills/engine.ts", "drills/run-state-check.ts"]));
     // Each kind is in the deployed package, in a chunk of its own, and zod in none of them.
     expect(files).toEqual(expect.arrayContaining(["drills/postgres/run.ts", "drills/rds/run.ts", "drills/rds/aurora.ts", "drills/dynamodb/run.ts"]));
     expect(files.filter((f) => packageOf(f) === "zod")).toEqual([]);
   }, 60_000);
 
-  it("are one file each but the drill function's: only its kinds sit behind a dynamic import", async () => {
-    for (const [name, install] of [["http-runner", []], ["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
-      expect((await bundleOf(name, install)).outputs, name).toBe(1);
+  it("bundle the pinned AWS SDK but in the HTTP runner, which loads the runtime's and is one file (its worker thread is the bundle itself)", async () => {
+    const runner = await bundleOf("http-runner");
+    expect(runner.outputs).toBe(1);
+    expect(runner.externalAtStart.filter((p) => p.startsWith("@aws-sdk/")).sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sqs", "@aws-sdk/lib-dynamodb"]);
+    for (const name of ["api", "evaluator", "housekeeping", "queue-consumer", "drill", "browser-runner"]) {
+      const { atStart, externalAtStart } = await bundleOf(name);
+      expect(externalAtStart.filter((p) => p.startsWith("@aws-sdk/")), name).toEqual([]);
+      expect(atStart.map(packageOf), name).toContain("@aws-sdk/client-dynamodb");
+      // The SDK's own on-demand parts stay out of the cold start: the credential providers but the environment's.
+      expect(atStart.filter((f) => /@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login)|nested-clients)\//.test(f)), name).toEqual([]);
     }
-  }, 60_000);
+  }, 120_000);
 
   it("load the SNS client only when they page, not at cold start", async () => {
     for (const name of ["api", "evaluator", "housekeeping"]) {
-      const { external } = await bundleOf(name);
-      const sns = external.filter((i) => i.path === "@aws-sdk/client-sns");
-      expect(sns.length, name).toBeGreaterThan(0);
-      expect(sns.filter((i) => i.kind !== "dynamic-import"), name).toEqual([]);
+      const { atStart, files } = await bundleOf(name);
+      expect(files.map(packageOf), name).toContain("@aws-sdk/client-sns");
+      expect(atStart.filter((f) => packageOf(f) === "@aws-sdk/client-sns"), name).toEqual([]);
     }
   }, 60_000);
 
@@ -104,7 +112,7 @@ describe("deployed bundles", () => {
       const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "big", kind: "http", url: target.url, every: "1m", assertions: [{ source: "body", op: "matches", target: "ok-mark[a-z]+" }] }] });
       writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
       const bundle = path.join(pkg, "functions", "http-runner.mjs");
-      await build({ ...esbuildOptionsOf(nodejsOptions(), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
+      await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/http-runner.handler"), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
       // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
       // package root, a region, the stack's table, which test mode never reaches).
       const invoke = path.join(pkg, "invoke.mjs");
