@@ -1,7 +1,7 @@
 // What each function's deployed bundle carries (esbuild with the options stacks/ gives SST, stacks/bundling.ts): the
 // runners load no config schema, no alerting and no drill code; only the drill function carries the drill engine.
 // Sizes and cold init are measured by `npm run bench -- aws`, not asserted here.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
@@ -82,6 +82,24 @@ describe("deployed bundles", () => {
     // Each kind is in the deployed package, in a chunk of its own, and zod in none of them.
     expect(files).toEqual(expect.arrayContaining(["drills/postgres/run.ts", "drills/rds/run.ts", "drills/rds/aurora.ts", "drills/dynamodb/run.ts"]));
     expect(files.filter((f) => packageOf(f) === "zod")).toEqual([]);
+  }, 60_000);
+
+  it("load every chunk of the drill function's package in a fresh process: each kind's code links to its bundled client or pg", async () => {
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      const result = await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/drill.handler"), path.join(pkg, "functions", "drill.mjs")), entryPoints: [path.join(root, "functions", "drill.ts")], metafile: true, logLevel: "silent" });
+      const files = Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file));
+      const kinds = Object.entries(result.metafile.outputs).filter(([, output]) => /^drills\/(postgres|rds|dynamodb)\//.test(output.entryPoint ?? "")).map(([file]) => path.resolve(root, file));
+      expect(kinds).toHaveLength(4);
+      const load = path.join(pkg, "load.mjs");
+      writeFileSync(load, `for (const file of ${JSON.stringify(files)}) await import(file); const kinds = await Promise.all(${JSON.stringify(kinds)}.map((file) => import(file))); process.stdout.write(JSON.stringify(kinds.map((m) => Object.keys(m).sort())));`);
+      const run = spawnSync(process.execPath, [load], { encoding: "utf8", env: { PATH: process.env.PATH, AWS_REGION: "us-east-1" } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).flat()).toEqual(expect.arrayContaining(["postgresKind", "rdsKind", "auroraKind", "dynamoDbKind"]));
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("bundle the pinned AWS SDK but in the HTTP runner, which loads the runtime's and is one file (its worker thread is the bundle itself)", async () => {
