@@ -25,8 +25,6 @@ async function bundleOf(name: string) {
   const result = await build({ ...esbuildOptionsOf(nodejsOptionsFor(`functions/${name}.handler`), `/bundles/functions/${name}.mjs`), entryPoints: [path.join(root, "functions", `${name}.ts`)], write: false, metafile: true, logLevel: "silent" });
   // The entry and its chunks (code behind a dynamic import, split into files of its own).
   const files = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file));
-  // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
-  const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
   // What loads at cold start: the entry's file and the chunks it imports statically, with the packages left out of the
   // bundle that those import statically. A dynamic import's target is a chunk of its own, loaded when that code runs.
   const outputs = result.metafile.outputs;
@@ -41,7 +39,7 @@ async function bundleOf(name: string) {
   }
   const atStart = [...startOutputs].flatMap((file) => Object.entries(outputs[file]!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([input]) => input));
   const externalAtStart = [...new Set([...startOutputs].flatMap((file) => outputs[file]!.imports.filter((i) => i.external && i.kind === "import-statement").map((i) => i.path)))];
-  return { files, external, atStart, externalAtStart, outputs: Object.keys(outputs).length };
+  return { files, atStart, externalAtStart, outputs: Object.keys(outputs).length };
 }
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
