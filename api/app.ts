@@ -14,7 +14,7 @@ import { parseDrillRunsQuery, parseIncidentsQuery, parseResultsQuery, parseWindo
 import { dayBuckets, regionHistory, createStatusReader, type AlertingView, type StatusModel, type StatusProbe } from "./status-model.ts";
 import { renderStatusPage } from "./status-page.tsx";
 import { atomFeed, jsonFeed } from "./feeds.ts";
-import { FAVICON_ICO } from "./favicon.ts";
+import { faviconIco } from "./favicon.ts";
 import { DEFAULT_PUBLIC_INCIDENTS, publicOutages, type Outage } from "./status-page/outages.ts";
 
 export interface ApiDeps {
@@ -198,7 +198,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.get("/favicon.ico", (c) => {
     c.header("Cache-Control", "public, max-age=86400");
     c.header("Content-Type", "image/x-icon");
-    return c.body(FAVICON_ICO);
+    return c.body(faviconIco());
   });
 
   app.get("/v1/status", async (c) => {

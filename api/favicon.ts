@@ -1,4 +1,5 @@
-// /favicon.ico: a 32 × 32 green disc (a PNG inside an ICO container), drawn once at load, so browsers stop asking for a 404.
+// /favicon.ico: a 32 × 32 green disc (a PNG inside an ICO container), so browsers stop asking for a 404. Drawn on the
+// first request for it, not at load: the API's cold start serves other routes first.
 import { crc32, deflateSync } from "node:zlib";
 
 const SIZE = 32;
@@ -45,4 +46,7 @@ function ico(png: Buffer): Buffer {
   return Buffer.concat([header, png]);
 }
 
-export const FAVICON_ICO: Uint8Array<ArrayBuffer> = new Uint8Array(ico(discPng()));
+let drawn: Uint8Array<ArrayBuffer> | undefined;
+
+/** The icon's bytes, drawn once. */
+export const faviconIco = (): Uint8Array<ArrayBuffer> => (drawn ??= new Uint8Array(ico(discPng())));

@@ -2,7 +2,7 @@
 // minute, the deployed bundles (size, cold init) and one runner invocation of 50 probes against local targets.
 //   npm run bench -- aws        (a few minutes; prints, asserts nothing; BENCH_STATUS_PROBES="50,1000" by default)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -15,7 +15,7 @@ import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts"
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
 import { Config, type Probe } from "../index.ts";
-import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions, SDK_FROM_RUNTIME } from "../stacks/bundling.ts";
+import { esbuildOptionsOf, nodejsOptions, nodejsOptionsFor, SDK_FROM_RUNTIME } from "../stacks/bundling.ts";
 import rawConfig from "../vigie.config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -53,18 +53,37 @@ function monthlyCost() {
   }
 }
 
-// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts), and the file the
-// deploy writes beside the bundle (the HTTP runner's probe group, the home functions' config). `event` is a first call
-// that builds the handler's deps and touches no AWS service; without one, only the import is timed.
-const FUNCTIONS: Array<{ name: string; event?: unknown; install?: readonly string[]; group?: "http"; home?: true }> = [
+// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts: the HTTP runner
+// takes the runtime's SDK, the others bundle it), and the file the deploy writes beside the bundle (the HTTP runner's
+// probe group, the home functions' config). `event` is a first call that builds the handler's deps and touches no AWS
+// service; without one, only the import is timed.
+const FUNCTIONS: Array<{ name: string; event?: unknown; group?: "http"; home?: true }> = [
   { name: "http-runner", event: { mode: "test", probes: [] }, group: "http" },
-  { name: "browser-runner", event: { mode: "test", probes: [] }, install: BROWSER_INSTALL },
+  { name: "browser-runner", event: { mode: "test", probes: [] } },
   { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false }, home: true },
   { name: "evaluator", event: { Records: [] }, home: true },
   { name: "queue-consumer", event: { Records: [] }, home: true },
   { name: "housekeeping", home: true },
   { name: "drill", home: true },
 ];
+
+/**
+ * A package's minified bytes: all its files, and those loaded at cold start (the entry and the chunks it imports
+ * statically; a chunk behind a dynamic import loads when that code first runs).
+ */
+function sizesOf(metafile: Metafile, entry: string): { total: number; atStart: number } {
+  const outputs = Object.fromEntries(Object.entries(metafile.outputs).map(([file, output]) => [path.resolve(root, file), output]));
+  const atStart = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (atStart.has(file)) continue;
+    atStart.add(file);
+    for (const i of outputs[file]?.imports ?? []) if (!i.external && i.kind === "import-statement") pending.push(path.resolve(root, i.path));
+  }
+  const bytes = (files: string[]) => files.reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
+  return { total: bytes(Object.keys(outputs)), atStart: bytes([...atStart]) };
+}
 
 /** The largest contributors to a bundle, by package (or source folder), from esbuild's metafile. */
 function topInputs(metafile: Metafile, count: number): string {
@@ -80,7 +99,7 @@ function topInputs(metafile: Metafile, count: number): string {
 
 async function bundles() {
   console.log("\n-- bundles as deployed (SST 4.17.1's esbuild options from stacks/bundling.ts) and cold init in a fresh Node process (median of 10) --");
-  console.log(`(left out and loaded from the Lambda runtime: ${SDK_FROM_RUNTIME.join(", ") || "nothing"}; KB are KiB of the minified .mjs)`);
+  console.log(`(with the runtime's SDK, ${SDK_FROM_RUNTIME.join(", ")} is left out and loaded from the Lambda runtime; KB are KiB of the minified .mjs files, chunks included)`);
   const config = Config.parse(rawConfig);
   // Inside node_modules, so the packages a bundle leaves out (the SDK, Chromium as `nodejs.install` ships them) resolve.
   mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
@@ -92,36 +111,43 @@ async function bundles() {
     const zodTimes = Array.from({ length: 10 }, () => Number(spawnSync(process.execPath, [yardstick], { encoding: "utf8" }).stdout));
     console.log(`(yardstick: importing zod alone takes ${median(zodTimes).toFixed(0)} ms here; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
     for (const fn of FUNCTIONS) {
-      // As SST lays out the package: the handler under functions/, copied files at the root (LAMBDA_TASK_ROOT).
-      const pkg = path.join(dir, fn.name);
-      const outfile = path.join(pkg, "functions", `${fn.name}.mjs`);
       const entry = path.join(root, "functions", `${fn.name}.ts`);
-      const deployed = await build({ ...esbuildOptionsOf(nodejsOptions(fn.install)), entryPoints: [entry], outfile, metafile: true, logLevel: "silent" });
-      const kb = statSync(outfile).size / 1024;
-      // The same entry with the pinned SDK bundled in, for comparison (size only).
-      const bundledSdk = await build({ ...esbuildOptionsOf({ ...nodejsOptions(fn.install), esbuild: { external: [] } }), entryPoints: [entry], outfile: path.join(pkg, "with-sdk.mjs"), metafile: true, logLevel: "silent" });
-      const withSdkKb = Object.values(bundledSdk.metafile!.outputs)[0]!.bytes / 1024;
-      if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, fn.group));
-      if (fn.home) writeFileSync(path.join(pkg, HOME_CONFIG_FILE), homeConfigJson(config));
-      const probe = path.join(pkg, "init.mjs");
-      writeFileSync(probe, [
-        `const t0 = performance.now();`,
-        `const m = await import(${JSON.stringify(outfile)});`,
-        `const t1 = performance.now();`,
-        fn.event ? `await m.handler(${JSON.stringify(fn.event)}, { getRemainingTimeInMillis: () => 60000 });` : "",
-        `process.stdout.write(JSON.stringify([performance.now() - t0, t1 - t0]));`,
-      ].join("\n"));
-      const times: number[] = [];
-      const imports: number[] = [];
+      // As deployed, and with the SDK from the other source, for comparison: both timed, their runs taken in turn.
+      const deployed = nodejsOptionsFor(`functions/${fn.name}.handler`);
+      const other = nodejsOptions(deployed.install, deployed.esbuild.external.length > 0 ? "bundled" : "runtime");
+      const variants = await Promise.all([deployed, other].map(async (nodejs, index) => {
+        // As SST lays out the package: the handler under functions/, copied files at the root (LAMBDA_TASK_ROOT).
+        const pkg = path.join(dir, `${fn.name}${index === 0 ? "" : "-other"}`);
+        const outfile = path.join(pkg, "functions", `${fn.name}.mjs`);
+        const { metafile } = await build({ ...esbuildOptionsOf(nodejs, outfile), entryPoints: [entry], metafile: true, logLevel: "silent" });
+        if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, fn.group));
+        if (fn.home) writeFileSync(path.join(pkg, HOME_CONFIG_FILE), homeConfigJson(config));
+        const probe = path.join(pkg, "init.mjs");
+        writeFileSync(probe, [
+          `const t0 = performance.now();`,
+          `const m = await import(${JSON.stringify(outfile)});`,
+          `const t1 = performance.now();`,
+          fn.event ? `await m.handler(${JSON.stringify(fn.event)}, { getRemainingTimeInMillis: () => 60000 });` : "",
+          `process.stdout.write(JSON.stringify([performance.now() - t0, t1 - t0]));`,
+        ].join("\n"));
+        return { pkg, probe, metafile: metafile!, sizes: sizesOf(metafile!, outfile), times: [] as number[], imports: [] as number[] };
+      }));
       for (let i = 0; i < 10; i++) {
-        const run = spawnSync(process.execPath, [probe], { encoding: "utf8", env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
-        if (run.status !== 0) throw new Error(`${fn.name}: ${run.stderr.slice(0, 1500)}`);
-        const [total, imported] = JSON.parse(run.stdout) as [number, number];
-        times.push(total);
-        imports.push(imported);
+        for (const variant of variants) {
+          const run = spawnSync(process.execPath, [variant.probe], { encoding: "utf8", env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: variant.pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
+          if (run.status !== 0) throw new Error(`${fn.name}: ${run.stderr.slice(0, 1500)}`);
+          const [total, imported] = JSON.parse(run.stdout) as [number, number];
+          variant.times.push(total);
+          variant.imports.push(imported);
+        }
       }
-      console.log(`${fn.name.padEnd(15)} ${kb.toFixed(0).padStart(5)} KB (${withSdkKb.toFixed(0)} KB with the SDK bundled)   cold init ${median(times).toFixed(0)} ms (import ${median(imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
-      console.log(`${"".padEnd(15)} largest: ${topInputs(deployed.metafile!, 5)}`);
+      const [main, alt] = variants as [typeof variants[0], typeof variants[0]];
+      const kb = (bytes: number) => (bytes / 1024).toFixed(0);
+      const size = ({ sizes }: typeof main) => `${kb(sizes.total)} KB${sizes.atStart < sizes.total ? ` (${kb(sizes.atStart)} KB loaded at cold start)` : ""}`;
+      const sdk = (nodejs: typeof deployed) => (nodejs.esbuild.external.length > 0 ? "the runtime's SDK" : "the SDK bundled");
+      console.log(`${fn.name.padEnd(15)} ${size(main)} with ${sdk(deployed)}: cold init ${median(main.times).toFixed(0)} ms (import ${median(main.imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
+      console.log(`${"".padEnd(15)} with ${sdk(other)} instead: ${size(alt)}, cold init ${median(alt.times).toFixed(0)} ms (import ${median(alt.imports).toFixed(0)} ms)`);
+      console.log(`${"".padEnd(15)} largest: ${topInputs(main.metafile, 5)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

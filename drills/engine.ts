@@ -2,12 +2,13 @@
 // holding the drill's lock and writing the state after every step, so any process can pick a run up again.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { formatDuration } from "../core/config/index.ts";
+import { formatDuration } from "../core/config/duration-text.ts";
 import type { DrillResult, DrillStage } from "../core/result/index.ts";
 import { DrillFault, UnknownDrillError } from "./errors.ts";
 import type { CleanupReport, DrillKind, KindContext, StepResult, SweepReport } from "./kind.ts";
 import { resourceName } from "./kind.ts";
-import { RUN_STATE_VERSION, type RunState } from "./run-state.ts";
+import type { RunState } from "./run-state.ts";
+import { RUN_STATE_VERSION } from "./run-state-check.ts";
 import type { DrillStore } from "./store.ts";
 
 /** The parts of a drill's config the engine reads, whatever its kind. */

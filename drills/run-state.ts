@@ -1,8 +1,11 @@
-// The persisted state of one drill run: everything `advance` needs to take the next step, in any process.
+// The persisted state of one drill run: everything `advance` needs to take the next step, in any process. Read back, a
+// state is checked by hand (drills/run-state-check.ts, on the same lists), so the drill Lambda loads no zod.
 import { z } from "zod";
 import { AssertionResult, DrillError, DrillOutcome, DrillResource, DrillResult, DrillStage } from "../core/result/index.ts";
+import { CLEANUP_OUTCOMES } from "../core/result/drill-result-check.ts";
+import { RUN_PHASES, RUN_STATE_VERSION } from "./run-state-check.ts";
 
-export const RUN_STATE_VERSION = 1;
+export { checkRunState, RUN_STATE_VERSION } from "./run-state-check.ts";
 
 export const RunState = z.object({
   v: z.literal(RUN_STATE_VERSION),
@@ -20,7 +23,7 @@ export const RunState = z.object({
   t0: z.number().nullable(),
   /** Nothing may run past it, cleanup included. */
   deadline: z.number(),
-  phase: z.enum(["run", "cleanup", "finished"]),
+  phase: z.enum(RUN_PHASES),
   /** Index into the kind's stages of the stage in progress. */
   stage: z.number(),
   stageStartedAt: z.number().nullable(),
@@ -35,7 +38,7 @@ export const RunState = z.object({
   /** Set once the run's fate is known before cleanup (a failure, a timeout, an interruption). */
   outcome: DrillOutcome.nullable(),
   error: DrillError.nullable(),
-  cleanup: z.object({ outcome: z.enum(["done", "failed", "pending"]), message: z.string().optional() }),
+  cleanup: z.object({ outcome: z.enum(CLEANUP_OUTCOMES), message: z.string().optional() }),
   /** The kind's own state (folders, ports, pids). */
   data: z.record(z.string(), z.unknown()),
   result: DrillResult.nullable(),

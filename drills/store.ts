@@ -8,7 +8,8 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocum
 import type { DrillResult } from "../core/result/index.ts";
 import { createDrillResultReader, DRILL_RESULT_VERSION, parseRecord, resultPk, type DrillRunPage } from "./drill-results.ts";
 import { DrillLockedError } from "./errors.ts";
-import { RUN_STATE_VERSION, RunState } from "./run-state.ts";
+import type { RunState } from "./run-state.ts";
+import { checkRunState, RUN_STATE_VERSION } from "./run-state-check.ts";
 
 export { DRILL_RESULT_VERSION };
 export type { DrillRunPage };
@@ -69,7 +70,7 @@ export function createDrillStore(deps: { doc: DynamoDBDocumentClient; tableName:
         const page = await doc.send(new QueryCommand({
           TableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": RUN_PK }, ConsistentRead: true, ExclusiveStartKey: start,
         }));
-        for (const item of page.Items ?? []) runs.push(parseRecord((value) => RunState.parse(value), item, RUN_STATE_VERSION, "drill run"));
+        for (const item of page.Items ?? []) runs.push(parseRecord((value) => checkRunState<RunState>(value), item, RUN_STATE_VERSION, "drill run"));
         start = page.LastEvaluatedKey;
       } while (start);
       return runs;

@@ -8,14 +8,18 @@
 // interrupted and cleaned up by this execution, which then starts its own run; leftovers no run owns are deleted.
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { DrillResult } from "../core/result/index.ts";
 import type { DrillEngine, DrillEngineContext } from "../core/runtime/index.ts";
-import {
-  advance, CLEANUP_GRACE_MS, createDrillEngine, DrillFault, DrillLockedError, drillKinds, newRun, resourceName, RunState, stopRun, UnknownDrillError,
-  type DrillClients, type DrillConfig, type DrillKind,
-} from "../drills/index.ts";
-import { perRegion } from "../drills/clients.ts";
+// From the modules themselves, not the registry (drills/index.ts): it also exports the postgres kind's tools, which load pg.
+import { perRegion, type DrillClients } from "../drills/clients.ts";
+import type { DrillConfig } from "../drills/config.ts";
+import { advance, CLEANUP_GRACE_MS, newRun, stopRun } from "../drills/engine.ts";
+import { DrillFault, DrillLockedError, UnknownDrillError } from "../drills/errors.ts";
+import { resourceName, type DrillKind } from "../drills/kind.ts";
+import { createDrillEngine, drillKinds } from "../drills/kinds.ts";
+import type { RunState } from "../drills/run-state.ts";
+import { checkRunState } from "../drills/run-state-check.ts";
 import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
@@ -55,7 +59,10 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
   const kinds = drillKinds(options.clients) as Record<string, DrillKind<DrillConfig>>;
   const ctx = { now, dataDir: path.resolve(dataDir), env: context.env, log };
   const host = options.owner ?? { host: hostname(), pid: process.pid };
-  const sfnFor = perRegion(options.sfn, options.clients?.region, (region) => new SFNClient(awsClientOptions(region)));
+  // One client per region of the executions it asks about (a drill's machine is in the drill's region), loaded when a
+  // run of the drill is found at an execution's first step, which is rare: not at every cold start.
+  const sfnFor = perRegion<Promise<SFNClient>>(options.sfn && Promise.resolve(options.sfn), options.clients?.region, (region) =>
+    import("@aws-sdk/client-sfn").then(({ SFNClient }) => new SFNClient(awsClientOptions(region))));
   const drillOf = (drillId: string) => {
     const drill = drills.find((d) => d.id === drillId);
     if (!drill) throw new UnknownDrillError(`no drill "${drillId}" in the config${drills.length ? ` (drills: ${drills.map((d) => d.id).join(", ")})` : ""}`);
@@ -73,7 +80,8 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
     const execution = run.owner.execution;
     if (!execution) return at > run.deadline ? `its driver (pid ${run.owner.pid} on ${run.owner.host}) let it pass its deadline` : undefined;
     try {
-      const { status } = await sfnFor(arnRegion(execution)).send(new DescribeExecutionCommand({ executionArn: execution }));
+      const { DescribeExecutionCommand } = await import("@aws-sdk/client-sfn");
+      const { status } = await (await sfnFor(arnRegion(execution))).send(new DescribeExecutionCommand({ executionArn: execution }));
       return status === "RUNNING" ? undefined : `the execution driving it (${execution}) is ${status ?? "?"}`;
     } catch (error) {
       if ((error as Error).name === "ExecutionDoesNotExist") return `the execution driving it (${execution}) no longer exists`;
@@ -174,9 +182,12 @@ export function drillStepper(context: DrillEngineContext, options: DrillStepperO
         if (!own) throw new Error(`drill ${drillId}: the run did not start: ${failed}`);
         return abandon(own, failed);
       }
-      const parsed = RunState.safeParse(given);
-      if (!parsed.success) throw new TypeError(`drill step: the run state handed back by the state machine is not a run: ${parsed.error.issues[0]?.message ?? "?"}`);
-      const run = parsed.data;
+      let run: RunState;
+      try {
+        run = checkRunState<RunState>(given);
+      } catch (error) {
+        throw new TypeError(`drill step: the run state handed back by the state machine is not a run: ${(error as Error).message}`, { cause: error });
+      }
       if (run.drillId !== drillId) throw new TypeError(`drill step: the run belongs to drill "${run.drillId}", not "${drillId}"`);
       return failed !== undefined ? abandon(run, failed) : step(run);
     },

@@ -1,14 +1,21 @@
 // How each function is bundled on deploy: the `nodejs` options stacks/index.ts gives SST, and the esbuild options SST
 // 4.17.1 builds from them (its Go runtime, pkg/runtime/node/build.go), so `npm run bench -- aws` measures the bundles
 // as deployed. Plain values, no SST globals: the bench and the tests import this file.
+import path from "node:path";
 import type { BuildOptions } from "esbuild";
 
 /**
- * Left out of every bundle and loaded from the Lambda runtime: nodejs24.x ships the AWS SDK for JavaScript v3
- * (clients and lib-dynamodb). It is about 500 KB of each minified bundle and the largest part of a runner's. The cost:
- * the SDK a function runs is the runtime's version, chosen and updated by AWS, not this lockfile's (the one the tests
- * run against). Empty this list to bundle the pinned SDK again (the bench prints both sizes).
+ * Where a function's AWS SDK for JavaScript v3 comes from.
+ * - "bundled" (the default): the pinned SDK of this lockfile, the one the tests run against, tree-shaken to the
+ *   clients and commands the function uses; with splitting, what the SDK itself imports on demand (the credential
+ *   providers other than the environment's, the SNS client a page needs) is a chunk loaded then. It loads faster
+ *   than the runtime's SDK, whose clients are whole CommonJS packages of every command (`npm run bench -- aws`).
+ * - "runtime": left out of the bundle (`SDK_FROM_RUNTIME`) and loaded from nodejs24.x's own SDK, about 390 KB less;
+ *   the function then runs the SDK version AWS chose. The HTTP runner takes it, for its size goal (≤ 500 KB).
  */
+export type SdkSource = "bundled" | "runtime";
+
+/** Left out of a bundle whose SDK comes from the Lambda runtime. */
 export const SDK_FROM_RUNTIME: readonly string[] = ["@aws-sdk/*"];
 
 /** The browser runner's packages that cannot be bundled (Chromium's binary, Playwright's driver): SST installs them. */
@@ -21,20 +28,45 @@ export interface NodejsOptions {
   /** SST documents `true` as its default; said here so the deployed bundle cannot differ from the bench's. */
   minify: true;
   format: "esm";
+  /**
+   * A dynamic `import()` of our own code becomes a file of its own (esbuild's code splitting), loaded with the packages
+   * it imports when that code first runs: the drill function loads the code, `pg` or AWS SDK client of its own drill's
+   * kind only, not every kind's at cold start. A function with no such import is one file, as without it.
+   */
+  splitting: true;
   install?: string[];
   esbuild: { external: string[] };
 }
 
-/** The `nodejs` options of a function; `install` for packages shipped in its node_modules instead of the bundle. */
-export function nodejsOptions(install: readonly string[] = []): NodejsOptions {
-  return { minify: true, format: "esm", ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: [...SDK_FROM_RUNTIME] } };
+/**
+ * The `nodejs` options of a function: `install` for packages shipped in its node_modules instead of the bundle, `sdk`
+ * for where its AWS SDK comes from.
+ */
+export function nodejsOptions(install: readonly string[] = [], sdk: SdkSource = "bundled"): NodejsOptions {
+  return { minify: true, format: "esm", splitting: true, ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: sdk === "runtime" ? [...SDK_FROM_RUNTIME] : [] } };
 }
 
-/** The esbuild build options SST derives from a function's `nodejs` options for a deploy (not `sst dev`). */
-export function esbuildOptionsOf(nodejs: NodejsOptions): BuildOptions {
+/**
+ * The `nodejs` options of the function whose handler is `handler` (e.g. "functions/http-runner.handler"): the browser
+ * runner's packages installed; the HTTP runner on the runtime's SDK, for its size; the others with the SDK bundled.
+ */
+export function nodejsOptionsFor(handler: string): NodejsOptions {
+  const file = handler.slice(0, handler.lastIndexOf("."));
+  if (file === "functions/browser-runner") return nodejsOptions(BROWSER_INSTALL);
+  if (file === "functions/http-runner") return nodejsOptions([], "runtime");
+  return nodejsOptions();
+}
+
+/**
+ * The esbuild build options SST derives from a function's `nodejs` options for a deploy (not `sst dev`), writing the
+ * entry to `target` (e.g. `<package>/functions/api.mjs`): with splitting, SST writes to the target's folder, each
+ * output named after its entry or chunk, `.mjs`.
+ */
+export function esbuildOptionsOf(nodejs: NodejsOptions, target: string): BuildOptions {
   return {
     bundle: true, platform: "node", format: "esm", target: "esnext", keepNames: true, mainFields: ["module", "main"],
     minify: nodejs.minify, sourcemap: false,
+    ...(nodejs.splitting ? { splitting: true, outdir: path.dirname(target), outExtension: { ".js": ".mjs" } } : { outfile: target }),
     external: [...SST_FORCE_EXTERNAL, ...(nodejs.install ?? []), ...nodejs.esbuild.external],
     banner: {
       js: [

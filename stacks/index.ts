@@ -8,7 +8,7 @@ import { drillStateMachine } from "../core/runtime/drill-steps.ts";
 import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind, type VpcEndpointSet } from "../core/plan/index.ts";
 import { HOME_CONFIG_FILE, homeConfigJson, type HomeConfigShape } from "../core/plan/home-config.ts";
 import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
-import { BROWSER_INSTALL, nodejsOptions } from "./bundling.ts";
+import { nodejsOptions, nodejsOptionsFor } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
 import {
   alertingPermissions, apiPermissions, drillPermissions, queueConsumerPermissions, runnerPermissions,
@@ -201,8 +201,9 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
         handler: runner.handler, runtime: "nodejs24.x", architecture: runner.architecture,
         memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: runnerEnv,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
-        // Chromium and its driver ship as packages in the function's node_modules, not in the bundle.
-        nodejs: nodejsOptions(runner.kind === "browser" ? BROWSER_INSTALL : []),
+        // Chromium and its driver ship as packages in the function's node_modules, not in the bundle; the HTTP runner
+        // takes the runtime's AWS SDK, for its size (stacks/bundling.ts).
+        nodejs: nodejsOptionsFor(runner.handler),
         // The HTTP runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
         ...(groupFiles.has(runner.kind) ? { copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }] } : {}),
       }, opts);

@@ -8,6 +8,20 @@ export const DRILL_ERROR_CATEGORIES = ["config", "backup", "restore", "recover",
 export const STAGE_OUTCOMES = ["pass", "fail", "skipped"] as const;
 export const CLEANUP_OUTCOMES = ["done", "failed", "pending"] as const;
 
+/** A stage record of a run or result (core/result's DrillStage). */
+export const isDrillStage = (stage: unknown): boolean => isObject(stage) && typeof stage.name === "string" && typeof stage.startedAt === "string"
+  && isNumber(stage.durationMs) && isOneOf(STAGE_OUTCOMES, stage.outcome) && (stage.detail === undefined || typeof stage.detail === "string");
+
+/** A validation check of a run or result (core/result's AssertionResult). */
+export const isCheck = (check: unknown): boolean => isObject(check) && typeof check.description === "string" && typeof check.passed === "boolean"
+  && (check.durationMs === undefined || isNumber(check.durationMs));
+
+/** Something a run created (core/result's DrillResource). */
+export const isDrillResource = (resource: unknown): boolean => isObject(resource) && typeof resource.kind === "string" && typeof resource.id === "string";
+
+/** Why a run failed (core/result's DrillError). */
+export const isDrillError = (error: unknown): boolean => isObject(error) && isOneOf(DRILL_ERROR_CATEGORIES, error.category) && typeof error.message === "string";
+
 /** The result's fields, checked as the schema would (a TypeError naming the first wrong field); `T` is core/result's DrillResult. */
 export function checkDrillResult<T>(value: unknown): T {
   const refuse = (what: string): never => {
@@ -23,16 +37,12 @@ export function checkDrillResult<T>(value: unknown): T {
   for (const field of ["restorePoint", "newestData"] as const) if (achieved[field] !== null && typeof achieved[field] !== "string") refuse(`achieved.${field} must be a string or null`);
   if (!Array.isArray(value.stages)) refuse("stages must be a list");
   (value.stages as unknown[]).forEach((stage, index) => {
-    if (!isObject(stage) || typeof stage.name !== "string" || typeof stage.startedAt !== "string" || !isNumber(stage.durationMs) || !isOneOf(STAGE_OUTCOMES, stage.outcome)
-      || (stage.detail !== undefined && typeof stage.detail !== "string")) refuse(`stages[${index}] must hold a name, startedAt, durationMs and outcome`);
+    if (!isDrillStage(stage)) refuse(`stages[${index}] must hold a name, startedAt, durationMs and outcome`);
   });
-  if (!Array.isArray(value.validation) || !value.validation.every((check) => isObject(check) && typeof check.description === "string" && typeof check.passed === "boolean")) {
-    refuse("validation must be a list of checks with a description and passed");
-  }
-  if (!isObject(cleanup) || !isOneOf(CLEANUP_OUTCOMES, cleanup.outcome) || !Array.isArray(cleanup.resources)
-    || !cleanup.resources.every((resource) => isObject(resource) && typeof resource.kind === "string" && typeof resource.id === "string")) {
+  if (!Array.isArray(value.validation) || !value.validation.every(isCheck)) refuse("validation must be a list of checks with a description and passed");
+  if (!isObject(cleanup) || !isOneOf(CLEANUP_OUTCOMES, cleanup.outcome) || !Array.isArray(cleanup.resources) || !cleanup.resources.every(isDrillResource)) {
     refuse("cleanup must hold an outcome and resources of a kind and an id");
   }
-  if (error !== undefined && !(isObject(error) && isOneOf(DRILL_ERROR_CATEGORIES, error.category) && typeof error.message === "string")) refuse("error must hold a known category and a message");
+  if (error !== undefined && !isDrillError(error)) refuse("error must hold a known category and a message");
   return value as T;
 }

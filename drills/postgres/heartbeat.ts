@@ -1,7 +1,7 @@
 // Heartbeats (opt-in): vigie writes the time into the source every few seconds, so a drill can find the newest
 // committed data in its copy without a freshness query of the team's own.
 import pg from "pg";
-import { resolveEnv } from "../../core/config/index.ts";
+import { resolveEnv } from "../../core/config/secrets.ts";
 import type { PostgresDrill } from "./schema.ts";
 
 /** The table vigie keeps in the source: one row per drill, its `at` updated on every beat. */

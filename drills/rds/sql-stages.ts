@@ -1,7 +1,7 @@
 // The validate and measure stages of a restored RDS instance or Aurora cluster: SQL over `pg` to the address RDS
 // reported, as the drill's `connect` user. The same for every RDS engine kind.
 import type pg from "pg";
-import { resolveEnv } from "../../core/config/index.ts";
+import { resolveEnv } from "../../core/config/secrets.ts";
 import { DrillFault } from "../errors.ts";
 import type { KindContext, StepResult } from "../kind.ts";
 import { measureStage, validateStage } from "../sql.ts";

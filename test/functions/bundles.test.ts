@@ -1,40 +1,45 @@
 // What each function's deployed bundle carries (esbuild with the options stacks/ gives SST, stacks/bundling.ts): the
 // runners load no config schema, no alerting and no drill code; only the drill function carries the drill engine.
 // Sizes and cold init are measured by `npm run bench -- aws`, not asserted here.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { homeConfigJson, HOME_CONFIG_FILE } from "../../core/plan/home-config.ts";
 import { runnerGroupJson, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
+import { ensureTable, startEmbeddedDynamo } from "../../core/store/index.ts";
 import { Config } from "../../index.ts";
-import { BROWSER_INSTALL, esbuildOptionsOf, nodejsOptions } from "../../stacks/bundling.ts";
+import { esbuildOptionsOf, nodejsOptionsFor } from "../../stacks/bundling.ts";
 import { startHttpTarget } from "../fixtures/targets.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
 /** The source files and packages a function's bundle holds code of. */
-async function contents(name: string, install: readonly string[] = []): Promise<string[]> {
-  return (await bundleOf(name, install)).files;
+async function contents(name: string): Promise<string[]> {
+  return (await bundleOf(name)).files;
 }
 
-async function bundleOf(name: string, install: readonly string[] = []) {
-  const result = await build({ ...esbuildOptionsOf(nodejsOptions(install)), entryPoints: [path.join(root, "functions", `${name}.ts`)], outfile: `/bundles/${name}.mjs`, write: false, metafile: true, logLevel: "silent" });
-  const [output] = Object.values(result.metafile.outputs);
-  const files = Object.entries(output!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file);
-  // How each kept file loads the packages left out of the bundle (the runtime's SDK): at import, or on first use.
-  const external = files.flatMap((file) => result.metafile.inputs[file]!.imports.filter((i) => i.external).map((i) => ({ path: i.path, kind: i.kind, from: file })));
-  // What loads at cold start: the files reached from the entry through static imports (a dynamic import's target
-  // loads when that code first runs). Bundled, such a target is kept but not evaluated until then.
-  const atStart = new Set<string>();
-  const pending = [path.relative(root, path.join(root, "functions", `${name}.ts`))];
+/** A function's bundle, built with the options stacks/ deploys it with. */
+async function bundleOf(name: string) {
+  const result = await build({ ...esbuildOptionsOf(nodejsOptionsFor(`functions/${name}.handler`), `/bundles/functions/${name}.mjs`), entryPoints: [path.join(root, "functions", `${name}.ts`)], write: false, metafile: true, logLevel: "silent" });
+  // The entry and its chunks (code behind a dynamic import, split into files of its own).
+  const files = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file));
+  // What loads at cold start: the entry's file and the chunks it imports statically, with the packages left out of the
+  // bundle that those import statically. A dynamic import's target is a chunk of its own, loaded when that code runs.
+  const outputs = result.metafile.outputs;
+  const startOutputs = new Set<string>();
+  // (A dynamic import's target is an entry point of the build too: the function's own entry is the one asked for.)
+  const pending = Object.keys(outputs).filter((file) => outputs[file]!.entryPoint === `functions/${name}.ts`);
   while (pending.length > 0) {
     const file = pending.pop()!;
-    if (atStart.has(file)) continue;
-    atStart.add(file);
-    for (const i of result.metafile.inputs[file]?.imports ?? []) if (!i.external && i.kind === "import-statement") pending.push(i.path);
+    if (startOutputs.has(file)) continue;
+    startOutputs.add(file);
+    for (const i of outputs[file]!.imports) if (!i.external && i.kind === "import-statement") pending.push(i.path);
   }
-  return { files, external, atStart: [...atStart].filter((file) => files.includes(file)) };
+  const atStart = [...startOutputs].flatMap((file) => Object.entries(outputs[file]!.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([input]) => input));
+  const externalAtStart = [...new Set([...startOutputs].flatMap((file) => outputs[file]!.imports.filter((i) => i.external && i.kind === "import-statement").map((i) => i.path)))];
+  return { files, atStart, externalAtStart, outputs: Object.keys(outputs).length };
 }
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
@@ -47,8 +52,8 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("give the drill engine, its kinds and pg to the drill function only", async () => {
-    for (const [name, install] of [["api", []], ["evaluator", []], ["housekeeping", []], ["queue-consumer", []], ["browser-runner", BROWSER_INSTALL]] as const) {
-      const files = await contents(name, install);
+    for (const name of ["api", "evaluator", "housekeeping", "queue-consumer", "browser-runner"]) {
+      const files = await contents(name);
       // The drill records (runs, results, their schemas) are read by the API and alerting; the engine and kinds are not.
       const records = ["drills/store.ts", "drills/drill-results.ts", "drills/run-state.ts", "drills/errors.ts", "drills/alerting.ts", "drills/config.ts"];
       expect(files.filter((f) => (f.startsWith("drills/") && !records.includes(f) && !f.endsWith("/schema.ts") && f !== "drills/schema.ts") || f === "functions/drill-engine.ts"), name).toEqual([]);
@@ -66,12 +71,84 @@ describe("deployed bundles", () => {
     }
   }, 60_000);
 
+  it("load no schema library, no pg and no RDS or Step Functions client at the drill function's cold start: a kind's code loads on its first step", async () => {
+    const { atStart, files } = await bundleOf("drill");
+    expect(atStart.filter((f) => ["zod", "pg", "pg-pool", "pg-protocol", "jsonpath-plus", "@aws-sdk/client-rds", "@aws-sdk/client-sfn", "@aws-sdk/client-sns"].includes(packageOf(f)!)
+      || /^drills\/(postgres|rds|dynamodb)\/|^drills\/(sql|config|schema|run-state|index)\.ts$/.test(f))).toEqual([]);
+    expect(atStart.map(packageOf)).toEqual(expect.arrayContaining(["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"]));
+    expect(atStart).toEqual(expect.arrayContaining(["functions/drill-engine.ts", "drills/engine.ts", "drills/run-state-check.ts"]));
+    // Each kind is in the deployed package, in a chunk of its own, and zod in none of them.
+    expect(files).toEqual(expect.arrayContaining(["drills/postgres/run.ts", "drills/rds/run.ts", "drills/rds/aurora.ts", "drills/dynamodb/run.ts"]));
+    expect(files.filter((f) => packageOf(f) === "zod")).toEqual([]);
+  }, 60_000);
+
+  it("load every chunk of the drill function's package in a fresh process: each kind's code links to its bundled client or pg", async () => {
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      const result = await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/drill.handler"), path.join(pkg, "functions", "drill.mjs")), entryPoints: [path.join(root, "functions", "drill.ts")], metafile: true, logLevel: "silent" });
+      const files = Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file));
+      const kinds = Object.entries(result.metafile.outputs).filter(([, output]) => /^drills\/(postgres|rds|dynamodb)\//.test(output.entryPoint ?? "")).map(([file]) => path.resolve(root, file));
+      expect(kinds).toHaveLength(4);
+      const load = path.join(pkg, "load.mjs");
+      writeFileSync(load, `for (const file of ${JSON.stringify(files)}) await import(file); const kinds = await Promise.all(${JSON.stringify(kinds)}.map((file) => import(file))); process.stdout.write(JSON.stringify(kinds.map((m) => Object.keys(m).sort())));`);
+      const run = spawnSync(process.execPath, [load], { encoding: "utf8", env: { PATH: process.env.PATH, AWS_REGION: "us-east-1" } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).flat()).toEqual(expect.arrayContaining(["postgresKind", "rdsKind", "auroraKind", "dynamoDbKind"]));
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("bundle the pinned AWS SDK but in the HTTP runner, which loads the runtime's and is one file (its worker thread is the bundle itself)", async () => {
+    const runner = await bundleOf("http-runner");
+    expect(runner.outputs).toBe(1);
+    expect(runner.externalAtStart.filter((p) => p.startsWith("@aws-sdk/")).sort()).toEqual(["@aws-sdk/client-dynamodb", "@aws-sdk/client-sqs", "@aws-sdk/lib-dynamodb"]);
+    for (const name of ["api", "evaluator", "housekeeping", "queue-consumer", "drill", "browser-runner"]) {
+      const { atStart, externalAtStart } = await bundleOf(name);
+      expect(externalAtStart.filter((p) => p.startsWith("@aws-sdk/")), name).toEqual([]);
+      expect(atStart.map(packageOf), name).toContain("@aws-sdk/client-dynamodb");
+      // The SDK's own on-demand parts stay out of the cold start: the credential providers but the environment's.
+      expect(atStart.filter((f) => /@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login)|nested-clients)\//.test(f)), name).toEqual([]);
+    }
+  }, 120_000);
+
   it("load the SNS client only when they page, not at cold start", async () => {
     for (const name of ["api", "evaluator", "housekeeping"]) {
-      const { external } = await bundleOf(name);
-      const sns = external.filter((i) => i.path === "@aws-sdk/client-sns");
-      expect(sns.length, name).toBeGreaterThan(0);
-      expect(sns.filter((i) => i.kind !== "dynamic-import"), name).toEqual([]);
+      const { atStart, files } = await bundleOf(name);
+      expect(files.map(packageOf), name).toContain("@aws-sdk/client-sns");
+      expect(atStart.filter((f) => packageOf(f) === "@aws-sdk/client-sns"), name).toEqual([]);
+    }
+  }, 60_000);
+
+  it("run as deployed with the SDK bundled: the API's bundle answers /v1/status from a real table (dynalite) through its own SDK", async () => {
+    const dynamo = await startEmbeddedDynamo();
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      await ensureTable(dynamo.client, "acme");
+      const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "home", kind: "http", url: "https://acme.dev", every: "1m" }] });
+      writeFileSync(path.join(pkg, HOME_CONFIG_FILE), homeConfigJson(config));
+      const bundle = path.join(pkg, "functions", "api.mjs");
+      await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/api.handler"), bundle), entryPoints: [path.join(root, "functions", "api.ts")], logLevel: "silent" });
+      const event = { version: "2.0", routeKey: "$default", rawPath: "/v1/status", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/v1/status", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false };
+      const invoke = path.join(pkg, "invoke.mjs");
+      writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await handler(${JSON.stringify(event)}, {}); process.stdout.write(JSON.stringify(out));`);
+      // Where the SDK is sent: dynalite, by the SDK's own service-specific endpoint variable; keys from the environment.
+      const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, VIGIE_TABLE: "acme" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const code = await new Promise((resolve) => child.on("exit", resolve));
+      expect(code, stderr).toBe(0);
+      const out = JSON.parse(stdout) as { statusCode: number; body: string; isBase64Encoded: boolean };
+      expect(out.statusCode, out.body).toBe(200);
+      const body = out.isBase64Encoded ? Buffer.from(out.body, "base64").toString() : out.body;
+      expect(body).toContain('"home"');
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+      await dynamo.close();
     }
   }, 60_000);
 
@@ -84,7 +161,7 @@ describe("deployed bundles", () => {
       const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "big", kind: "http", url: target.url, every: "1m", assertions: [{ source: "body", op: "matches", target: "ok-mark[a-z]+" }] }] });
       writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
       const bundle = path.join(pkg, "functions", "http-runner.mjs");
-      await build({ ...esbuildOptionsOf(nodejsOptions()), entryPoints: [path.join(root, "functions", "http-runner.ts")], outfile: bundle, logLevel: "silent" });
+      await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/http-runner.handler"), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
       // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
       // package root, a region, the stack's table, which test mode never reaches).
       const invoke = path.join(pkg, "invoke.mjs");

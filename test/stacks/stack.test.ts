@@ -6,7 +6,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HOME_CONFIG_FILE, readHomeConfig } from "../../core/plan/home-config.ts";
 import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
-import { BROWSER_INSTALL, nodejsOptions } from "../../stacks/bundling.ts";
+import { nodejsOptionsFor } from "../../stacks/bundling.ts";
 import { drillDeletePermissions, drillPermissions } from "../../stacks/permissions.ts";
 import { envFromShell } from "../../stacks/environment.ts";
 
@@ -107,7 +107,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
   it("bundles every function with the options the bench measures (stacks/bundling.ts), the browser runner's packages installed", () => {
     expect(builds.length).toBe(ofType("aws:lambda/function:Function").length);
     for (const build of builds) {
-      const options = build.handler.startsWith("functions/browser-runner.") ? nodejsOptions(BROWSER_INSTALL) : nodejsOptions();
+      const options = nodejsOptionsFor(build.handler);
       // SST turns `install` into { package: "*" } before its build reads it.
       const { install, ...rest } = options;
       expect(build.properties, build.functionID).toMatchObject({ ...rest, ...(install ? { install: Object.fromEntries(install.map((p) => [p, "*"])) } : {}) });
