@@ -53,8 +53,8 @@ function monthlyCost() {
   }
 }
 
-// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts: the HTTP runner
-// takes the runtime's SDK, the others bundle it), and the file the deploy writes beside the bundle (the HTTP runner's
+// Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts: every function
+// bundles the SDK), and the file the deploy writes beside the bundle (the HTTP runner's
 // probe group, the home functions' config). `event` is a first call that builds the handler's deps and touches no AWS
 // service; without one, only the import is timed.
 const FUNCTIONS: Array<{ name: string; event?: unknown; group?: "http"; home?: true }> = [

@@ -11,7 +11,8 @@ import type { BuildOptions } from "esbuild";
  *   providers other than the environment's, the SNS client a page needs) is a chunk loaded then. It loads faster
  *   than the runtime's SDK, whose clients are whole CommonJS packages of every command (`npm run bench -- aws`).
  * - "runtime": left out of the bundle (`SDK_FROM_RUNTIME`) and loaded from nodejs24.x's own SDK, about 390 KB less;
- *   the function then runs the SDK version AWS chose. The HTTP runner takes it, for its size goal (≤ 500 KB).
+ *   the function then runs the SDK version AWS chose. No function takes it now: the HTTP runner did, for its size goal
+ *   (≤ 500 KB), but what its cold start loads, its bundle and the runtime's SDK together, was larger and slower.
  */
 export type SdkSource = "bundled" | "runtime";
 
@@ -48,12 +49,12 @@ export function nodejsOptions(install: readonly string[] = [], sdk: SdkSource = 
 
 /**
  * The `nodejs` options of the function whose handler is `handler` (e.g. "functions/http-runner.handler"): the browser
- * runner's packages installed; the HTTP runner on the runtime's SDK, for its size; the others with the SDK bundled.
+ * runner's packages installed; every function with the SDK bundled (the HTTP runner too: bundled, its cold init is
+ * about a quarter shorter than on the runtime's SDK, `npm run bench -- aws`).
  */
 export function nodejsOptionsFor(handler: string): NodejsOptions {
   const file = handler.slice(0, handler.lastIndexOf("."));
   if (file === "functions/browser-runner") return nodejsOptions(BROWSER_INSTALL);
-  if (file === "functions/http-runner") return nodejsOptions([], "runtime");
   return nodejsOptions();
 }
 
