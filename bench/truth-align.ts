@@ -1,7 +1,8 @@
 // Where Node's own HTTP client spends the time between the target's clock and its own: one request at a time (server
 // waits 20 ms), Node's bare `http(s).get` timed at each socket event, the target's stamps (bench/truth-target.ts) put
 // on the same clock through each process's `performance.timeOrigin`. Prints medians, asserts nothing.
-// `npx tsx bench/truth-align.ts` (ALIGN_N runs per scheme, default 30).
+// Then the client's connect event against how long it was idle before. `npx tsx bench/truth-align.ts` (ALIGN_N runs
+// per scheme and setting, default 30).
 import { spawn } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
@@ -35,7 +36,7 @@ const context = tls.createSecureContext({ ca: pki.ca.cert });
 let sequence = 0;
 
 type Marks = Record<"start" | "socket" | "attempt" | "connect" | "secure" | "response" | "end", number>;
-async function once(scheme: "http" | "https") {
+async function once(scheme: "http" | "https", wait = 20) {
   const id = String(++sequence);
   const secure = scheme === "https";
   const m = {} as Marks;
@@ -49,7 +50,7 @@ async function once(scheme: "http" | "https") {
       socket.prependListener("data", () => reads.push(now()));
       return socket;
     };
-    const request = (secure ? https : http).get(`${scheme}://127.0.0.1:${ports[scheme]}/?id=${id}&wait=20`, { createConnection }, (res) => {
+    const request = (secure ? https : http).get(`${scheme}://127.0.0.1:${ports[scheme]}/?id=${id}&wait=${wait}`, { createConnection }, (res) => {
       m.response = now();
       res.resume();
       res.prependListener("end", () => {
@@ -91,6 +92,25 @@ try {
     console.log(`| ${scheme} | median |\n|---|---|`);
     for (const [label, of] of rows) console.log(`| ${label} | ${median(runs.map(of)).toFixed(3)} |`);
     console.log("");
+  }
+  // The connect event against how long this process was idle just before: the same request back to back, after a
+  // 20 ms timer, and after a request whose server waited 20 ms (as every case above).
+  console.log("| http connection attempt → connect event, when the client | median |\n|---|---|");
+  const idle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const settings: Array<[string, () => Promise<unknown>, number]> = [
+    ["ran a request whose server answered at once just before", async () => {}, 0],
+    ["was idle 20 ms on a timer just before", () => idle(20), 0],
+    ["ran a request whose server waited 20 ms just before", async () => {}, 20],
+  ];
+  for (const [label, before, wait] of settings) {
+    const connects: number[] = [];
+    await once("http", wait);
+    for (let i = 0; i < N; i++) {
+      await before();
+      const { m } = await once("http", wait);
+      connects.push(m.connect - m.attempt);
+    }
+    console.log(`| ${label} | ${median(connects).toFixed(3)} |`);
   }
 } finally {
   target.disconnect();
