@@ -20,17 +20,7 @@ const WARM_UP_RUNS = 2;
 export async function warmHttpStack(): Promise<void> {
   tls.createSecureContext();
   await warmTls();
-  const server = http.createServer((_req, res) => res.end("warm"));
-  server.keepAliveTimeout = 0;
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const probe = HttpProbe.parse({ id: "warm-up", kind: "http", url: `http://127.0.0.1:${port}/` });
-    for (let i = 0; i < WARM_UP_RUNS; i++) await runHttpAttempt(probe, { region: "warm-up", now: Date.now, env: {} }, new Set());
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await runnerAgainst(http.createServer((_req, res) => res.end("warm")), "http");
   await warmVerifiedTls();
 }
 
@@ -42,12 +32,16 @@ export async function warmHttpStack(): Promise<void> {
  */
 async function warmVerifiedTls(): Promise<void> {
   const { key, cert } = warmUpCertificate();
-  const server = https.createServer({ key, cert }, (_req, res) => res.end("warm"));
+  await runnerAgainst(https.createServer({ key, cert }, (_req, res) => res.end("warm")), "https", { tls: { ca: cert } });
+}
+
+/** Runs the real runner `WARM_UP_RUNS` times against `server` on 127.0.0.1, then closes it. */
+async function runnerAgainst(server: http.Server, scheme: "http" | "https", extra: object = {}): Promise<void> {
   server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
   try {
     const { port } = server.address() as AddressInfo;
-    const probe = HttpProbe.parse({ id: "warm-up", kind: "http", url: `https://127.0.0.1:${port}/`, tls: { ca: cert } });
+    const probe = HttpProbe.parse({ id: "warm-up", kind: "http", url: `${scheme}://127.0.0.1:${port}/`, ...extra });
     for (let i = 0; i < WARM_UP_RUNS; i++) await runHttpAttempt(probe, { region: "warm-up", now: Date.now, env: {} }, new Set());
   } finally {
     server.closeAllConnections();
