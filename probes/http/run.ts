@@ -249,6 +249,12 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       handOver = oncreate;
       return undefined;
     };
+    // The first network action: connect (or DNS) starts, and with it the run's clock and its timeout.
+    const networkStarts = () => {
+      connectStartAt = performance.now();
+      start ??= connectStartAt;
+      deadline.arm();
+    };
     const open = () => {
       // Ended before it began: timed out, or the request refused.
       if (settled) return;
@@ -257,9 +263,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       // A name is looked up from inside the connect call, once the socket is made: DNS (and the clock) start as the
       // resolver is asked.
       const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-        connectStartAt = performance.now();
-        start ??= connectStartAt;
-        deadline.arm();
+        networkStarts();
         (deps.lookup ?? dns.lookup)(hostname, lookupOptions, callback);
       };
       let socket: net.Socket;
@@ -281,11 +285,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       if (!resolvesName) {
         // Node issues the connect to an address on a later tick and announces the attempt just before the system
         // call: connect, and the clock, start there.
-        socket.once("connectionAttempt", () => {
-          connectStartAt = performance.now();
-          start ??= connectStartAt;
-          deadline.arm();
-        });
+        socket.once("connectionAttempt", networkStarts);
       }
       handOver!(null, socket);
     };
