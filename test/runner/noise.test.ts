@@ -1,12 +1,7 @@
-import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { noiseSampler, startNoiseMeter } from "../../core/runner/noise.ts";
+import { busy } from "../fixtures/wait.ts";
 
-/** Holds this thread's event loop, as another probe's work would. */
-function busy(ms: number): void {
-  const from = performance.now();
-  while (performance.now() - from < ms);
-}
 
 describe("noise meter", () => {
   it("gives each of overlapping runs the stalls that overlapped it, not one that ended before it started", () => {

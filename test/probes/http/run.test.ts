@@ -7,6 +7,7 @@ import { runProbe } from "../../../core/runner/index.ts";
 import { ProbeResult } from "../../../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps, type HttpProbeInput } from "../../../probes/http/index.ts";
 import { makeTestPki, type TestPki } from "../../fixtures/certs.ts";
+import { busy } from "../../fixtures/wait.ts";
 import { refusedPort, startHttpTarget, startHttpsTarget, startRawTarget, type Target } from "../../fixtures/targets.ts";
 
 const deps = (extra: Partial<HttpDeps> = {}): HttpDeps => ({ region: "eu-west-1", now: Date.now, env: {}, ...extra });
@@ -98,8 +99,7 @@ describe("http probe over plain HTTP", () => {
     const server = await target((_req, res) => setTimeout(() => res.end("late"), 60));
     const pending = run({ url: server.url });
     // The request is out (the run got as far as its first await): hold this process's event loop for 40 ms, as another probe's work would.
-    const busyFrom = performance.now();
-    while (performance.now() - busyFrom < 40);
+    busy(40);
     const result = await pending;
     expect(result.outcome).toBe("pass");
     expect(result.http!.timings.noiseMs).toBeGreaterThanOrEqual(35);
@@ -113,11 +113,7 @@ describe("http probe over plain HTTP", () => {
     // the thread there stands for everything else queued before the attempt (other runs' sockets, their callbacks).
     const pending = runHttpAttempt(probe, deps(), new Set());
     let heldUntil = NaN;
-    process.nextTick(() => {
-      const busyFrom = performance.now();
-      while (performance.now() - busyFrom < 30);
-      heldUntil = performance.now();
-    });
+    process.nextTick(() => (heldUntil = busy(30)));
     const t = (await pending).http!.timings;
     const after = performance.now();
     expect(t.totalMs).toBeLessThanOrEqual(after - heldUntil);
@@ -136,7 +132,7 @@ describe("http probe over plain HTTP", () => {
     let stalledFrom = NaN;
     const stall = () => {
       stalledFrom = performance.now();
-      while (performance.now() - stalledFrom < 60);
+      busy(60);
     };
     diagnostics_channel.subscribe("http.client.response.finish", stall);
     try {
@@ -159,11 +155,7 @@ describe("http probe over plain HTTP", () => {
     // prober's own set-up (the URL, the headers, the request object), which is not the target's time.
     const server = await target((_req, res) => res.end("ok"));
     let builtAt = NaN;
-    const stall = () => {
-      const from = performance.now();
-      while (performance.now() - from < 60);
-      builtAt = performance.now();
-    };
+    const stall = () => (builtAt = busy(60));
     diagnostics_channel.subscribe("http.client.request.created", stall);
     try {
       const result = await run({ url: server.url });
@@ -183,10 +175,7 @@ describe("http probe over plain HTTP", () => {
     let builds = 0;
     let secondBuiltAt = NaN;
     const stall = () => {
-      if (++builds !== 2) return;
-      const from = performance.now();
-      while (performance.now() - from < 60);
-      secondBuiltAt = performance.now();
+      if (++builds === 2) secondBuiltAt = busy(60);
     };
     diagnostics_channel.subscribe("http.client.request.created", stall);
     try {
@@ -618,9 +607,7 @@ describe("http probe over HTTPS", () => {
     let madeAt = NaN;
     const spy = vi.spyOn(tls, "connect").mockImplementation(((...args: Parameters<typeof tls.connect>) => {
       const socket = (connect as (...a: unknown[]) => TLSSocket)(...args);
-      const from = performance.now();
-      while (performance.now() - from < 60);
-      madeAt = performance.now();
+      madeAt = busy(60);
       return socket;
     }) as typeof tls.connect);
     try {
@@ -649,11 +636,7 @@ describe("http probe over HTTPS", () => {
     // Between the run opening its connection (next tick) and Node issuing the connect (the tick after): see the plain test.
     const pending = runHttpAttempt(probe, deps(), new Set());
     let heldUntil = NaN;
-    process.nextTick(() => {
-      const busyFrom = performance.now();
-      while (performance.now() - busyFrom < 30);
-      heldUntil = performance.now();
-    });
+    process.nextTick(() => (heldUntil = busy(30)));
     const result = await pending;
     const after = performance.now();
     expect(result.outcome).toBe("pass");
