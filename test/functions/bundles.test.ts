@@ -41,6 +41,21 @@ async function bundleOf(name: string) {
   const externalAtStart = [...new Set([...startOutputs].flatMap((file) => outputs[file]!.imports.filter((i) => i.external && i.kind === "import-statement").map((i) => i.path)))];
   return { files, atStart, externalAtStart, outputs: Object.keys(outputs).length };
 }
+/**
+ * Calls a built handler as Lambda's runtime does: a fresh Node process that imports the handler's file and awaits
+ * `call` (an expression over `handler`), printing `print` (an expression over `out`), with only `env`.
+ */
+async function invokeFresh(pkg: string, bundle: string, call: string, print: string, env: Record<string, string>) {
+  const invoke = path.join(pkg, "invoke.mjs");
+  writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await ${call}; process.stdout.write(JSON.stringify(${print}));`);
+  const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH!, LAMBDA_TASK_ROOT: pkg, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const code = await new Promise((resolve) => child.on("exit", resolve));
+  return { code, stdout, stderr };
+}
 const packageOf = (file: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
 
 describe("deployed bundles", () => {
@@ -130,15 +145,8 @@ describe("deployed bundles", () => {
       const bundle = path.join(pkg, "functions", "api.mjs");
       await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/api.handler"), bundle), entryPoints: [path.join(root, "functions", "api.ts")], logLevel: "silent" });
       const event = { version: "2.0", routeKey: "$default", rawPath: "/v1/status", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/v1/status", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false };
-      const invoke = path.join(pkg, "invoke.mjs");
-      writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await handler(${JSON.stringify(event)}, {}); process.stdout.write(JSON.stringify(out));`);
       // Where the SDK is sent: dynalite, by the SDK's own service-specific endpoint variable; keys from the environment.
-      const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, VIGIE_TABLE: "acme" } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const code = await new Promise((resolve) => child.on("exit", resolve));
+      const { code, stdout, stderr } = await invokeFresh(pkg, bundle, `handler(${JSON.stringify(event)}, {})`, "out", { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, VIGIE_TABLE: "acme" });
       expect(code, stderr).toBe(0);
       const out = JSON.parse(stdout) as { statusCode: number; body: string; isBase64Encoded: boolean };
       expect(out.statusCode, out.body).toBe(200);
@@ -151,7 +159,7 @@ describe("deployed bundles", () => {
   }, 60_000);
 
   it("run as deployed: the bundled HTTP runner decides a costly `matches` on its worker thread, which is the bundle itself", async () => {
-    // A 50 KB body is far past what is matched inline: the match goes to a worker, and a bundle has no other file.
+    // A 50 KB body is far past what is matched inline: the match goes to a worker, which starts from the bundle's entry file.
     const target = await startHttpTarget((_req, res) => res.end(`${"x".repeat(50_000)} ok-marker`));
     mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
     const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
@@ -160,16 +168,8 @@ describe("deployed bundles", () => {
       writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
       const bundle = path.join(pkg, "functions", "http-runner.mjs");
       await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/http-runner.handler"), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
-      // As Lambda's runtime does: import the handler's file, call it (a fresh process, the Lambda's environment: its
-      // package root, a region, the stack's table, which test mode never reaches).
-      const invoke = path.join(pkg, "invoke.mjs");
-      writeFileSync(invoke, `const { handler } = await import(${JSON.stringify(bundle)}); const out = await handler({ mode: "test" }, { getRemainingTimeInMillis: () => 60000 }); process.stdout.write(JSON.stringify(out.results));`);
-      const child = spawn(process.execPath, [invoke], { env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: pkg, AWS_REGION: "us-east-1", VIGIE_TABLE: "acme" } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      const code = await new Promise((resolve) => child.on("exit", resolve));
+      // The Lambda's environment: its package root, a region, the stack's table, which test mode never reaches.
+      const { code, stdout, stderr } = await invokeFresh(pkg, bundle, `handler({ mode: "test" }, { getRemainingTimeInMillis: () => 60000 })`, "out.results", { AWS_REGION: "us-east-1", VIGIE_TABLE: "acme" });
       expect(code, stderr).toBe(0);
       const [result] = JSON.parse(stdout) as Array<{ outcome: string; assertions: Array<{ description: string; passed: boolean }> }>;
       expect(result!.assertions.find((a) => a.description.startsWith("body matches")), stdout).toMatchObject({ passed: true });
