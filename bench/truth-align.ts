@@ -3,33 +3,18 @@
 // on the same clock through each process's `performance.timeOrigin`. Prints medians, asserts nothing.
 // Then the client's connect event against how long it was idle before. `npx tsx bench/truth-align.ts` (ALIGN_N runs
 // per scheme and setting, default 30).
-import { spawn } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import tls from "node:tls";
 import { makeTestPki } from "../test/fixtures/certs.ts";
+import { startTruthTarget } from "./truth-target-client.ts";
 
-interface Stamps { id: string; origin: number; accept: number; tls?: number; parsed: number; headers: number; last: number }
 const N = Number(process.env.ALIGN_N ?? 30);
 const pki = makeTestPki();
-const target = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "truth-target.ts")], {
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-  env: { ...process.env, TRUTH_KEY: pki.valid.key, TRUTH_CERT: pki.valid.cert },
-});
-const known = new Map<string, Stamps>();
-const waiting = new Map<string, (s: Stamps) => void>();
-const ports = await new Promise<{ http: number; https: number }>((resolve) =>
-  target.on("message", (m: Stamps | { ready: true; http: number; https: number }) => {
-    if ("ready" in m) return resolve(m);
-    const wake = waiting.get(m.id);
-    if (wake) wake(m);
-    else known.set(m.id, m);
-  }));
-const stampsOf = (id: string) => new Promise<Stamps>((resolve) => (known.has(id) ? resolve(known.get(id)!) : waiting.set(id, resolve)));
+const { ports, stampsOf, close: closeTarget } = await startTruthTarget(pki.valid);
 /** This process's clock as milliseconds since the epoch, comparable with the target's. */
 const now = () => performance.timeOrigin + performance.now();
 const context = tls.createSecureContext({ ca: pki.ca.cert });
@@ -113,5 +98,5 @@ try {
     console.log(`| ${label} | ${median(connects).toFixed(3)} |`);
   }
 } finally {
-  target.disconnect();
+  closeTarget();
 }

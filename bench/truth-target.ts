@@ -1,6 +1,7 @@
 // The truth bench's target: an HTTP and an HTTPS server in a process of their own that time each request on their own clock.
-// Started by bench/truth.ts with the key and certificate in TRUTH_KEY / TRUTH_CERT; it sends its ports, then one
-// message per request: { id, accept, tls?, parsed, headers, last } in ms on this process's clock.
+// Started by bench/truth-target-client.ts (for bench/truth.ts and truth-align.ts) with the key and certificate in
+// TRUTH_KEY / TRUTH_CERT; it sends its ports, then one message per request: { id, origin, accept, tls?, parsed, headers,
+// last } in ms on this process's clock, whose `performance.timeOrigin` is `origin`.
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";

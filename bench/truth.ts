@@ -18,12 +18,12 @@ import type { HttpTimings, ProbeResult } from "../core/result/index.ts";
 import { makeTestPki } from "../test/fixtures/certs.ts";
 import { startPageServer } from "../test/fixtures/browser-pages.ts";
 import { browserVsLighthouse } from "./truth-browser.ts";
+import { startTruthTarget, type ServerStamps } from "./truth-target-client.ts";
 
 const N = Number(process.env.TRUTH_N ?? 15);
 const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent,browser").split(","));
 const ROOT = path.join(import.meta.dirname, "..");
 
-interface ServerStamps { id: string; accept: number; tls?: number; parsed: number; headers: number; last: number }
 interface Sample { total: number; connect: number; tls: number; blocked?: number; noise?: number }
 
 const median = (values: number[]) => {
@@ -36,31 +36,7 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 // ---- the target, in a process of its own so its clock is not ours ----
 const pki = makeTestPki();
-const target = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "truth-target.ts")], {
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-  env: { ...process.env, TRUTH_KEY: pki.valid.key, TRUTH_CERT: pki.valid.cert },
-});
-const stamps = new Map<string, ServerStamps>();
-const waiting = new Map<string, (s: ServerStamps) => void>();
-const ports = await new Promise<{ http: number; https: number }>((resolve) => {
-  target.on("message", (message: { ready?: boolean; http: number; https: number } | ServerStamps) => {
-    if ("ready" in message) return resolve(message as { http: number; https: number });
-    const s = message as ServerStamps;
-    const wake = waiting.get(s.id);
-    if (wake) wake(s);
-    else stamps.set(s.id, s);
-  });
-});
-const serverStamps = (id: string) =>
-  new Promise<ServerStamps>((resolve, reject) => {
-    const known = stamps.get(id);
-    if (known) return resolve(known);
-    const timer = setTimeout(() => reject(new Error(`the target never reported request ${id}`)), 10_000);
-    waiting.set(id, (s) => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-  });
+const { ports, stampsOf: serverStamps, close: closeTarget } = await startTruthTarget(pki.valid);
 const floorOf = (s: ServerStamps) => s.last - s.accept;
 
 let sequence = 0;
@@ -250,7 +226,6 @@ try {
   if (PARTS.has("concurrent")) await concurrent();
   if (PARTS.has("browser")) await browserVsLighthouse(Number(process.env.TRUTH_BROWSER_N ?? 5));
 } finally {
-  target.disconnect();
-  target.kill();
+  closeTarget();
   rmSync(dir, { recursive: true, force: true });
 }
