@@ -9,15 +9,3 @@ export interface DrillClients {
   /** Region of the clients built here when a drill names none. Default: the AWS SDK's (AWS_REGION). */
   region?: string;
 }
-
-/** One client per region, built on first use; a handed-in client serves every region. */
-export function perRegion<C>(given: C | undefined, fallbackRegion: string | undefined, make: (region: string | undefined) => C): (region?: string) => C {
-  const cache = new Map<string, C>();
-  return (region) => {
-    if (given) return given;
-    const key = region ?? fallbackRegion ?? "";
-    let client = cache.get(key);
-    if (!client) cache.set(key, (client = make(region ?? fallbackRegion)));
-    return client;
-  };
-}

@@ -12,7 +12,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { DrillResult } from "../core/result/index.ts";
 import type { DrillEngine, DrillEngineContext } from "../core/runtime/index.ts";
 // From the modules themselves, not the registry (drills/index.ts): it also exports the postgres kind's tools, which load pg.
-import { perRegion, type DrillClients } from "../drills/clients.ts";
+import type { DrillClients } from "../drills/clients.ts";
 import type { DrillConfig } from "../drills/config.ts";
 import { advance, CLEANUP_GRACE_MS, newRun, stopRun } from "../drills/engine.ts";
 import { DrillFault, DrillLockedError, UnknownDrillError } from "../drills/errors.ts";
@@ -20,7 +20,7 @@ import { resourceName, type DrillKind } from "../drills/kind.ts";
 import { createDrillEngine, drillKinds } from "../drills/kinds.ts";
 import type { RunState } from "../drills/run-state.ts";
 import { checkRunState } from "../drills/run-state-check.ts";
-import { awsClientOptions } from "../core/runtime/aws-client-options.ts";
+import { arnRegion, awsClientOptions, perRegion } from "../core/runtime/aws-client-options.ts";
 
 export interface DrillStepperOptions {
   /** The data folder of the postgres kind's local copies; default the Lambda's /tmp. */
@@ -40,11 +40,6 @@ export interface DrillStepperOptions {
 
 type Step = { run?: RunState; next: { waitMs: number } | "done" };
 
-/** The region of an ARN (`arn:aws:states:eu-west-1:123456789012:execution:…` → "eu-west-1"), or undefined when it has none. */
-export function arnRegion(arn: string): string | undefined {
-  const parts = arn.split(":");
-  return parts[0] === "arn" && parts[3] ? parts[3] : undefined;
-}
 
 /** The composition's drill engine factory: `createDrillEngine` on the same doc, table, config, clock and log. */
 export function drillStepper(context: DrillEngineContext, options: DrillStepperOptions = {}): DrillEngine {

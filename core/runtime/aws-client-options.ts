@@ -22,3 +22,21 @@ export function awsUnreachable(error: unknown, where: string): string | undefine
   return `${where}: could not open a connection to an AWS API (${e.message ?? e.name}): from a VPC, the function needs a ` +
     `route to DynamoDB, RDS and Step Functions: a NAT gateway, or VPC endpoints (restore.vpcEndpoints: true adds them, for a drill in the home region)`;
 }
+
+/** One client per region, built on first use; a handed-in client serves every region. */
+export function perRegion<C>(given: C | undefined, fallbackRegion: string | undefined, make: (region: string | undefined) => C): (region?: string) => C {
+  const cache = new Map<string, C>();
+  return (region) => {
+    if (given) return given;
+    const key = region ?? fallbackRegion ?? "";
+    let client = cache.get(key);
+    if (!client) cache.set(key, (client = make(region ?? fallbackRegion)));
+    return client;
+  };
+}
+
+/** The region of an ARN (`arn:aws:states:eu-west-1:123456789012:execution:…` → "eu-west-1"), or undefined when it has none. */
+export function arnRegion(arn: string): string | undefined {
+  const parts = arn.split(":");
+  return parts[0] === "arn" && parts[3] ? parts[3] : undefined;
+}

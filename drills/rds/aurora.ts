@@ -8,7 +8,8 @@ import {
 } from "@aws-sdk/client-rds";
 import { awsFault, awsTags, backoffMs, record, sweepEachRegion, sweepVerdict, tagMismatch } from "../aws.ts";
 import { DrillFault } from "../errors.ts";
-import { perRegion, type DrillClients } from "../clients.ts";
+import { perRegion } from "../../core/runtime/aws-client-options.ts";
+import type { DrillClients } from "../clients.ts";
 import { resourceName, type CleanupReport, type DrillKind, type KindContext, type StepResult, type SweepReport } from "../kind.ts";
 import type { RunState } from "../run-state.ts";
 import { sqlCopyStage } from "./sql-stages.ts";

@@ -7,7 +7,7 @@ import { createLogPager } from "./log.ts";
 import { createSnsPager } from "./sns.ts";
 import { createWebhookPager } from "./webhook.ts";
 import type { Pager } from "./types.ts";
-import { awsClientOptions } from "../../runtime/aws-client-options.ts";
+import { arnRegion, awsClientOptions, perRegion } from "../../runtime/aws-client-options.ts";
 
 export interface PagerDeps {
   fetch?: typeof globalThis.fetch;
@@ -22,20 +22,16 @@ export interface PagerDeps {
 export function buildPagers(channels: Record<string, Channel>, deps: PagerDeps = {}): Record<string, Pager> {
   const pagers: Record<string, Pager> = {};
   // One client per topic region, built (and the SDK's SNS client loaded) on the first page to it.
-  const snsClients = new Map<string, Promise<SNSClient>>();
+  // One SNS client per topic region, its package loaded on the first page.
+  const snsFor = perRegion<Promise<SNSClient>>(undefined, undefined, (region) => import("@aws-sdk/client-sns").then(({ SNSClient }) => new SNSClient(awsClientOptions(region))));
   for (const [name, channel] of Object.entries(channels)) {
     if (channel.type === "log") {
       pagers[name] = createLogPager(channel.stream === "stdout" ? deps.stdout ?? process.stdout : deps.stderr ?? process.stderr);
     } else if (channel.type === "webhook") {
       pagers[name] = createWebhookPager(channel, { fetch: deps.fetch ?? globalThis.fetch, env: deps.env ?? process.env });
     } else {
-      const region = channel.topicArn.split(":")[3]!;
-      const lazy = () => {
-        let client = snsClients.get(region);
-        if (!client) snsClients.set(region, (client = import("@aws-sdk/client-sns").then(({ SNSClient }) => new SNSClient(awsClientOptions(region)))));
-        return client;
-      };
-      pagers[name] = createSnsPager(channel, { sns: deps.sns ?? lazy });
+      const region = arnRegion(channel.topicArn);
+      pagers[name] = createSnsPager(channel, { sns: deps.sns ?? (() => snsFor(region)) });
     }
   }
   return pagers;
