@@ -8,7 +8,7 @@ import { drillStateMachine } from "../core/runtime/drill-steps.ts";
 import { drillMachineName, drillVpcEndpointSets, FUNCTION_ENV as ENV, runnerFunctionName, VPC_ENDPOINTS, type Plan, type RunnerKind, type VpcEndpointSet } from "../core/plan/index.ts";
 import { HOME_CONFIG_FILE, homeConfigJson, type HomeConfigShape } from "../core/plan/home-config.ts";
 import { RUNNER_GROUP_FILE, runnerGroupJson, type GroupedProbe, type RunnerGroupConfig } from "../core/plan/runner-group.ts";
-import { nodejsOptions, nodejsOptionsFor } from "./bundling.ts";
+import { nodejsOptionsFor } from "./bundling.ts";
 import { envFromShell } from "./environment.ts";
 import {
   alertingPermissions, apiPermissions, drillPermissions, queueConsumerPermissions, runnerPermissions,
@@ -115,7 +115,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
   const homeConfig = [{ from: writeHomeConfig(config), to: HOME_CONFIG_FILE }];
   const homeFn = (name: string, environment: Record<string, $util.Input<string>> = env) => {
     const fn = plan.home.functions.find((f) => f.name === name)!;
-    return { handler: fn.handler, runtime: "nodejs24.x" as const, nodejs: nodejsOptions(), architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment, copyFiles: homeConfig };
+    return { handler: fn.handler, runtime: "nodejs24.x" as const, nodejs: nodejsOptionsFor(fn.handler), architecture: fn.architecture, memory: megabytes(fn.memoryMb), timeout: seconds(fn.timeoutS), environment, copyFiles: homeConfig };
   };
 
   // Keys for the keyed endpoints (raw results): `npx sst secret set ApiKeys "key1,key2" --stage prod`.
@@ -166,7 +166,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
       const vpc = drill.vpc && { privateSubnets: subnetGroupOf(drill.region, drill.vpc.subnetGroup).subnetIds, securityGroups: drill.vpc.securityGroups };
       const machineName = drillMachineName(plan.project, $app.stage, drill);
       const fn = new sst.aws.Function(drill.name, {
-        handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptions(), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS), copyFiles: homeConfig,
+        handler: drill.handler, runtime: "nodejs24.x", nodejs: nodejsOptionsFor(drill.handler), architecture: drill.architecture, memory: megabytes(drill.memoryMb), timeout: seconds(drill.timeoutS), copyFiles: homeConfig,
         // VIGIE_HOME_REGION (in `env`) points its table client at the home region, wherever the Lambda runs.
         environment: { ...alertingEnv, ...envFromShell(plan.env.drills) },
         permissions: account.apply((acct) => drillPermissions(drill, acct, { machineName }, { table: table.arn, indexes })),
