@@ -5,7 +5,9 @@ import { ProbeConfig } from "./probes/schema.ts";
 import { DrillConfig } from "./drills/config.ts";
 
 /** The whole config file, validated. */
-export const Config = buildConfigSchema(ProbeConfig, DrillConfig);
+// Pure: a bundle that imports this file for `defineConfig` only (a config bundled with the browser runner) leaves the
+// schema and zod out.
+export const Config = /* @__PURE__ */ buildConfigSchema(ProbeConfig, DrillConfig);
 export type Config = z.infer<typeof Config>;
 /** What a config file is written as: durations as strings, defaults left out. */
 export type ConfigInput = z.input<typeof Config>;

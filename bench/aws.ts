@@ -15,7 +15,7 @@ import { composeVigie, runGroup, runInvocation } from "../core/runtime/index.ts"
 import { ensureTable, startEmbeddedDynamo } from "../core/store/index.ts";
 import { runOnce } from "../probes/index.ts";
 import { Config, type Probe } from "../index.ts";
-import { esbuildOptionsOf, nodejsOptions, nodejsOptionsFor, SDK_FROM_RUNTIME } from "../stacks/bundling.ts";
+import { esbuildOptionsOf, nodejsOptions, nodejsOptionsFor, SDK_FROM_RUNTIME, sdkSourceOf } from "../stacks/bundling.ts";
 import rawConfig from "../vigie.config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -54,12 +54,12 @@ function monthlyCost() {
 }
 
 // Each function as stacks/index.ts deploys it: its entry, its `nodejs` options (stacks/bundling.ts: every function
-// bundles the SDK), and the file the deploy writes beside the bundle (the HTTP runner's
+// bundles the SDK), and the file the deploy writes beside the bundle (a runner's
 // probe group, the home functions' config). `event` is a first call that builds the handler's deps and touches no AWS
 // service; without one, only the import is timed.
-const FUNCTIONS: Array<{ name: string; event?: unknown; group?: "http"; home?: true }> = [
+const FUNCTIONS: Array<{ name: string; event?: unknown; group?: "http" | "browser"; home?: true }> = [
   { name: "http-runner", event: { mode: "test", probes: [] }, group: "http" },
-  { name: "browser-runner", event: { mode: "test", probes: [] } },
+  { name: "browser-runner", event: { mode: "test", probes: [] }, group: "browser" },
   { name: "api", event: { version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", headers: { host: "x" }, requestContext: { http: { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, domainName: "x", stage: "$default", requestId: "r", timeEpoch: 0 }, isBase64Encoded: false }, home: true },
   { name: "evaluator", event: { Records: [] }, home: true },
   { name: "queue-consumer", event: { Records: [] }, home: true },
@@ -114,7 +114,7 @@ async function bundles() {
       const entry = path.join(root, "functions", `${fn.name}.ts`);
       // As deployed, and with the SDK from the other source, for comparison: both timed, their runs taken in turn.
       const deployed = nodejsOptionsFor(`functions/${fn.name}.handler`);
-      const other = nodejsOptions(deployed.install, deployed.esbuild.external.length > 0 ? "bundled" : "runtime");
+      const other = nodejsOptions(deployed.install, sdkSourceOf(deployed) === "runtime" ? "bundled" : "runtime");
       const variants = await Promise.all([deployed, other].map(async (nodejs, index) => {
         // As SST lays out the package: the handler under functions/, copied files at the root (LAMBDA_TASK_ROOT).
         const pkg = path.join(dir, `${fn.name}${index === 0 ? "" : "-other"}`);
@@ -144,7 +144,7 @@ async function bundles() {
       const [main, alt] = variants as [typeof variants[0], typeof variants[0]];
       const kb = (bytes: number) => (bytes / 1024).toFixed(0);
       const size = ({ sizes }: typeof main) => `${kb(sizes.total)} KB${sizes.atStart < sizes.total ? ` (${kb(sizes.atStart)} KB loaded at cold start)` : ""}`;
-      const sdk = (nodejs: typeof deployed) => (nodejs.esbuild.external.length > 0 ? "the runtime's SDK" : "the SDK bundled");
+      const sdk = (nodejs: typeof deployed) => (sdkSourceOf(nodejs) === "runtime" ? "the runtime's SDK" : "the SDK bundled");
       console.log(`${fn.name.padEnd(15)} ${size(main)} with ${sdk(deployed)}: cold init ${median(main.times).toFixed(0)} ms (import ${median(main.imports).toFixed(0)} ms${fn.event ? ", then the first call builds the handler" : ""})`);
       console.log(`${"".padEnd(15)} with ${sdk(other)} instead: ${size(alt)}, cold init ${median(alt.times).toFixed(0)} ms (import ${median(alt.imports).toFixed(0)} ms)`);
       console.log(`${"".padEnd(15)} largest: ${topInputs(main.metafile, 5)}`);

@@ -1,15 +1,15 @@
 // Lambda entry of the browser runner (x86_64, Chromium from @sparticuz/chromium in the function's node_modules):
 // like the HTTP runner, for browser probes. The browser starts on the first run and lives as long as the container.
-// Its group comes from the config bundled with it, parsed at cold start (as the home functions do), not from a JSON
-// file: a probe's journey (`script`) is a function. Beside Chromium's start, the parse is a small part of a cold start.
-import { runnerGroup } from "../core/plan/runner-group.ts";
+// Its group comes, as the HTTP runner's, from the JSON the deploy validated and put beside the bundle; a journey
+// (`script`) is a function, which JSON cannot carry, so each is taken from the config bundled with this entry, by probe
+// id. Nothing here parses the config: its cold start loads no schema library.
+import { loadRunnerGroup, runnerDepsIn, type RunnerDeps } from "./runner-deps.ts";
+import { withBundledCode, RUNNER_GROUP_FILE } from "../core/plan/runner-group.ts";
 import { runProbe } from "../core/runner/run-probe.ts";
-import { Config } from "../index.ts";
 import rawConfig from "../vigie.config.ts";
 import { createBrowserProvider, type BrowserProvider } from "../probes/browser/provider.ts";
 import { runBrowserAttempt } from "../probes/browser/run.ts";
 import { once } from "./once.ts";
-import { runnerDepsIn, type RunnerDeps } from "./runner-deps.ts";
 import { createRunnerHandler, type RunnerExtra, type RunnerHandler } from "./runners.ts";
 
 export function createBrowserRunnerHandler(deps: RunnerDeps, extra: RunnerExtra & { browser?: BrowserProvider } = {}): RunnerHandler {
@@ -22,8 +22,10 @@ export function createBrowserRunnerHandler(deps: RunnerDeps, extra: RunnerExtra 
   }, deps, rest);
 }
 
-/** The browser probes of the config bundled with this entry, journey scripts included. */
-export const browserRunnerGroup = (raw: unknown = rawConfig) => runnerGroup(Config.parse(raw), "browser");
+/** The browser probes of the group file beside the bundle, each journey script taken from the config bundled with it. */
+export function browserRunnerGroup(env: NodeJS.ProcessEnv, raw: unknown = rawConfig) {
+  return withBundledCode(loadRunnerGroup("browser", env), raw, `the browser runner's ${RUNNER_GROUP_FILE} and its bundled config`);
+}
 
-const built = once(() => createBrowserRunnerHandler(runnerDepsIn(browserRunnerGroup(), process.env)));
+const built = once(() => createBrowserRunnerHandler(runnerDepsIn(browserRunnerGroup(process.env), process.env)));
 export const handler: RunnerHandler = (event, context) => built()(event, context);

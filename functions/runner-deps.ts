@@ -1,7 +1,7 @@
 // What a regional runner is built from on AWS: its probe group, the result store on the home table and the overflow
-// queue. The HTTP runner reads its group from the JSON the deploy put beside the bundle (core/plan/runner-group.ts),
-// so it loads no config schema, no alerting and no drill code; the browser runner builds its group from the config
-// bundled with it, since a journey script is a function no JSON can carry (functions/browser-runner.ts).
+// queue. A runner reads its group from the JSON the deploy put beside the bundle (core/plan/runner-group.ts), so it
+// loads no config schema, no alerting and no drill code; the browser runner takes its journey scripts, functions no
+// JSON can carry, from the config bundled with it (functions/browser-runner.ts).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { MaintenanceCalendar } from "../core/alerting/maintenance.ts";

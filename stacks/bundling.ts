@@ -19,6 +19,20 @@ export type SdkSource = "bundled" | "runtime";
 /** Left out of a bundle whose SDK comes from the Lambda runtime. */
 export const SDK_FROM_RUNTIME: readonly string[] = ["@aws-sdk/*"];
 
+/**
+ * What the bundled SDK imports on demand but never on Lambda, left out of every package: the credential providers for
+ * SSO, shared config files, credential processes and web-identity token files (Lambda hands a function its role's
+ * credentials in the environment, which the SDK's default chain reads first, so it stops there), event-stream
+ * serialization (no operation we call streams), and bowser, which parses browsers' user agents and is reached only
+ * from the SDK's browser build. Each stays an `import()` of the package's name: were one ever reached on Lambda, it
+ * would load from the runtime's own SDK. `npm run bench -- aws` prints the bytes this saves; a test runs the bundles
+ * where none of these can load.
+ */
+export const NEVER_ON_LAMBDA: readonly string[] = [
+  "@aws-sdk/credential-provider-sso", "@aws-sdk/credential-provider-ini", "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-web-identity", "@smithy/core/event-streams", "bowser",
+];
+
 /** The browser runner's packages that cannot be bundled (Chromium's binary, Playwright's driver): SST installs them. */
 export const BROWSER_INSTALL: readonly string[] = ["@sparticuz/chromium", "playwright-core"];
 
@@ -44,8 +58,11 @@ export interface NodejsOptions {
  * for where its AWS SDK comes from.
  */
 export function nodejsOptions(install: readonly string[] = [], sdk: SdkSource = "bundled"): NodejsOptions {
-  return { minify: true, format: "esm", splitting: true, ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: sdk === "runtime" ? [...SDK_FROM_RUNTIME] : [] } };
+  return { minify: true, format: "esm", splitting: true, ...(install.length > 0 ? { install: [...install] } : {}), esbuild: { external: sdk === "runtime" ? [...SDK_FROM_RUNTIME] : [...NEVER_ON_LAMBDA] } };
 }
+
+/** Where the SDK of a function bundled with `nodejs` comes from. */
+export const sdkSourceOf = (nodejs: NodejsOptions): SdkSource => (SDK_FROM_RUNTIME.every((name) => nodejs.esbuild.external.includes(name)) ? "runtime" : "bundled");
 
 /**
  * The `nodejs` options of the function whose handler is `handler` (e.g. "functions/http-runner.handler"): the browser

@@ -37,7 +37,7 @@ function writeDeployFile(name: string, text: string): string {
 /**
  * Writes each runner kind's probe group (the parsed config's probes of that kind, maintenance windows, retention) under
  * the SST work folder, for `copyFiles` to put beside the runner's bundle; returns each file's path from the app's root.
- * Only the HTTP runner reads one: the browser runner parses its bundled config (journey scripts are functions).
+ * A journey script (a function) is marked in the file; the browser runner takes it from its bundled config.
  */
 function writeRunnerGroups(config: RunnerGroupConfig<GroupedProbe>, kinds: readonly RunnerKind[]): Map<RunnerKind, string> {
   return new Map(kinds.map((kind) => [kind, writeDeployFile(`runner-group-${$app.stage}-${kind}`, runnerGroupJson(config, kind))]));
@@ -191,7 +191,7 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
     }
   }
 
-  const groupFiles = writeRunnerGroups(config, plan.regions.some((region) => region.runners.some((runner) => runner.kind === "http")) ? ["http"] : []);
+  const groupFiles = writeRunnerGroups(config, [...new Set(plan.regions.flatMap((region) => region.runners.map((runner) => runner.kind)))]);
   for (const region of plan.regions) {
     const opts = { provider: providerFor(region.region) };
     for (const runner of region.runners) {
@@ -201,11 +201,10 @@ export function deployVigie(plan: Plan, config: RunnerGroupConfig<GroupedProbe> 
         handler: runner.handler, runtime: "nodejs24.x", architecture: runner.architecture,
         memory: megabytes(runner.memoryMb), timeout: seconds(runner.timeoutS), environment: runnerEnv,
         permissions: runnerPermissions({ table: table.arn, queue: queue.arn }),
-        // Chromium and its driver ship as packages in the function's node_modules, not in the bundle; the HTTP runner
-        // takes the runtime's AWS SDK, for its size (stacks/bundling.ts).
+        // Chromium and its driver ship as packages in the function's node_modules, not in the bundle (stacks/bundling.ts).
         nodejs: nodejsOptionsFor(runner.handler),
-        // The HTTP runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
-        ...(groupFiles.has(runner.kind) ? { copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }] } : {}),
+        // The runner's probes, validated and normalized here at deploy, beside its bundle (core/plan/runner-group.ts).
+        copyFiles: [{ from: groupFiles.get(runner.kind)!, to: RUNNER_GROUP_FILE }],
       }, opts);
       for (const schedule of region.schedules.filter((s) => s.runner === runner.kind)) {
         new sst.aws.CronV2(`${name}${schedule.name.split("-").map((p) => p[0]!.toUpperCase() + p.slice(1)).join("")}`, {

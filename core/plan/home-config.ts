@@ -2,7 +2,7 @@
 // validated and normalized it at deploy, the alerts block's defaults filled in, written as a JSON file beside each
 // function's bundle. A home function checks only this stamp and the shape of what it reads, so its cold start loads
 // and runs no schema library. A probe's function fields (a browser journey's `script`) are left out: no home function
-// runs a probe, and JSON cannot carry a function (the browser runner parses its bundled config instead).
+// runs a probe, and JSON cannot carry a function (the browser runner takes them from its bundled config).
 // `${env:…}` references stay references: their values are read from the function's environment at run time.
 import { alertsOf } from "../alerting/rules.ts";
 import type { Alerts } from "../alerting/schema.ts";

@@ -6,7 +6,7 @@ export type { CostAssumptions, CostEstimate, CostLine, DrillCost } from "./cost.
 export { PRICES, PRICES_AS_OF } from "./prices.ts";
 export type { PriceName } from "./prices.ts";
 export { WRITE_UNITS_PER_RESULT, READ_UNITS_PER_STATUS, BYTES_PER_RESULT, TYPICAL_RUN_MS, RUNNER_OVERHEAD_MS, LOG_BYTES_PER_INVOCATION } from "./units.ts";
-export { runnerGroup, runnerGroupJson, readRunnerGroup, RunnerGroupError, RUNNER_GROUP_FILE, RUNNER_GROUP_FORMAT, RUNNER_GROUP_VERSION } from "./runner-group.ts";
+export { runnerGroup, runnerGroupJson, readRunnerGroup, withBundledCode, BUNDLED_CODE, RunnerGroupError, RUNNER_GROUP_FILE, RUNNER_GROUP_FORMAT, RUNNER_GROUP_VERSION } from "./runner-group.ts";
 export type { RunnerGroup, RunnerGroupConfig, GroupedProbe } from "./runner-group.ts";
 export { homeConfigJson, readHomeConfig, HomeConfigError, HOME_CONFIG_FILE, HOME_CONFIG_FORMAT, HOME_CONFIG_VERSION } from "./home-config.ts";
 export type { HomeConfigFile, HomeConfigShape } from "./home-config.ts";

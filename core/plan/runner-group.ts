@@ -1,8 +1,9 @@
 // What a regional runner runs: its kind's probes as the config's schema validated and normalized them, with the little
 // else it reads (maintenance windows, retention). The HTTP runner is handed it at deploy as a JSON file beside its
-// bundle and checks only this stamp and a cheap shape, so its cold start loads and runs no schema library (the browser
-// runner builds it in memory from its bundled config: journey scripts are functions). `${env:…}` references stay
-// references here: their values are read from the function's environment at run time, never written into the file.
+// bundle and checks only this stamp and a cheap shape, so its cold start loads and runs no schema library. The browser
+// runner reads its file too; a journey script is a function, which JSON cannot carry, so the file marks where one was
+// and the runner puts back the function the config bundled with it holds (`withBundledCode`). `${env:…}` references
+// stay references here: their values are read from the function's environment at run time, never written into the file.
 import type { MaintenanceWindow } from "../alerting/schema.ts";
 import { isObject, isStringList } from "../config/json-object.ts";
 
@@ -73,17 +74,53 @@ export function notJson(value: unknown, at: string): string | undefined {
 }
 
 /**
- * The group of a runner kind as the file the deploy writes. Refuses, naming the field, a group JSON cannot carry
- * unchanged (a browser probe's journey script is a function: the browser runner builds its group from its bundled
- * config instead).
+ * Stands in the group file for a probe field whose value is code (a browser probe's journey `script`): the runner puts
+ * back the function the config bundled with it holds for that probe and field (`withBundledCode`).
+ */
+export const BUNDLED_CODE = "vigie.bundled-code";
+
+/**
+ * The group of a runner kind as the file the deploy writes: a probe's field holding a function (a journey script) is
+ * written as `BUNDLED_CODE`. Refuses, naming the field, anything else JSON cannot carry unchanged.
  */
 export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfig<P>, kind: string): string {
   const group = runnerGroup(config, kind);
-  group.probes.forEach((probe, index) => {
-    const found = notJson(probe, `probes[${index}] (${probe.id})`);
+  const probes = group.probes.map((probe, index) => {
+    const marked = Object.fromEntries(Object.entries(probe).map(([key, value]) => [key, typeof value === "function" ? BUNDLED_CODE : value]));
+    const found = notJson(marked, `probes[${index}] (${probe.id})`);
     if (found) throw new RunnerGroupError(`the ${kind} runner's probe group cannot be written as JSON: ${found}`);
+    return marked;
   });
-  return JSON.stringify(group);
+  return JSON.stringify({ ...group, probes });
+}
+
+/**
+ * The group with each `BUNDLED_CODE` field given back its function from `config`, the config bundled with the runner
+ * (unparsed: its probes as written, found by id). The file and the bundle come from one deploy; where they disagree
+ * (a probe's code in one and not the other) this refuses, naming the probe and field. `source` names the file.
+ */
+export function withBundledCode<P extends GroupedProbe>(group: RunnerGroup<P>, config: unknown, source: string): RunnerGroup<P> {
+  const refuse = (what: string): never => {
+    throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
+  };
+  const written = new Map<string, Record<string, unknown>>();
+  if (isObject(config) && Array.isArray(config.probes)) {
+    for (const probe of config.probes) if (isObject(probe) && typeof probe.id === "string") written.set(probe.id, probe);
+  }
+  const probes = group.probes.map((probe) => {
+    const bundled = written.get(probe.id) ?? {};
+    const fields = new Set([...Object.keys(probe), ...Object.keys(bundled).filter((key) => typeof bundled[key] === "function")]);
+    const code: Record<string, unknown> = {};
+    for (const key of fields) {
+      const marked = (probe as unknown as Record<string, unknown>)[key] === BUNDLED_CODE;
+      const isCode = typeof bundled[key] === "function";
+      if (marked && !isCode) refuse(`probe "${probe.id}": the group file marks its ${key} as code, but the bundled config holds no function there`);
+      if (!marked && isCode) refuse(`probe "${probe.id}": the bundled config holds a function in its ${key}, which the group file does not mark`);
+      if (marked) code[key] = bundled[key];
+    }
+    return Object.keys(code).length > 0 ? { ...probe, ...code } : probe;
+  });
+  return { ...group, probes };
 }
 
 

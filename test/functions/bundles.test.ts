@@ -3,13 +3,16 @@
 // Sizes and cold init are measured by `npm run bench -- aws`, not asserted here.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { homeConfigJson, HOME_CONFIG_FILE } from "../../core/plan/home-config.ts";
 import { runnerGroupJson, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
-import { ensureTable, startEmbeddedDynamo } from "../../core/store/index.ts";
+import { createResultStore, ensureTable, startEmbeddedDynamo } from "../../core/store/index.ts";
 import { Config } from "../../index.ts";
+import exampleConfig from "../../vigie.config.ts";
 import { esbuildOptionsOf, nodejsOptionsFor } from "../../stacks/bundling.ts";
 import { startHttpTarget } from "../fixtures/targets.ts";
 
@@ -87,6 +90,24 @@ describe("deployed bundles", () => {
     }
   }, 60_000);
 
+  it("carry no schema library in the browser runner: it reads its group file and takes each journey from the config bundled with it", async () => {
+    const { files } = await bundleOf("browser-runner");
+    expect(files.filter((f) => packageOf(f) === "zod" || ["core/config/schema.ts", "probes/schema.ts", "probes/browser/schema.ts", "drills/config.ts"].includes(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(["vigie.config.ts", "core/plan/runner-group.ts"]));
+    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    try {
+      writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(Config.parse(exampleConfig), "browser"));
+      const bundle = path.join(pkg, "functions", "browser-runner.mjs");
+      await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/browser-runner.handler"), bundle), entryPoints: [path.join(root, "functions", "browser-runner.ts")], logLevel: "silent" });
+      const { code, stdout, stderr } = await invokeFresh(pkg, bundle, `import(${JSON.stringify(bundle)}).then((m) => m.browserRunnerGroup(process.env))`, "out.probes.map((p) => [p.id, typeof p.script])", { AWS_REGION: "us-east-1", VIGIE_TABLE: "acme" });
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toEqual([["storefront", "function"]]);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("load no schema library, no pg and no RDS or Step Functions client at the drill function's cold start: a kind's code loads on its first step", async () => {
     const { atStart, files } = await bundleOf("drill");
     expect(atStart.filter((f) => ["zod", "pg", "pg-pool", "pg-protocol", "jsonpath-plus", "@aws-sdk/client-rds", "@aws-sdk/client-sfn", "@aws-sdk/client-sns"].includes(packageOf(f)!)
@@ -118,11 +139,13 @@ describe("deployed bundles", () => {
 
   it("bundle the pinned AWS SDK in every function, the runtime's left unused", async () => {
     for (const name of ["http-runner", "api", "evaluator", "housekeeping", "queue-consumer", "drill", "browser-runner"]) {
-      const { atStart, externalAtStart } = await bundleOf(name);
+      const { atStart, externalAtStart, files } = await bundleOf(name);
       expect(externalAtStart.filter((p) => p.startsWith("@aws-sdk/")), name).toEqual([]);
       expect(atStart.map(packageOf), name).toContain("@aws-sdk/client-dynamodb");
       // The SDK's own on-demand parts stay out of the cold start: the credential providers but the environment's.
       expect(atStart.filter((f) => /@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login)|nested-clients)\//.test(f)), name).toEqual([]);
+      // And what it never loads on Lambda is not in the package at all (stacks/bundling.ts, NEVER_ON_LAMBDA).
+      expect(files.filter((f) => /@aws-sdk\/(credential-provider-(sso|ini|process|web-identity|login)|nested-clients|token-providers)\/|\/bowser\/|submodules\/event-streams\//.test(f)), name).toEqual([]);
     }
   }, 120_000);
 
@@ -134,10 +157,10 @@ describe("deployed bundles", () => {
     }
   }, 60_000);
 
-  it("run as deployed with the SDK bundled: the API's bundle answers /v1/status from a real table (dynalite) through its own SDK", async () => {
+  it("run as deployed with the SDK bundled: the API's bundle answers /v1/status from a real table (dynalite) through its own SDK, where nothing outside its package can load", async () => {
     const dynamo = await startEmbeddedDynamo();
-    mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
-    const pkg = mkdtempSync(path.join(root, "node_modules", ".cache", "vigie-bundle-test-"));
+    // Outside this project: no node_modules above the package, so what the bundle leaves out (NEVER_ON_LAMBDA) cannot load.
+    const pkg = mkdtempSync(path.join(tmpdir(), "vigie-bundle-test-"));
     try {
       await ensureTable(dynamo.client, "acme");
       const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "home", kind: "http", url: "https://acme.dev", every: "1m" }] });
@@ -148,12 +171,36 @@ describe("deployed bundles", () => {
       // Where the SDK is sent: dynalite, by the SDK's own service-specific endpoint variable; keys from the environment.
       const { code, stdout, stderr } = await invokeFresh(pkg, bundle, `handler(${JSON.stringify(event)}, {})`, "out", { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, VIGIE_TABLE: "acme" });
       expect(code, stderr).toBe(0);
+      expect(spawnSync(process.execPath, ["--input-type=module", "-e", `await import("bowser")`], { cwd: pkg, encoding: "utf8" }).stderr).toContain("ERR_MODULE_NOT_FOUND");
       const out = JSON.parse(stdout) as { statusCode: number; body: string; isBase64Encoded: boolean };
       expect(out.statusCode, out.body).toBe(200);
       const body = out.isBase64Encoded ? Buffer.from(out.body, "base64").toString() : out.body;
       expect(body).toContain('"home"');
     } finally {
       rmSync(pkg, { recursive: true, force: true });
+      await dynamo.close();
+    }
+  }, 60_000);
+
+  it("run as deployed: the bundled HTTP runner's scheduled run stores its result in a real table (dynalite), where nothing outside its package can load", async () => {
+    const dynamo = await startEmbeddedDynamo();
+    const target = await startHttpTarget((_req, res) => res.end("ok"));
+    const pkg = mkdtempSync(path.join(tmpdir(), "vigie-bundle-test-"));
+    try {
+      await ensureTable(dynamo.client, "acme");
+      const config = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "home", kind: "http", url: target.url, every: "1m" }] });
+      writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(config, "http"));
+      const bundle = path.join(pkg, "functions", "http-runner.mjs");
+      await build({ ...esbuildOptionsOf(nodejsOptionsFor("functions/http-runner.handler"), bundle), entryPoints: [path.join(root, "functions", "http-runner.ts")], logLevel: "silent" });
+      const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, VIGIE_TABLE: "acme", VIGIE_QUEUE_URL: "https://sqs.invalid/q" };
+      const { code, stdout, stderr } = await invokeFresh(pkg, bundle, `handler({ every: "1m" }, { getRemainingTimeInMillis: () => 60000 })`, "out", env);
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ mode: "scheduled", region: "us-east-1", ran: 1 });
+      const { items } = await createResultStore({ doc: DynamoDBDocumentClient.from(dynamo.client), tableName: "acme" }).listRuns({ probeId: "home", limit: 10 });
+      expect(items).toMatchObject([{ probeId: "home", region: "us-east-1", outcome: "pass" }]);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+      await target.close();
       await dynamo.close();
     }
   }, 60_000);

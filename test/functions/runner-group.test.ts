@@ -4,11 +4,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunnerGroup, RunnerGroupError, runnerGroup, runnerGroupJson, RUNNER_GROUP_FILE, RUNNER_GROUP_VERSION } from "../../core/plan/runner-group.ts";
+import { BUNDLED_CODE, readRunnerGroup, RunnerGroupError, runnerGroup, runnerGroupJson, RUNNER_GROUP_FILE, RUNNER_GROUP_VERSION, withBundledCode } from "../../core/plan/runner-group.ts";
 import { browserRunnerGroup } from "../../functions/browser-runner.ts";
 import { composeVigie } from "../../core/runtime/index.ts";
 import { runnerDeps, runnerDepsOf } from "../../functions/runner-deps.ts";
 import { Config } from "../../index.ts";
+import exampleConfig from "../../vigie.config.ts";
 import { startTestDynamo, type TestDynamo } from "../fixtures/dynamo.ts";
 
 const config = Config.parse({
@@ -36,12 +37,38 @@ describe("runner group", () => {
     expect(text).toContain("Bearer ${env:API_TOKEN}");
   });
 
-  it("will not write a group JSON cannot carry: a browser journey is a function, so the browser runner parses its bundled config", () => {
-    const journeys = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script: async () => {} }] });
-    expect(() => runnerGroupJson(journeys, "browser")).toThrow("the browser runner's probe group cannot be written as JSON: probes[0] (cart).script is a function");
-    // The example config's storefront journey reaches the browser runner's group whole.
-    const storefront = browserRunnerGroup().probes.find((probe) => probe.id === "storefront");
-    expect(storefront?.kind === "browser" && typeof storefront.script).toBe("function");
+  it("marks a journey script in the file, and the browser runner puts back its bundled config's function by probe id", () => {
+    const script = async () => {};
+    const raw = { project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script }, { id: "home", kind: "browser", url: "https://shop.acme.dev/", every: "5m" }] };
+    const text = runnerGroupJson(Config.parse(raw), "browser");
+    expect(JSON.parse(text).probes.map((p: Record<string, unknown>) => p.script)).toEqual([BUNDLED_CODE, undefined]);
+    const group = withBundledCode(readRunnerGroup(JSON.parse(text), "browser", "f"), raw, "f");
+    expect(group.probes.map((p) => (p as { script?: unknown }).script)).toEqual([script, undefined]);
+  });
+
+  it("refuses a file and a bundled config that disagree on a probe's code, naming the probe and the field", () => {
+    const raw = { project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script: async () => {} }] };
+    const marked = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse(raw), "browser")), "browser", "f");
+    const plain = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse({ ...raw, probes: [{ ...raw.probes[0], script: undefined }] }), "browser")), "browser", "f");
+    expect(() => withBundledCode(marked, { ...raw, probes: [{ ...raw.probes[0], script: undefined }] }, "f")).toThrow(`f: probe "cart": the group file marks its script as code, but the bundled config holds no function there; redeploy`);
+    expect(() => withBundledCode(marked, { probes: [] }, "f")).toThrow(RunnerGroupError);
+    expect(() => withBundledCode(plain, raw, "f")).toThrow(`f: probe "cart": the bundled config holds a function in its script, which the group file does not mark; redeploy`);
+  });
+
+  it("will not write anything else JSON cannot carry, naming the field", () => {
+    const odd = { project: "acme", home: "us-east-1", probes: [{ id: "x", kind: "browser", every: 1, regions: ["us-east-1"], viewport: { width: () => 1 } }] };
+    expect(() => runnerGroupJson(odd, "browser")).toThrow("the browser runner's probe group cannot be written as JSON: probes[0] (x).viewport.width is a function");
+  });
+
+  it("gives the browser runner the example config's storefront journey from its bundled config", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "vigie-browser-group-"));
+    try {
+      await writeFile(path.join(dir, RUNNER_GROUP_FILE), runnerGroupJson(Config.parse(exampleConfig), "browser"));
+      const storefront = browserRunnerGroup({ LAMBDA_TASK_ROOT: dir }).probes.find((probe) => probe.id === "storefront");
+      expect(storefront?.kind === "browser" && typeof storefront.script).toBe("function");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a group of another version, naming both versions and what to do", () => {

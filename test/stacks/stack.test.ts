@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HOME_CONFIG_FILE, readHomeConfig } from "../../core/plan/home-config.ts";
-import { readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
+import { BUNDLED_CODE, readRunnerGroup, RUNNER_GROUP_FILE } from "../../core/plan/runner-group.ts";
 import { nodejsOptionsFor } from "../../stacks/bundling.ts";
 import { drillDeletePermissions, drillPermissions } from "../../stacks/permissions.ts";
 import { envFromShell } from "../../stacks/environment.ts";
@@ -114,13 +114,16 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
     }
   });
 
-  it("puts the HTTP runner's probe group beside its bundle: the parsed HTTP probes, ${env:…} references unresolved", () => {
-    for (const fn of ["HttpRunnerEuWest1", "HttpRunnerUsEast1"]) {
+  it("puts each runner's probe group beside its bundle: the parsed probes of its kind, ${env:…} references unresolved, journeys marked", () => {
+    for (const fn of ["HttpRunnerEuWest1", "HttpRunnerUsEast1", "BrowserRunnerEuWest1", "BrowserRunnerUsEast1"]) {
       // Zip entry names are stored as is: the group is at the package's root, where the runner reads it.
       const zip = readFileSync(path.join(root, ".sst", "artifacts", fn, "code.zip"));
       expect(zip.includes(Buffer.from(RUNNER_GROUP_FILE)), fn).toBe(true);
-      expect(zip.includes(Buffer.from("functions/http-runner.mjs")), fn).toBe(true);
+      expect(zip.includes(Buffer.from(`functions/${fn.startsWith("Http") ? "http" : "browser"}-runner.mjs`)), fn).toBe(true);
     }
+    // The storefront's journey is a function: the file marks it, and the runner takes it from its bundled config.
+    const browser = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-browser.json"), "utf8")), "browser", "runner-group-ci-browser.json");
+    expect(browser.probes.map((p) => [p.id, (p as { script?: unknown }).script])).toEqual([["storefront", BUNDLED_CODE]]);
     const group = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-http.json"), "utf8")), "http", "runner-group-ci-http.json");
     expect(group.probes.map((p) => p.id).sort()).toEqual(["api-health", "login-redirect", "orders-api", "search-api"]);
     // The deploying shell's ORDERS_TOKEN is in the runners' environment, never in the file.
