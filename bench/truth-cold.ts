@@ -1,0 +1,58 @@
+// Where a fresh `vigie test` process's https probe loses time against the target's clock, by how long the target
+// waits before answering: the same cold run (a fresh process per run) with Node's flags varied (COLD_FLAGS, e.g.
+// "|--single-threaded|--trace-gc"). `npx tsx bench/truth-cold.ts`; COLD_N runs per case (default 11), COLD_WAITS
+// (default "20,100,300"). Prints medians of |total − floor| and of noiseMs; asserts nothing.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ProbeResult } from "../core/result/index.ts";
+import { makeTestPki } from "../test/fixtures/certs.ts";
+import { startTruthTarget } from "./truth-target-client.ts";
+
+const N = Number(process.env.COLD_N ?? 11);
+const WAITS = (process.env.COLD_WAITS ?? "20,100,300").split(",").map(Number);
+const FLAGS = (process.env.COLD_FLAGS ?? "|--single-threaded").split("|");
+const SCHEMES = (process.env.COLD_SCHEMES ?? "https,http").split(",") as Array<"http" | "https">;
+const ROOT = path.join(import.meta.dirname, "..");
+const median = (values: number[]) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const pki = makeTestPki();
+const target = await startTruthTarget(pki.valid);
+const dir = mkdtempSync(path.join(os.tmpdir(), "vigie-truth-cold-"));
+let sequence = 0;
+try {
+  console.log(`(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; ${N} fresh processes per cell, taken in turn)`);
+  for (const scheme of SCHEMES) {
+    for (const wait of WAITS) {
+      const cells = FLAGS.map(() => ({ error: [] as number[], noise: [] as number[], gc: [] as number[] }));
+      for (let i = 0; i < N; i++) {
+        for (const [index, flags] of FLAGS.entries()) {
+          const id = String(++sequence);
+          const href = `${scheme}://127.0.0.1:${target.ports[scheme]}/?id=${id}&wait=${wait}`;
+          const file = path.join(dir, `config-${id}.json`);
+          writeFileSync(file, JSON.stringify({ project: "truth", probes: [{ id: "truth", kind: "http", url: href, timeout: "10s", ...(scheme === "https" ? { tls: { ca: pki.ca.cert } } : {}) }] }));
+          const args = [...flags.split(" ").filter(Boolean), path.join(ROOT, "bin/vigie.js"), "test", "--config", file, "--reporter", "json"];
+          const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+          let out = "";
+          child.stdout.on("data", (chunk) => (out += chunk));
+          await new Promise((resolve) => child.on("close", resolve));
+          const lines = out.trim().split("\n");
+          const result = JSON.parse(lines.find((line) => line.startsWith("{"))!) as ProbeResult;
+          const stamps = await target.stampsOf(id);
+          cells[index]!.error.push(Math.abs(result.http!.timings.totalMs - (stamps.last - stamps.accept)));
+          cells[index]!.noise.push(result.http!.timings.noiseMs ?? NaN);
+          cells[index]!.gc.push(lines.filter((line) => /Scavenge|Mark-Compact|Mark-sweep/i.test(line)).length);
+        }
+      }
+      console.log(`${scheme} waits ${wait} ms: ${FLAGS.map((flags, index) => `[${flags || "as shipped"}] |cold − floor| ${median(cells[index]!.error).toFixed(2)} (noise ${median(cells[index]!.noise).toFixed(2)}${flags.includes("trace-gc") ? `, GCs ${median(cells[index]!.gc)}` : ""})`).join("  ")}`);
+    }
+  }
+} finally {
+  target.close();
+  rmSync(dir, { recursive: true, force: true });
+}
