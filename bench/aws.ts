@@ -134,7 +134,7 @@ async function bundles() {
       }));
       for (let i = 0; i < 10; i++) {
         for (const variant of variants) {
-          const run = spawnSync(process.execPath, [variant.probe], { encoding: "utf8", env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: variant.pkg, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
+          const run = spawnSync(process.execPath, [variant.probe], { encoding: "utf8", env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: variant.pkg, AWS_LAMBDA_FUNCTION_NAME: `bench-${fn.name}`, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", VIGIE_TABLE: "vigie", VIGIE_QUEUE_URL: "https://sqs.invalid/q" } });
           if (run.status !== 0) throw new Error(`${fn.name}: ${run.stderr.slice(0, 1500)}`);
           const [total, imported] = JSON.parse(run.stdout) as [number, number];
           variant.times.push(total);

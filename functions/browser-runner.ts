@@ -24,7 +24,7 @@ export function createBrowserRunnerHandler(deps: RunnerDeps, extra: RunnerExtra 
 
 /** The browser probes of the group file beside the bundle, each journey script taken from the config bundled with it. */
 export function browserRunnerGroup(env: NodeJS.ProcessEnv, raw: unknown = rawConfig) {
-  return withBundledCode(loadRunnerGroup("browser", env), raw, `the browser runner's ${RUNNER_GROUP_FILE} and its bundled config`);
+  return withBundledCode(loadRunnerGroup("browser", env, { bundledCode: true }), raw, `the browser runner's ${RUNNER_GROUP_FILE} and its bundled config`);
 }
 
 const built = once(() => createBrowserRunnerHandler(runnerDepsIn(browserRunnerGroup(process.env), process.env)));

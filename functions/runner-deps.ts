@@ -44,10 +44,13 @@ export function runnerDepsOf(group: RunnerGroup<Probe>, input: Omit<RunnerDeps, 
   };
 }
 
-/** The runner group file of the function's package (Lambda's LAMBDA_TASK_ROOT), checked for this runner's kind. */
-export function loadRunnerGroup(kind: Probe["kind"], env: NodeJS.ProcessEnv): RunnerGroup<Probe> {
+/**
+ * The runner group file of the function's package (Lambda's LAMBDA_TASK_ROOT), checked for this runner's kind;
+ * `bundledCode` when the caller puts back the code the file marks (the browser runner's journeys).
+ */
+export function loadRunnerGroup(kind: Probe["kind"], env: NodeJS.ProcessEnv, options: { bundledCode?: boolean } = {}): RunnerGroup<Probe> {
   const { file, json } = readPackageJson(RUNNER_GROUP_FILE, env, `the ${kind} runner's probe group`, (message, cause) => new RunnerGroupError(message, { cause }));
-  return readRunnerGroup<Probe>(json, kind, file);
+  return readRunnerGroup<Probe>(json, kind, file, options);
 }
 
 /** The deps of the `kind` runner from the stack's environment and the group file beside the bundle. */

@@ -7,12 +7,13 @@ import type { BuildOptions } from "esbuild";
 /**
  * Where a function's AWS SDK for JavaScript v3 comes from.
  * - "bundled" (the default): the pinned SDK of this lockfile, the one the tests run against, tree-shaken to the
- *   clients and commands the function uses; with splitting, what the SDK itself imports on demand (the credential
- *   providers other than the environment's, the SNS client a page needs) is a chunk loaded then. It loads faster
+ *   clients and commands the function uses, less `NEVER_ON_LAMBDA`; with splitting, what the SDK itself imports on
+ *   demand (the SNS client a page needs) is a chunk loaded then. It loads faster
  *   than the runtime's SDK, whose clients are whole CommonJS packages of every command (`npm run bench -- aws`).
- * - "runtime": left out of the bundle (`SDK_FROM_RUNTIME`) and loaded from nodejs24.x's own SDK, about 390 KB less;
- *   the function then runs the SDK version AWS chose. No function takes it now: the HTTP runner did, for its size goal
- *   (≤ 500 KB), but what its cold start loads, its bundle and the runtime's SDK together, was larger and slower.
+ * - "runtime": left out of the bundle (`SDK_FROM_RUNTIME`) and loaded from nodejs24.x's own SDK, about 250 KB less
+ *   for the HTTP runner; the function then runs the SDK version AWS chose. No function takes it now: the HTTP runner
+ *   did, for its size goal (≤ 500 KB), but what its cold start loads, its bundle and the runtime's SDK together, was
+ *   larger and slower.
  */
 export type SdkSource = "bundled" | "runtime";
 
@@ -20,13 +21,15 @@ export type SdkSource = "bundled" | "runtime";
 export const SDK_FROM_RUNTIME: readonly string[] = ["@aws-sdk/*"];
 
 /**
- * What the bundled SDK imports on demand but never on Lambda, left out of every package: the credential providers for
- * SSO, shared config files, credential processes and web-identity token files (Lambda hands a function its role's
- * credentials in the environment, which the SDK's default chain reads first, so it stops there), event-stream
- * serialization (no operation we call streams), and bowser, which parses browsers' user agents and is reached only
- * from the SDK's browser build. Each stays an `import()` of the package's name: were one ever reached on Lambda, it
- * would load from the runtime's own SDK. `npm run bench -- aws` prints the bytes this saves; a test runs the bundles
- * where none of these can load.
+ * What the bundled SDK reaches only through `import()` and never on Lambda, left out of every package: the credential
+ * providers for SSO, shared config files, credential processes and web-identity token files (on Lambda the clients
+ * take `lambdaCredentials`, core/runtime/aws-client-options.ts: the role's keys from the environment, else a container
+ * credentials endpoint, so the SDK's default chain, which imports these, never runs there), event-stream
+ * serialization (no operation of the clients the functions use streams: a client that imports it statically, as the
+ * Lambda client does, would fail the bundle test), and bowser, a browser user-agent parser reached only from the SDK's
+ * browser build. esbuild made each a chunk because the SDK names it in an `import()`, even in code a Node bundle never
+ * runs. `npm run bench -- aws` prints the sizes; `test/functions/bundles.test.ts` checks that no function imports one
+ * at start and runs the API's and the HTTP runner's bundles where none can load.
  */
 export const NEVER_ON_LAMBDA: readonly string[] = [
   "@aws-sdk/credential-provider-sso", "@aws-sdk/credential-provider-ini", "@aws-sdk/credential-provider-process",

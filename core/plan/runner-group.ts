@@ -87,7 +87,9 @@ export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfi
   const group = runnerGroup(config, kind);
   const probes = group.probes.map((probe, index) => {
     const marked = Object.fromEntries(Object.entries(probe).map(([key, value]) => [key, typeof value === "function" ? BUNDLED_CODE : value]));
-    const found = notJson(marked, `probes[${index}] (${probe.id})`);
+    // A string that reads as the mark would be taken for code by the runner: refused here, where it can be named.
+    const lookalike = Object.keys(probe).find((key) => (probe as unknown as Record<string, unknown>)[key] === BUNDLED_CODE);
+    const found = lookalike ? `probes[${index}] (${probe.id}).${lookalike} is the string "${BUNDLED_CODE}"` : notJson(marked, `probes[${index}] (${probe.id})`);
     if (found) throw new RunnerGroupError(`the ${kind} runner's probe group cannot be written as JSON: ${found}`);
     return marked;
   });
@@ -127,9 +129,10 @@ export function withBundledCode<P extends GroupedProbe>(group: RunnerGroup<P>, c
 /**
  * Checks a runner group read back from its file: the stamp (format, version, kind) and the fields the runner reads.
  * Deeper validation happened at deploy (the config's schema); this refuses a file of another shape, a hand edit or a
- * mix-up, naming what is wrong. `source` names the file in the message.
+ * mix-up, naming what is wrong. `source` names the file in the message. A field marked as code (`BUNDLED_CODE`) is
+ * refused unless `options.bundledCode` says the caller puts the code back (`withBundledCode`).
  */
-export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: unknown, kind: string, source: string): RunnerGroup<P> {
+export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: unknown, kind: string, source: string, options: { bundledCode?: boolean } = {}): RunnerGroup<P> {
   const refuse = (what: string): never => {
     throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
   };
@@ -149,6 +152,9 @@ export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: un
     if (typeof probe.every !== "number" || !(probe.every > 0)) refuse(`${where} (${String(probe.id)}).every must be a positive number of ms`);
     if (!isStringList(probe.regions)) refuse(`${where} (${String(probe.id)}).regions must be a list of regions`);
     if (probe.tags !== undefined && !isStringList(probe.tags)) refuse(`${where} (${String(probe.id)}).tags must be a list of strings`);
+    // Code marked in the file reaches a runner only through `withBundledCode`; a runner that does not call it refuses the mark.
+    const code = Object.keys(probe).find((key) => probe[key] === BUNDLED_CODE);
+    if (code && !options.bundledCode) refuse(`${where} (${String(probe.id)}).${code} is code from the config, which the ${kind} runner does not carry`);
   });
   return group as unknown as RunnerGroup<P>;
 }

@@ -4,12 +4,34 @@
 // fails after AWS_CONNECT_TIMEOUT_MS ("TimeoutError"), the SDK retries as usual, and the error names what was
 // unreachable (awsUnreachable below). Opening a connection to an AWS API takes milliseconds where there is a route.
 
+// On Lambda the clients take their credentials from `lambdaCredentials`, not the SDK's default chain (below).
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+import { fromHttp } from "@aws-sdk/credential-provider-http";
+
 /** How long opening a connection to an AWS API may take. */
 export const AWS_CONNECT_TIMEOUT_MS = 5_000;
 
-/** The constructor options of every AWS SDK client vigie builds (DynamoDB, SQS, SNS, RDS, Step Functions). */
-export function awsClientOptions(region?: string, connectTimeoutMs = AWS_CONNECT_TIMEOUT_MS) {
-  return { ...(region ? { region } : {}), requestHandler: { connectionTimeout: connectTimeoutMs } };
+/**
+ * The constructor options of every AWS SDK client vigie builds (DynamoDB, SQS, SNS, RDS, Step Functions); on Lambda
+ * (`env` has AWS_LAMBDA_FUNCTION_NAME), with `lambdaCredentials`.
+ */
+export function awsClientOptions(region?: string, connectTimeoutMs = AWS_CONNECT_TIMEOUT_MS, env: NodeJS.ProcessEnv = process.env) {
+  return {
+    ...(region ? { region } : {}), requestHandler: { connectionTimeout: connectTimeoutMs },
+    ...(env.AWS_LAMBDA_FUNCTION_NAME ? { credentials: lambdaCredentials(env) } : {}),
+  };
+}
+
+/**
+ * Where a function's clients get credentials on Lambda: the function role's keys, which Lambda puts in the
+ * environment (read as the SDK reads them, expiry and account included); without them, a container credentials
+ * endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI). Not the SDK's default chain: it passes over the
+ * keys whenever AWS_PROFILE is set, and goes on to the shared-config, SSO, credential-process and token-file
+ * providers, which the deployed bundles leave out (NEVER_ON_LAMBDA in stacks/bundling.ts), so it would fail there
+ * instead of moving on.
+ */
+export function lambdaCredentials(env: NodeJS.ProcessEnv) {
+  return env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? fromEnv() : fromHttp({});
 }
 
 /**

@@ -42,14 +42,16 @@ describe("runner group", () => {
     const raw = { project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script }, { id: "home", kind: "browser", url: "https://shop.acme.dev/", every: "5m" }] };
     const text = runnerGroupJson(Config.parse(raw), "browser");
     expect(JSON.parse(text).probes.map((p: Record<string, unknown>) => p.script)).toEqual([BUNDLED_CODE, undefined]);
-    const group = withBundledCode(readRunnerGroup(JSON.parse(text), "browser", "f"), raw, "f");
+    const group = withBundledCode(readRunnerGroup(JSON.parse(text), "browser", "f", { bundledCode: true }), raw, "f");
     expect(group.probes.map((p) => (p as { script?: unknown }).script)).toEqual([script, undefined]);
+    // A runner that does not put code back refuses a file that marks some, naming the field.
+    expect(() => readRunnerGroup(JSON.parse(text), "browser", "f")).toThrow(`f: probes[0] (cart).script is code from the config, which the browser runner does not carry; redeploy`);
   });
 
   it("refuses a file and a bundled config that disagree on a probe's code, naming the probe and the field", () => {
     const raw = { project: "acme", regions: ["us-east-1"], probes: [{ id: "cart", kind: "browser", url: "https://shop.acme.dev/", every: "5m", script: async () => {} }] };
-    const marked = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse(raw), "browser")), "browser", "f");
-    const plain = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse({ ...raw, probes: [{ ...raw.probes[0], script: undefined }] }), "browser")), "browser", "f");
+    const marked = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse(raw), "browser")), "browser", "f", { bundledCode: true });
+    const plain = readRunnerGroup(JSON.parse(runnerGroupJson(Config.parse({ ...raw, probes: [{ ...raw.probes[0], script: undefined }] }), "browser")), "browser", "f", { bundledCode: true });
     expect(() => withBundledCode(marked, { ...raw, probes: [{ ...raw.probes[0], script: undefined }] }, "f")).toThrow(`f: probe "cart": the group file marks its script as code, but the bundled config holds no function there; redeploy`);
     expect(() => withBundledCode(marked, { probes: [] }, "f")).toThrow(RunnerGroupError);
     expect(() => withBundledCode(plain, raw, "f")).toThrow(`f: probe "cart": the bundled config holds a function in its script, which the group file does not mark; redeploy`);
@@ -58,6 +60,9 @@ describe("runner group", () => {
   it("will not write anything else JSON cannot carry, naming the field", () => {
     const odd = { project: "acme", home: "us-east-1", probes: [{ id: "x", kind: "browser", every: 1, regions: ["us-east-1"], viewport: { width: () => 1 } }] };
     expect(() => runnerGroupJson(odd, "browser")).toThrow("the browser runner's probe group cannot be written as JSON: probes[0] (x).viewport.width is a function");
+    // Nor a string that reads as the code mark, which the runner would take for code.
+    const lookalike = Config.parse({ project: "acme", regions: ["us-east-1"], probes: [{ id: "y", kind: "browser", url: "https://shop.acme.dev/", every: "5m", waitFor: BUNDLED_CODE }] });
+    expect(() => runnerGroupJson(lookalike, "browser")).toThrow(`the browser runner's probe group cannot be written as JSON: probes[0] (y).waitFor is the string "${BUNDLED_CODE}"`);
   });
 
   it("gives the browser runner the example config's storefront journey from its bundled config", async () => {

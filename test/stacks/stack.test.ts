@@ -122,7 +122,7 @@ describe.skipIf(!installed)("the SST stack of the example config", () => {
       expect(zip.includes(Buffer.from(`functions/${fn.startsWith("Http") ? "http" : "browser"}-runner.mjs`)), fn).toBe(true);
     }
     // The storefront's journey is a function: the file marks it, and the runner takes it from its bundled config.
-    const browser = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-browser.json"), "utf8")), "browser", "runner-group-ci-browser.json");
+    const browser = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-browser.json"), "utf8")), "browser", "runner-group-ci-browser.json", { bundledCode: true });
     expect(browser.probes.map((p) => [p.id, (p as { script?: unknown }).script])).toEqual([["storefront", BUNDLED_CODE]]);
     const group = readRunnerGroup(JSON.parse(readFileSync(path.join(root, ".sst", "vigie", "runner-group-ci-http.json"), "utf8")), "http", "runner-group-ci-http.json");
     expect(group.probes.map((p) => p.id).sort()).toEqual(["api-health", "login-redirect", "orders-api", "search-api"]);
