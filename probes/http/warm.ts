@@ -6,16 +6,36 @@ import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { runHttpAttempt } from "./run.ts";
 import { warmUpCertificate } from "./warm-certificate.ts";
-import { HttpProbe } from "./schema.ts";
+import type { HttpProbe } from "./schema.ts";
 
-/** Requests made to warm up: the first pays module and parser initialisation, the second the runner's own first calls. */
-const WARM_UP_RUNS = 2;
+/**
+ * Requests made to warm up, per scheme. The first pays module and parser initialisation, the second the runner's own
+ * first calls; the rest get the code a probe runs past its first, unoptimised, calls. `npx tsx bench/truth-cold.ts`
+ * (fresh `vigie test` processes, 15 a cell, 2026-12-02 21:20 UTC, load 0.9): with 5 runs instead of 2, cold
+ * `connectMs` 0.37–0.56 ms against 0.53–0.64 and |total − floor| 0.71–0.90 against 0.78–0.95, for about 40 ms more
+ * warm-up; with none at all, `connectMs` 8.3–9.6 ms and |total − floor| 2.3–2.7.
+ */
+const WARM_UP_RUNS = 5;
+
+/**
+ * The warm-up probe of `url`: what `HttpProbe.parse({ id: "warm-up", kind: "http", url, tls: { ca } })` gives (a test
+ * holds the two equal), written out so that warming loads no schema library: the Lambda HTTP runner warms too, and
+ * carries none.
+ */
+export function warmUpProbe(url: string, ca?: string): HttpProbe {
+  return {
+    id: "warm-up", every: 60_000, timeout: 10_000, tags: [], retries: { count: 0, on: "network" }, kind: "http", url,
+    method: "GET", headers: {}, maxRedirects: 5, maxBodyBytes: 1024 * 1024, tls: { ...(ca !== undefined ? { ca } : {}), insecure: false },
+    thresholds: {}, assertions: [],
+  };
+}
 
 /**
  * The first request of a process pays for lazy initialisation (the HTTP client and parser, the socket
  * code, the runner's own first calls, the root certificate store): measured, it put 4–12 ms on a cold
  * `vigie test` or a fresh Lambda container. Running the real runner against a loopback server of our own
- * pays that once, before any target is timed. Call it once per process, before the first HTTP probe.
+ * pays that once, before any target is timed. Call it once per process (or Lambda container), before the first
+ * HTTP probe.
  */
 export async function warmHttpStack(): Promise<void> {
   tls.createSecureContext();
@@ -32,16 +52,16 @@ export async function warmHttpStack(): Promise<void> {
  */
 async function warmVerifiedTls(): Promise<void> {
   const { key, cert } = warmUpCertificate();
-  await runnerAgainst(https.createServer({ key, cert }, (_req, res) => res.end("warm")), "https", { tls: { ca: cert } });
+  await runnerAgainst(https.createServer({ key, cert }, (_req, res) => res.end("warm")), "https", cert);
 }
 
 /** Runs the real runner `WARM_UP_RUNS` times against `server` on 127.0.0.1, then closes it. */
-async function runnerAgainst(server: http.Server, scheme: "http" | "https", extra: object = {}): Promise<void> {
+async function runnerAgainst(server: http.Server, scheme: "http" | "https", ca?: string): Promise<void> {
   server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
   try {
     const { port } = server.address() as AddressInfo;
-    const probe = HttpProbe.parse({ id: "warm-up", kind: "http", url: `${scheme}://127.0.0.1:${port}/`, ...extra });
+    const probe = warmUpProbe(`${scheme}://127.0.0.1:${port}/`, ca);
     for (let i = 0; i < WARM_UP_RUNS; i++) await runHttpAttempt(probe, { region: "warm-up", now: Date.now, env: {} }, new Set());
   } finally {
     server.closeAllConnections();

@@ -55,6 +55,26 @@ describe("HTTP runner", () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
+  it("warms the HTTP stack once per container, before the first probe reaches its target, and not for an invocation that runs none", async () => {
+    const events: string[] = [];
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "t" } });
+    const warm = async () => {
+      events.push("warm start");
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push(`warm done, target saw ${seen.length}`);
+    };
+    const handler = createHttpRunnerHandler(deps, { spreadMs: 0, warm });
+
+    await handler({ mode: "test", probes: [] }, lambdaContext);
+    expect(events).toEqual([]);
+    await handler(scheduled("1m"), lambdaContext);
+    expect(seen).toHaveLength(2);
+    await handler({ mode: "test", probes: ["api"] }, lambdaContext);
+
+    expect(events).toEqual(["warm start", "warm done, target saw 0"]);
+    expect(seen).toHaveLength(3);
+  });
+
   it("runs a 30 s group twice in one invocation, at 0 and 30 s (EventBridge schedules once a minute at most)", async () => {
     const fast = Config.parse({ project: "acme", regions: ["eu-west-1"], probes: [{ id: "fast", kind: "http", url: `${target.url}/fast`, every: "30s", timeout: "5s" }] });
     let clock = Date.parse("2026-03-02T10:00:00Z");

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { warmHttpStack } from "../../../probes/http/index.ts";
+import { HttpProbe } from "../../../probes/http/schema.ts";
+import { warmUpProbe } from "../../../probes/http/warm.ts";
 import { startHttpTarget } from "../../fixtures/targets.ts";
 
 describe("warmHttpStack", () => {
@@ -17,5 +19,10 @@ describe("warmHttpStack", () => {
     expect(servers()).toBe(before);
     expect(targetHits).toBe(0);
     await target.close();
+  });
+
+  it("warms with the probe the schema makes of its input, written out so that warming loads no schema library", () => {
+    expect(warmUpProbe("http://127.0.0.1:1/")).toEqual(HttpProbe.parse({ id: "warm-up", kind: "http", url: "http://127.0.0.1:1/" }));
+    expect(warmUpProbe("https://127.0.0.1:1/", "PEM")).toEqual(HttpProbe.parse({ id: "warm-up", kind: "http", url: "https://127.0.0.1:1/", tls: { ca: "PEM" } }));
   });
 });
