@@ -16,10 +16,8 @@ export const AWS_CONNECT_TIMEOUT_MS = 5_000;
  * (`env` has AWS_LAMBDA_FUNCTION_NAME), with `lambdaCredentials`.
  */
 export function awsClientOptions(region?: string, connectTimeoutMs = AWS_CONNECT_TIMEOUT_MS, env: NodeJS.ProcessEnv = process.env) {
-  return {
-    ...(region ? { region } : {}), requestHandler: { connectionTimeout: connectTimeoutMs },
-    ...(env.AWS_LAMBDA_FUNCTION_NAME ? { credentials: lambdaCredentials(env) } : {}),
-  };
+  const credentials = env.AWS_LAMBDA_FUNCTION_NAME ? lambdaCredentials(env) : undefined;
+  return { ...(region ? { region } : {}), requestHandler: { connectionTimeout: connectTimeoutMs }, ...(credentials ? { credentials } : {}) };
 }
 
 /**
@@ -28,10 +26,22 @@ export function awsClientOptions(region?: string, connectTimeoutMs = AWS_CONNECT
  * endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI). Not the SDK's default chain: it passes over the
  * keys whenever AWS_PROFILE is set, and goes on to the shared-config, SSO, credential-process and token-file
  * providers, which the deployed bundles leave out (NEVER_ON_LAMBDA in stacks/bundling.ts), so it would fail there
- * instead of moving on.
+ * instead of moving on. With neither (a function run outside Lambda under its name, as `sst dev` may, from a
+ * folder whose node_modules has those providers), undefined: the SDK's default chain.
  */
 export function lambdaCredentials(env: NodeJS.ProcessEnv) {
-  return env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? fromEnv() : fromHttp({});
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return fromEnv();
+  const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  if (full || relative) {
+    const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+    const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
+    return fromHttp({
+      ...(full ? { awsContainerCredentialsFullUri: full } : {}), ...(relative ? { awsContainerCredentialsRelativeUri: relative } : {}),
+      ...(token ? { awsContainerAuthorizationToken: token } : {}), ...(tokenFile ? { awsContainerAuthorizationTokenFile: tokenFile } : {}),
+    });
+  }
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { AWS_CONNECT_TIMEOUT_MS, awsClientOptions, awsUnreachable } from "../../core/runtime/aws-client-options.ts";
+import { AWS_CONNECT_TIMEOUT_MS, awsClientOptions, awsUnreachable, lambdaCredentials } from "../../core/runtime/aws-client-options.ts";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -65,5 +65,16 @@ describe("vigie's AWS clients", () => {
     expect(awsClientOptions("eu-west-1")).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: AWS_CONNECT_TIMEOUT_MS } });
     expect(awsClientOptions()).toEqual({ requestHandler: { connectionTimeout: AWS_CONNECT_TIMEOUT_MS } });
     expect(awsUnreachable(Object.assign(new Error("nope"), { name: "AccessDeniedException" }), "x")).toBeUndefined();
+  });
+});
+
+describe("credentials on Lambda", () => {
+  it("take the role's keys from the environment, even with AWS_PROFILE set, else a container endpoint, else the SDK's default chain", async () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "acme-ci-http-runner" };
+    // Off Lambda: the SDK's default chain, as vigie test and vigie start use it.
+    expect(awsClientOptions("us-east-1", 1000, { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" })).not.toHaveProperty("credentials");
+    expect(typeof awsClientOptions("us-east-1", 1000, { ...lambda, AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_PROFILE: "someone" }).credentials).toBe("function");
+    expect(typeof lambdaCredentials({ ...lambda, AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://127.0.0.1:1/creds" })).toBe("function");
+    expect(lambdaCredentials({ ...lambda, AWS_PROFILE: "someone" })).toBeUndefined();
   });
 });
