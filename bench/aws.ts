@@ -110,6 +110,13 @@ async function bundles() {
     writeFileSync(yardstick, `const t0 = performance.now(); await import("zod"); process.stdout.write(String(performance.now() - t0));`);
     const zodTimes = Array.from({ length: 10 }, () => Number(spawnSync(process.execPath, [yardstick], { encoding: "utf8" }).stdout));
     console.log(`(yardstick: importing zod alone takes ${median(zodTimes).toFixed(0)} ms here; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+    // A port certainly closed: bound, then let go.
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = http.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
     for (const fn of FUNCTIONS) {
       const entry = path.join(root, "functions", `${fn.name}.ts`);
       // As deployed, and with the SDK from the other source, for comparison: both timed, their runs taken in turn.
@@ -121,7 +128,7 @@ async function bundles() {
         const outfile = path.join(pkg, "functions", `${fn.name}.mjs`);
         const { metafile } = await build({ ...esbuildOptionsOf(nodejs, outfile), entryPoints: [entry], metafile: true, logLevel: "silent" });
         // The HTTP runner's group gets a probe of a closed local port: its first run times the container's warm-up.
-        const grouped = fn.group === "http" ? Config.parse({ ...rawConfig, probes: [...(rawConfig.probes ?? []), { id: "bench-closed", kind: "http", url: "http://127.0.0.1:9/", every: "1m" }] }) : config;
+        const grouped = fn.group === "http" ? Config.parse({ ...rawConfig, probes: [...(rawConfig.probes ?? []), { id: "bench-closed", kind: "http", url: `http://127.0.0.1:${closedPort}/`, every: "1m" }] }) : config;
         if (fn.group) writeFileSync(path.join(pkg, RUNNER_GROUP_FILE), runnerGroupJson(grouped, fn.group));
         if (fn.home) writeFileSync(path.join(pkg, HOME_CONFIG_FILE), homeConfigJson(config));
         const probe = path.join(pkg, "init.mjs");

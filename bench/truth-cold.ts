@@ -39,8 +39,8 @@ try {
           writeFileSync(file, JSON.stringify({ project: "truth", probes: [{ id: "truth", kind: "http", url: href, timeout: "10s", ...(scheme === "https" ? { tls: { ca: pki.ca.cert } } : {}) }] }));
           // A variant's words: Node flags, and NAME=value settings of the process's environment.
           const words = flags.split(" ").filter(Boolean);
-          const setting = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
-          const args = [...words.filter((w) => !/^[A-Z_]+=/.test(w)), path.join(ROOT, "bin/vigie.js"), "test", "--config", file, "--reporter", "json"];
+          const setting = Object.fromEntries(words.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w)).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]));
+          const args = [...words.filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w)), path.join(ROOT, "bin/vigie.js"), "test", "--config", file, "--reporter", "json"];
           const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...setting } });
           let out = "";
           child.stdout.on("data", (chunk) => (out += chunk));

@@ -11,20 +11,21 @@ import { createRunnerHandler, type RunnerExtra, type RunnerHandler } from "./run
 
 /**
  * The HTTP runner's handler. A fresh container's first probe would pay Node's one-off costs of a first request in its
- * timings (`connectMs` 8–10 ms on loopback, `bench/truth-cold.ts` without warm-up), so the first probe a container
- * runs waits for `warm` (default: `warmHttpStack`, loopback requests of our own), once; the probes' own clocks start
- * after it. An invocation that runs no probe does not warm.
+ * timings (`connectMs` 8–10 ms on loopback in a fresh process without warm-up, `bench/truth-cold.ts`), so an
+ * invocation that runs probes first awaits `warm` (default: `warmHttpStack`, loopback requests of our own), once per
+ * container, bounded (runInvocation's `prepare`): the spread of starts, the deadline and the probes' clocks all come
+ * after it. A failed warm-up is logged once and the probes run unwarmed.
  */
 export function createHttpRunnerHandler(deps: RunnerDeps, extra: RunnerExtra & { warm?: () => Promise<void> } = {}): RunnerHandler {
   const { warm = warmHttpStack, ...rest } = extra;
-  // A failed warm-up (no loopback, say) leaves the probes to run unwarmed rather than not at all.
-  const warmed = once(() => warm().catch(() => undefined));
+  const warmed = once(() => Promise.resolve().then(warm).catch((error: unknown) => {
+    deps.log(JSON.stringify({ level: "warn", msg: "HTTP warm-up failed: this container's first probes run unwarmed", error: (error as Error).message }));
+  }));
   return createRunnerHandler("http", async (probe, base) => {
     // The invocation picks http probes only; anything else reaching here is a wiring fault of ours.
     if (probe.kind !== "http") throw new Error(`probe "${probe.id}" is a ${probe.kind} probe: the HTTP runner runs http probes only`);
-    await warmed();
     return runProbe(probe, runHttpAttempt, base);
-  }, deps, rest);
+  }, deps, { ...rest, prepare: warmed });
 }
 
 const built = once(() => createHttpRunnerHandler(runnerDeps("http", process.env)));

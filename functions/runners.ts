@@ -11,11 +11,11 @@ export type RunnerHandler = (event: unknown, context?: RunnerContext) => ReturnT
 /** Runs one probe of the runner's kind from this region (each entry passes its own kind's runner only). */
 export type RunOne = (probe: Probe, base: { region: string; now: () => number; env: NodeJS.ProcessEnv }) => Promise<ProbeResult>;
 
-export type RunnerExtra = Partial<Pick<InvocationDeps<Probe>, "concurrency" | "spreadMs" | "sleep">>;
+export type RunnerExtra = Partial<Pick<InvocationDeps<Probe>, "concurrency" | "spreadMs" | "sleep" | "prepare">>;
 
 export function createRunnerHandler(kind: Probe["kind"], runOne: RunOne, deps: RunnerDeps, extra: RunnerExtra = {}): RunnerHandler {
   const { group, region } = deps;
-  const { concurrency, spreadMs, sleep: wait } = extra;
+  const { concurrency, spreadMs, sleep: wait, prepare } = extra;
   const invocation: InvocationDeps<Probe> = {
     probes: group.probes, kind, region,
     run: (probe) => runOne(probe, { region, now: deps.now, env: deps.env }),
@@ -23,6 +23,7 @@ export function createRunnerHandler(kind: Probe["kind"], runOne: RunOne, deps: R
     inMaintenance: deps.inMaintenance,
     now: deps.now, sleep: wait ?? ((ms) => sleep(ms)), log: deps.log,
     ...(concurrency !== undefined ? { concurrency } : {}), ...(spreadMs !== undefined ? { spreadMs } : {}),
+    ...(prepare ? { prepare } : {}),
   };
   return async (event, context) => runInvocation(parseRunnerEvent(event), invocation, context);
 }

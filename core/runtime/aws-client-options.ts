@@ -27,7 +27,8 @@ export function awsClientOptions(region?: string, connectTimeoutMs = AWS_CONNECT
  * keys whenever AWS_PROFILE is set, and goes on to the shared-config, SSO, credential-process and token-file
  * providers, which the deployed bundles leave out (NEVER_ON_LAMBDA in stacks/bundling.ts), so it would fail there
  * instead of moving on. With neither (a function run outside Lambda under its name, as `sst dev` may, from a
- * folder whose node_modules has those providers), undefined: the SDK's default chain.
+ * folder whose node_modules has those providers), undefined: the SDK's default chain. `env` is the process's
+ * environment (the default of `awsClientOptions`): `fromEnv` reads the keys from `process.env` itself.
  */
 export function lambdaCredentials(env: NodeJS.ProcessEnv) {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return fromEnv();

@@ -63,11 +63,33 @@ export interface InvocationDeps<P extends RunnerProbe> {
   log: (line: string) => void;
   concurrency?: number;
   spreadMs?: number;
+  /**
+   * Work to finish before the first probe of an invocation that runs any (the HTTP runner's warm-up), awaited for
+   * `PREPARE_MAX_MS` at most and never past the deadline: the spread of starts and the deadline's checks come after it.
+   */
+  prepare?: () => Promise<void>;
 }
 
 export type InvocationOutcome =
   | ({ mode: "scheduled"; region: string; ran: number } & SinkOutcome)
   | { mode: "test"; region: string; results: ProbeResult[] };
+
+/** The longest an invocation waits for `prepare`; past it, the probes run and a warning is logged. */
+export const PREPARE_MAX_MS = 2_000;
+
+/** Awaits `deps.prepare`, bounded by PREPARE_MAX_MS and the deadline (a real timer: a safety net, not pacing). */
+async function prepared(deps: Pick<InvocationDeps<RunnerProbe>, "prepare" | "now" | "log">, deadline: number): Promise<void> {
+  if (!deps.prepare) return;
+  const budget = Math.max(0, Math.min(PREPARE_MAX_MS, deadline - deps.now()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), budget);
+    timer.unref?.();
+  });
+  const outcome = await Promise.race([deps.prepare().then(() => "done" as const), late]);
+  clearTimeout(timer);
+  if (outcome === "late") deps.log(JSON.stringify({ level: "warn", msg: `preparing the probes took over ${budget} ms: they run without waiting for it` }));
+}
 
 /** Time kept at the end of an invocation to store (or queue) the results. */
 export const STORE_RESERVE_MS = 5_000;
@@ -89,6 +111,7 @@ export async function runInvocation<P extends RunnerProbe>(event: RunnerEvent, d
     const unknown = event.probes?.filter((id) => !deps.probes.some((probe) => probe.id === id)) ?? [];
     if (unknown.length > 0) throw new Error(`no such probe in the deployed config: ${unknown.join(", ")}`);
     const probes = deps.probes.filter((probe) => probe.kind === deps.kind && (!wanted || wanted.has(probe.id)));
+    if (probes.length > 0) await prepared(deps, deadline);
     const results = await runGroup(probes, { ...group, spreadMs: 0 });
     return { mode: "test", region: deps.region, results: results.map((result) => sanitizeResult(result, deps.secrets)) };
   }
@@ -97,6 +120,7 @@ export async function runInvocation<P extends RunnerProbe>(event: RunnerEvent, d
   const rounds = event.every < MINUTE && MINUTE % event.every === 0 ? MINUTE / event.every : 1;
   const outcome: SinkOutcome = { stored: 0, queued: 0 };
   let ran = 0;
+  if (probes.length > 0) await prepared(deps, deadline);
   for (let round = 0; round < rounds; round++) {
     const wait = start + round * event.every - deps.now();
     if (wait > 0) await deps.sleep(wait);

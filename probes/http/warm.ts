@@ -11,7 +11,8 @@ import type { HttpProbe } from "./schema.ts";
 /**
  * Requests made to warm up, per scheme. The first pays module and parser initialisation, the second the runner's own
  * first calls; the rest get the code a probe runs past its first, unoptimised, calls. `npx tsx bench/truth-cold.ts`
- * (fresh `vigie test` processes, 15 a cell, 2026-12-02 21:20 UTC, load 0.9): with 5 runs instead of 2, cold
+ * (fresh `vigie test` processes, 15 a cell, 2026-12-02 21:20 UTC, load 0.9, this constant edited locally to read an
+ * environment variable for the run): with 5 runs instead of 2, cold
  * `connectMs` 0.37–0.56 ms against 0.53–0.64 and |total − floor| 0.71–0.90 against 0.78–0.95, for about 40 ms more
  * warm-up; with none at all, `connectMs` 8.3–9.6 ms and |total − floor| 2.3–2.7.
  */
@@ -38,10 +39,16 @@ export function warmUpProbe(url: string, ca?: string): HttpProbe {
  * HTTP probe.
  */
 export async function warmHttpStack(): Promise<void> {
-  tls.createSecureContext();
-  await warmTls();
-  await runnerAgainst(http.createServer((_req, res) => res.end("warm")), "http");
-  await warmVerifiedTls();
+  // Each step on its own: one that fails (an OpenSSL without PSK ciphers, say) does not skip the others.
+  const steps: Array<[string, () => unknown]> = [
+    ["TLS context", () => tls.createSecureContext()],
+    ["TLS record layer", warmTls],
+    ["http runner", () => runnerAgainst(http.createServer((_req, res) => res.end("warm")), "http")],
+    ["https runner", warmVerifiedTls],
+  ];
+  const failed: string[] = [];
+  for (const [name, step] of steps) await Promise.resolve().then(step).catch((error: unknown) => failed.push(`${name}: ${(error as Error).message}`));
+  if (failed.length > 0) throw new Error(`HTTP warm-up: ${failed.join("; ")}`);
 }
 
 /**
@@ -94,7 +101,9 @@ async function warmTls(): Promise<void> {
     const connect = () => tls.connect({ host: "127.0.0.1", port, ...suite, pskCallback: () => ({ psk: key, identity: "vigie-warm-up" }), checkServerIdentity: () => undefined });
     for (let i = 0; i < WARM_UP_RUNS; i++) {
       await new Promise<void>((resolve, reject) => {
-        https.request({ host: "127.0.0.1", port, path: "/", createConnection: connect }, (res) => res.resume().on("end", resolve)).on("error", reject).end();
+        const request = https.request({ host: "127.0.0.1", port, path: "/", createConnection: connect }, (res) => res.resume().on("end", resolve)).on("error", reject);
+        request.setTimeout(5_000, () => request.destroy(new Error("the warm-up request got no answer in 5 s")));
+        request.end();
       });
     }
   } finally {

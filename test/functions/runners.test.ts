@@ -55,24 +55,53 @@ describe("HTTP runner", () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it("warms the HTTP stack once per container, before the first probe reaches its target, and not for an invocation that runs none", async () => {
+  it("warms the HTTP stack once per container, before the first probe starts, and not for an invocation that runs none", async () => {
     const events: string[] = [];
-    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "t" } });
+    // The probes' clock: the warm-up moves it on, so a probe started before the warm-up ended would carry an earlier start.
+    const t0 = Date.parse("2026-03-02T10:00:00Z");
+    let clock = t0;
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "t" }, now: () => clock });
     const warm = async () => {
       events.push("warm start");
       await new Promise((resolve) => setImmediate(resolve));
-      events.push(`warm done, target saw ${seen.length}`);
+      clock += 10_000;
+      events.push("warm done");
     };
     const handler = createHttpRunnerHandler(deps, { spreadMs: 0, warm });
 
     await handler({ mode: "test", probes: [] }, lambdaContext);
     expect(events).toEqual([]);
-    await handler(scheduled("1m"), lambdaContext);
-    expect(seen).toHaveLength(2);
-    await handler({ mode: "test", probes: ["api"] }, lambdaContext);
+    const first = await handler({ mode: "test", probes: ["api", "docs"] }, lambdaContext);
+    const second = await handler({ mode: "test", probes: ["api"] }, lambdaContext);
 
-    expect(events).toEqual(["warm start", "warm done, target saw 0"]);
+    expect(events).toEqual(["warm start", "warm done"]);
+    const starts = [first, second].flatMap((outcome) => (outcome.mode === "test" ? outcome.results.map((r) => Date.parse(r.startedAt)) : []));
+    expect(starts).toHaveLength(3);
+    for (const start of starts) expect(start).toBeGreaterThanOrEqual(t0 + 10_000);
     expect(seen).toHaveLength(3);
+  });
+
+  it("spreads a scheduled group's starts after the warm-up, so the warm-up does not bunch them", async () => {
+    const events: string[] = [];
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "t" } });
+    const warm = async () => {
+      events.push("warm start");
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push("warm done");
+    };
+    const handler = createHttpRunnerHandler(deps, { warm, sleep: async (ms) => void events.push(`spread ${ms > 0 ? "wait" : "none"}`) });
+    await handler(scheduled("1m"), lambdaContext);
+    expect(events.slice(0, 2)).toEqual(["warm start", "warm done"]);
+    expect(events.slice(2).length).toBeGreaterThan(0);
+  });
+
+  it("logs a failed warm-up once and runs the probes unwarmed", async () => {
+    const deps = testRunnerDeps(dynamo, config(), "http", { region: "eu-west-1", env: { API_TOKEN: "t" } });
+    const handler = createHttpRunnerHandler(deps, { spreadMs: 0, warm: () => { throw new Error("no loopback"); } });
+    await handler({ mode: "test", probes: ["api"] }, lambdaContext);
+    await handler({ mode: "test", probes: ["api"] }, lambdaContext);
+    expect(seen).toHaveLength(2);
+    expect(deps.lines.filter((line) => line.includes("HTTP warm-up failed") && line.includes("no loopback"))).toHaveLength(1);
   });
 
   it("runs a 30 s group twice in one invocation, at 0 and 30 s (EventBridge schedules once a minute at most)", async () => {
