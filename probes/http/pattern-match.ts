@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from "node:worker_threads";
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 
 export interface MatchJob {
   pattern: string;
@@ -30,11 +30,18 @@ export type MatchOutcome =
   | { done: true; matched: boolean; ms: number }
   | { done: false; ms: number };
 
-/** Compiled patterns, by text: compiling a large one costs tens of ms, and a probe runs every minute. */
+/**
+ * The RE2 engine (re2js, about 150 KB of code), loaded on the first match: a process or Lambda whose probes have no
+ * `matches` assertion never loads it (the HTTP runner's cold start, `npm run bench -- aws`).
+ */
+let engine: Promise<typeof RE2JS> | undefined;
+export const loadPatternEngine = (): Promise<typeof RE2JS> => (engine ??= import("re2js").then((m) => m.RE2JS));
+
+/** `pattern` compiled with `re2` (`loadPatternEngine()`'s), cached by text: compiling a large one costs tens of ms, and a probe runs every minute. */
 const compiled = new Map<string, RE2JS>();
-export function compileMatcher(pattern: string): RE2JS {
+function compileMatcher(pattern: string, re2: typeof RE2JS): RE2JS {
   let re = compiled.get(pattern);
-  if (!re) compiled.set(pattern, (re = RE2JS.compile(pattern)));
+  if (!re) compiled.set(pattern, (re = re2.compile(pattern)));
   return re;
 }
 
@@ -96,8 +103,9 @@ function release(worker: Worker, reusable: boolean): void {
  * worker is terminated. `ms` is the time the match really took, or how long it ran before it was given up.
  */
 export async function matchWithin(pattern: string, text: string, deadlineMs: number): Promise<MatchOutcome> {
+  const re2 = await loadPatternEngine();
   const began = performance.now();
-  const re = compileMatcher(pattern);
+  const re = compileMatcher(pattern, re2);
   if (re.programSize() * Math.max(1, text.length) <= INLINE_WORK) {
     const matched = re.matcher(text).find();
     return { done: true, matched, ms: performance.now() - began };
@@ -143,10 +151,10 @@ export async function matchWithin(pattern: string, text: string, deadlineMs: num
 
 /** A thread started by `newWorker`: runs the jobs it is sent, compiled patterns cached as on the main thread. */
 function serveMatches(port: MessagePort): void {
-  port.on("message", (job: MatchJob) => {
+  port.on("message", async (job: MatchJob) => {
     let reply: MatchReply;
     try {
-      reply = { ok: true, matched: compileMatcher(job.pattern).matcher(job.text).find() };
+      reply = { ok: true, matched: compileMatcher(job.pattern, await loadPatternEngine()).matcher(job.text).find() };
     } catch (error) {
       reply = { ok: false, message: (error as Error).message };
     }

@@ -1,7 +1,10 @@
 // The `http` probe kind: one request (plus redirects) on a fresh connection, timed per phase, then asserted.
 import { z } from "zod";
 import { ProbeBase, WebUrl } from "../../core/config/schema.ts";
-import { compileMatcher } from "./pattern-match.ts";
+// The schema compiles `matches` targets with its own import of the engine, not through pattern-match.ts: that module
+// loads the engine with a dynamic import, which would add it to every bundle that holds this schema (esbuild keeps
+// what an `import()` names, used or not), the browser runner's among them.
+import { RE2JS } from "re2js";
 
 const OPS = ["eq", "neq", "lt", "lte", "gt", "gte", "contains", "notContains", "matches", "exists"] as const;
 export const AssertionOp = z.enum(OPS);
@@ -16,7 +19,7 @@ function regexTargetCompiles(a: OpAndTarget) {
   if (a.op !== "matches") return true;
   if (typeof a.target !== "string") return false;
   try {
-    compileMatcher(a.target);
+    RE2JS.compile(a.target);
     return true;
   } catch {
     return false;

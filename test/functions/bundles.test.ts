@@ -70,6 +70,12 @@ describe("deployed bundles", () => {
     expect(files.filter((f) => f.startsWith("drills/") || f.startsWith("api/") || f === "vigie.config.ts" || f === "index.ts" || (f.startsWith("core/alerting/") && f !== "core/alerting/maintenance.ts"))).toEqual([]);
   }, 60_000);
 
+  it("load the RE2 engine in the HTTP runner on its first `matches` only, not at cold start", async () => {
+    const { atStart, files } = await bundleOf("http-runner");
+    expect(files.map(packageOf)).toContain("re2js");
+    expect(atStart.filter((f) => packageOf(f) === "re2js")).toEqual([]);
+  }, 60_000);
+
   it("give the drill engine, its kinds and pg to the drill function only", async () => {
     for (const name of ["api", "evaluator", "housekeeping", "queue-consumer", "browser-runner"]) {
       const files = await contents(name);
