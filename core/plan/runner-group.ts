@@ -73,6 +73,13 @@ export function notJson(value: unknown, at: string): string | undefined {
   return undefined;
 }
 
+/** Throws the error of a group file (`source`) that does not fit this runner, naming what is wrong and saying to redeploy. */
+function refuser(source: string): (what: string) => never {
+  return (what) => {
+    throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
+  };
+}
+
 /**
  * Stands in the group file for a probe field whose value is code (a browser probe's journey `script`): the runner puts
  * back the function the config bundled with it holds for that probe and field (`withBundledCode`).
@@ -102,9 +109,7 @@ export function runnerGroupJson<P extends GroupedProbe>(config: RunnerGroupConfi
  * (a probe's code in one and not the other) this refuses, naming the probe and field. `source` names the file.
  */
 export function withBundledCode<P extends GroupedProbe>(group: RunnerGroup<P>, config: unknown, source: string): RunnerGroup<P> {
-  const refuse = (what: string): never => {
-    throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
-  };
+  const refuse = refuser(source);
   const written = new Map<string, Record<string, unknown>>();
   if (isObject(config) && Array.isArray(config.probes)) {
     for (const probe of config.probes) if (isObject(probe) && typeof probe.id === "string") written.set(probe.id, probe);
@@ -133,9 +138,7 @@ export function withBundledCode<P extends GroupedProbe>(group: RunnerGroup<P>, c
  * refused unless `options.bundledCode` says the caller puts the code back (`withBundledCode`).
  */
 export function readRunnerGroup<P extends GroupedProbe = GroupedProbe>(value: unknown, kind: string, source: string, options: { bundledCode?: boolean } = {}): RunnerGroup<P> {
-  const refuse = (what: string): never => {
-    throw new RunnerGroupError(`${source}: ${what}; redeploy (npx sst deploy) so the runner and its probes come from the same build`);
-  };
+  const refuse = refuser(source);
   if (!isObject(value) || value.format !== RUNNER_GROUP_FORMAT) refuse(`not a vigie runner group (expected format "${RUNNER_GROUP_FORMAT}")`);
   const group = value as Record<string, unknown>;
   if (group.version !== RUNNER_GROUP_VERSION) refuse(`runner group version ${JSON.stringify(group.version)}, this runner reads version ${RUNNER_GROUP_VERSION}`);
