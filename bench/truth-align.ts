@@ -10,7 +10,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import tls from "node:tls";
 import { makeTestPki } from "../test/fixtures/certs.ts";
-import { startTruthTarget } from "./truth-target-client.ts";
+import { median, startTruthTarget } from "./truth-target-client.ts";
 
 const N = Number(process.env.ALIGN_N ?? 30);
 const pki = makeTestPki();
@@ -54,10 +54,6 @@ async function once(scheme: "http" | "https", wait = 20) {
   return { m, lastRead: reads.at(-1)!, accept: at(s.accept), tls: s.tls === undefined ? NaN : at(s.tls), last: at(s.last) };
 }
 
-const median = (values: number[]) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[(sorted.length >> 1) - 1]! + sorted[sorted.length >> 1]!) / 2;
-};
 try {
   console.log(`# Node's bare client against the target's clock (127.0.0.1, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; medians of ${N} per scheme, ms)\n`);
   for (let i = 0; i < 10; i++) for (const scheme of ["https", "http"] as const) await once(scheme);

@@ -9,18 +9,13 @@ import os from "node:os";
 import path from "node:path";
 import type { ProbeResult } from "../core/result/index.ts";
 import { makeTestPki } from "../test/fixtures/certs.ts";
-import { startTruthTarget } from "./truth-target-client.ts";
+import { median, startTruthTarget } from "./truth-target-client.ts";
 
 const N = Number(process.env.COLD_N ?? 11);
 const WAITS = (process.env.COLD_WAITS ?? "20,100,300").split(",").map(Number);
 const FLAGS = (process.env.COLD_FLAGS ?? "|--single-threaded").split("|");
 const SCHEMES = (process.env.COLD_SCHEMES ?? "https,http").split(",") as Array<"http" | "https">;
 const ROOT = path.join(import.meta.dirname, "..");
-const median = (values: number[]) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const pki = makeTestPki();
 const target = await startTruthTarget(pki.valid);

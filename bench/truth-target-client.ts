@@ -1,5 +1,5 @@
 // Starts the truth benches' target (bench/truth-target.ts) in a process of its own, so its clock is not ours, and
-// hands back its ports and each request's stamps as it reports them.
+// hands back its ports and each request's stamps as it reports them; and the median the truth benches sum their runs with.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { KeyAndCert } from "../test/fixtures/certs.ts";
@@ -47,4 +47,12 @@ export async function startTruthTarget(leaf: KeyAndCert): Promise<TruthTarget> {
       target.kill();
     },
   };
+}
+
+/** The median of the finite values (NaN when there are none): how the truth benches sum up their runs. */
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

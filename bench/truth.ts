@@ -18,7 +18,7 @@ import type { HttpTimings, ProbeResult } from "../core/result/index.ts";
 import { makeTestPki } from "../test/fixtures/certs.ts";
 import { startPageServer } from "../test/fixtures/browser-pages.ts";
 import { browserVsLighthouse } from "./truth-browser.ts";
-import { startTruthTarget, type ServerStamps } from "./truth-target-client.ts";
+import { median, startTruthTarget, type ServerStamps } from "./truth-target-client.ts";
 
 const N = Number(process.env.TRUTH_N ?? 15);
 const PARTS = new Set((process.env.TRUTH_PARTS ?? "single,concurrent,browser").split(","));
@@ -26,12 +26,6 @@ const ROOT = path.join(import.meta.dirname, "..");
 
 interface Sample { total: number; connect: number; tls: number; blocked?: number; noise?: number }
 
-const median = (values: number[]) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 
 // ---- the target, in a process of its own so its clock is not ours ----
