@@ -11,6 +11,7 @@ import { scrubber } from "../../core/config/secrets.ts";
 import { resolveTarget, startNoiseMeter, type ProbeDeps } from "../../core/runner/index.ts";
 import type { CertificateInfo, HttpTimings, ProbeError, ProbeResult } from "../../core/result/index.ts";
 import { evaluateAssertions, UNDECIDED } from "./assertions.ts";
+import { ReadAheadSocket } from "./read-ahead.ts";
 import type { HttpProbe } from "./schema.ts";
 
 export interface HttpDeps extends ProbeDeps {
@@ -266,26 +267,55 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         networkStarts();
         (deps.lookup ?? dns.lookup)(hostname, lookupOptions, callback);
       };
-      let socket: net.Socket;
+      let transport: ReadAheadSocket;
+      let socket: Duplex;
       try {
+        transport = new ReadAheadSocket({ host, port, lookup });
+        // Over TLS the connection carries the encrypted bytes: they are timed as they arrive, before they are decrypted.
         socket = https_
           ? tls.connect({
-            host, port, lookup, secureContext,
+            socket: transport, host, secureContext,
             ...(resolvesName ? { servername: host } : {}),
             rejectUnauthorized: !probe.tls.insecure,
             ALPNProtocols: ["http/1.1"],
           })
-          : net.connect({ host, port, lookup });
+          : transport;
       } catch (error) {
         queuedAt = performance.now();
         // Node's own call passes no socket with an error either.
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
       queuedAt = performance.now();
-      if (!resolvesName) {
+      const { raw } = transport;
+      if (resolvesName) {
+        raw.once("lookup", () => {
+          lookupAt = performance.now();
+          phase = "connect";
+        });
+      } else {
         // Node issues the connect to an address on a later tick and announces the attempt just before the system
         // call: connect, and the clock, start there.
-        socket.once("connectionAttempt", networkStarts);
+        raw.once("connectionAttempt", networkStarts);
+      }
+      raw.prependOnceListener("connect", () => {
+        connectAt = performance.now();
+        phase = https_ ? "tls" : "ttfb";
+      });
+      // The response's bytes are timed as they left the kernel, before TLS decrypts them or Node's parser reads them:
+      // the first byte ends the wait (HAR's `wait` runs to the first byte, not to parsed headers), the last one the
+      // download. Decrypting, parsing the headers, building the response object and the deferred "end" came after.
+      socket.prependListener("data", () => {
+        lastDataAt = transport.arrivedAt;
+        firstByteAt ??= lastDataAt;
+      });
+      if (https_) {
+        // The certificate is read once the response has ended (see "end"): parsing it here ran between the
+        // handshake and the request going out, and counted as time to first byte.
+        socket.on("secureConnect", () => {
+          secureAt = performance.now();
+          phase = "ttfb";
+          secureSocket = socket as TLSSocket;
+        });
       }
       handOver!(null, socket);
     };
@@ -304,37 +334,6 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     if (deadline.expired) return onAbort();
     deadline.onExpire = onAbort;
 
-    // A fresh socket serves this one request, so plain `on` listeners do; only the phases that can happen are watched.
-    request.on("socket", (socket) => {
-      if (resolvesName) {
-        socket.on("lookup", () => {
-          lookupAt = performance.now();
-          phase = "connect";
-        });
-      }
-      // Before the TLS socket's own listener, which writes the ClientHello (key shares made there): that work is
-      // the TLS phase's, not the TCP handshake's.
-      socket.prependListener("connect", () => {
-        connectAt = performance.now();
-        phase = https_ ? "tls" : "ttfb";
-      });
-      // The response's bytes are timed as they reach JavaScript, before Node's parser reads them: the first byte
-      // ends the wait (HAR's `wait` runs to the first byte, not to parsed headers), the last one the download.
-      // Parsing the headers, building the response object and the deferred "end" came after the byte itself.
-      socket.prependListener("data", () => {
-        lastDataAt = performance.now();
-        firstByteAt ??= lastDataAt;
-      });
-      if (https_) {
-        // The certificate is read once the response has ended (see "end"): parsing it here ran between the
-        // handshake and the request going out, and counted as time to first byte.
-        socket.on("secureConnect", () => {
-          secureAt = performance.now();
-          phase = "ttfb";
-          secureSocket = socket as TLSSocket;
-        });
-      }
-    });
     request.on("error", (error) => fail(classify(error, phase, req.url, received)));
     request.on("response", (res) => {
       firstByteAt ??= performance.now();

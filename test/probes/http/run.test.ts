@@ -7,7 +7,7 @@ import { runProbe } from "../../../core/runner/index.ts";
 import { ProbeResult } from "../../../core/result/index.ts";
 import { HttpProbe, runHttpAttempt, type HttpDeps, type HttpProbeInput } from "../../../probes/http/index.ts";
 import { makeTestPki, type TestPki } from "../../fixtures/certs.ts";
-import { busy } from "../../fixtures/wait.ts";
+import { busy, waitFor } from "../../fixtures/wait.ts";
 import { refusedPort, startHttpTarget, startHttpsTarget, startRawTarget, type Target } from "../../fixtures/targets.ts";
 
 const deps = (extra: Partial<HttpDeps> = {}): HttpDeps => ({ region: "eu-west-1", now: Date.now, env: {}, ...extra });
@@ -25,6 +25,44 @@ function partition(t: NonNullable<ProbeResult["http"]>["timings"]) {
   const us = (ms: number | undefined) => Math.round((ms ?? NaN) * 1000);
   const phases = [t.blockedMs, t.dnsMs, t.connectMs, t.tlsMs, t.ttfbMs, t.downloadMs].map(us);
   return { sum: phases.reduce((a, b) => a + b, 0), total: us(t.totalMs) };
+}
+
+/**
+ * Runs `url`'s probe with the client slow on what it reads: every chunk its socket hands the HTTP client (over TLS, each
+ * decrypted record) holds the thread for 20 ms, as parsing and decrypting a large body does in smaller steps. The
+ * socket is paused until the target has handed its whole answer to the kernel (`sent`), so every byte is there to be
+ * read before the client works on any of it.
+ */
+async function runSlowOnDelivered(url: string, sent: Promise<void>, input: Partial<HttpProbeInput> = {}) {
+  const slow = ({ request }: { request: import("node:http").ClientRequest }) => {
+    request.once("socket", (socket) => {
+      socket.pause();
+      socket.on("data", () => busy(20));
+      void sent.then(() => socket.resume());
+    });
+  };
+  diagnostics_channel.subscribe("http.client.request.created", slow as (message: unknown) => void);
+  try {
+    return await run({ url, ...input });
+  } finally {
+    diagnostics_channel.unsubscribe("http.client.request.created", slow as (message: unknown) => void);
+  }
+}
+
+/**
+ * A target answering 96 KiB (more than one read, less than the kernel holds for a connection not read yet) and
+ * closing the connection; `sent` settles once its socket has finished writing, the body and its end handed to the
+ * kernel (over TLS the response's own "finish" comes before the last records are written).
+ */
+function deliveredBody() {
+  let settle!: () => void;
+  const sent = new Promise<void>((resolve) => (settle = resolve));
+  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+    req.socket.once("finish", settle);
+    res.writeHead(200, { "content-length": String(96 * 1024), connection: "close" });
+    res.end(Buffer.alloc(96 * 1024, 120));
+  };
+  return { sent, handler };
 }
 
 const targets: Target[] = [];
@@ -150,6 +188,18 @@ describe("http probe over plain HTTP", () => {
     }
   });
 
+  it("times a body's last byte by when it left the kernel, not after the client's work on the bytes read before it", async () => {
+    const { sent, handler } = deliveredBody();
+    const server = await target(handler);
+    const result = await runSlowOnDelivered(server.url, sent);
+    expect(result.outcome).toBe("pass");
+    expect(result.http!.bytes).toBe(96 * 1024);
+    // Read one chunk at a time, each read waited for the 20 ms of work on the one before.
+    expect(result.http!.timings.downloadMs).toBeLessThan(20);
+    const { sum, total } = partition(result.http!.timings);
+    expect(sum).toBe(total);
+  });
+
   it("starts the clock once the request is built, as its connection is opened", async () => {
     // Node publishes this channel at the end of building a request: holding the thread there stands for the
     // prober's own set-up (the URL, the headers, the request object), which is not the target's time.
@@ -190,6 +240,25 @@ describe("http probe over plain HTTP", () => {
     } finally {
       diagnostics_channel.unsubscribe("http.client.request.created", stall);
     }
+  });
+
+  it("keeps each connection's bytes its own when many runs read at once", async () => {
+    // Bodies of 3 KiB to 300 KiB, each its own text, written in three parts a turn apart so the runs' reads interleave.
+    const bodyOf = (n: number) => `${n}-`.repeat(1000 + n * 2500).slice(0, 3 * 1024 + n * 7 * 1024);
+    const server = await target((req, res) => {
+      const body = Buffer.from(bodyOf(Number(new URL(req.url!, "http://x").searchParams.get("n"))));
+      res.writeHead(200, { "content-length": String(body.length) });
+      const third = Math.ceil(body.length / 3);
+      res.write(body.subarray(0, third));
+      setImmediate(() => {
+        res.write(body.subarray(third, 2 * third));
+        setImmediate(() => res.end(body.subarray(2 * third)));
+      });
+    });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => run({ url: `${server.url}/?n=${n}`, assertions: [{ source: "body", op: "eq", target: bodyOf(n) }] })),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(results.map(() => "pass"));
   });
 
   it("opens a fresh connection on every run", async () => {
@@ -254,6 +323,14 @@ describe("http probe over plain HTTP", () => {
     expect(elapsed).toBeGreaterThanOrEqual(299);
     // The server never answers: without the deadline this would hang until the test's own timeout.
     expect(elapsed).toBeLessThan(300 + 1_000);
+  });
+
+  it("closes its connection when it gives up at the timeout", async () => {
+    let closed = false;
+    const server = await target((req) => req.socket.once("close", () => (closed = true)));
+    const result = await run({ url: server.url, timeout: "200ms" });
+    expect(result.error?.category).toBe("timeout");
+    await waitFor("the target to see the connection closed", () => closed, { timeoutMs: 5_000 });
   });
 
   it("fails with category timeout when the body trickles past the timeout", async () => {
@@ -620,6 +697,36 @@ describe("http probe over HTTPS", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("times a body's last byte by when its encrypted bytes left the kernel, not after decrypting and parsing what came before", async () => {
+    const { sent, handler } = deliveredBody();
+    const server = await startHttpsTarget(pki.valid, handler);
+    targets.push(server);
+    const result = await runSlowOnDelivered(server.url, sent, { tls: { ca: pki.ca.cert } });
+    expect(result.outcome).toBe("pass");
+    expect(result.http!.bytes).toBe(96 * 1024);
+    // Six decrypted records of 16 KiB: timed as they were decrypted, the last came 100 ms after the first.
+    expect(result.http!.timings.downloadMs).toBeLessThan(20);
+    expect(result.http!.timings.tlsMs).toBeGreaterThan(0);
+    const { sum, total } = partition(result.http!.timings);
+    expect(sum).toBe(total);
+  });
+
+  it("fails with category connect when the port refuses, over TLS too", async () => {
+    const port = await refusedPort();
+    const result = await run({ url: `https://127.0.0.1:${port}/`, tls: { ca: pki.ca.cert } });
+    expect(result.error).toEqual({ category: "connect", message: `connection refused by 127.0.0.1:${port}` });
+    expect(result.http!.timings.tlsMs).toBe(0);
+  });
+
+  it("closes its connection, TLS and TCP, when it gives up at the timeout", async () => {
+    let closed = false;
+    const server = await startHttpsTarget(pki.valid, (req) => req.socket.once("close", () => (closed = true)));
+    targets.push(server);
+    const result = await run({ url: server.url, timeout: "200ms", tls: { ca: pki.ca.cert } });
+    expect(result.error).toEqual({ category: "timeout", message: "timed out after 200ms waiting for the response headers" });
+    await waitFor("the target to see the connection closed", () => closed, { timeoutMs: 5_000 });
   });
 
   it("passes with a certificate from a trusted CA, timing TLS and reporting the certificate", async () => {
