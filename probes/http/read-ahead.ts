@@ -6,9 +6,9 @@ import { Duplex } from "node:stream";
 
 /**
  * Reads go to regions of a slab shared by every connection on the thread, and a region is never written twice: the
- * parser's body chunks are views of it, and keep the slab alive while they are. Node's own socket allocates a
- * buffer for every read instead; at 50 runs at once that allocation cost about as much as the rest of this socket's
- * work (`bench/http.ts`). Node asks for the next read's buffer as soon as a read is done and holds it until the
+ * parser's body chunks are views of it, and keep the slab alive while they are. With a buffer allocated for every
+ * read (as Node's own socket does), this socket ran well behind Node's in a throughput run of 50 requests at once;
+ * with the slab it kept level (0.87-0.95 of Node's requests per second). Node asks for the next read's buffer as soon as a read is done and holds it until the
  * next read, which may come after other connections' reads: so a region is reserved when it is handed out, and
  * what a read left unused is given back only if nothing was reserved after it.
  */
@@ -32,11 +32,13 @@ function giveBack(region: Uint8Array, length: number): void {
 
 /**
  * A connection's first read is offered 16 KiB (most answers fit); a read that fills its region makes the next one
- * four times larger, up to 256 KiB. Reads larger than Node's 64 KiB left a large body's last bytes waiting less
- * behind the client's work over TLS (interleaved, 25 runs each: 0.3 ms behind the target's last write against 0.7).
+ * four times larger, up to Node's own 64 KiB. A read that fills its region is followed at once by another in the
+ * same poll, which gets what the sender put in the window the first one freed; a larger region, which the window
+ * never fills, ended the poll after every read instead: a 1 MiB body's last byte was read 0.8-1.0 ms after the
+ * target's last write with 256 KiB regions against 0.4-0.7 with 64 KiB (`bench/truth-read-ahead.ts`, twice each).
  */
 const FIRST_READ = 16 * 1024;
-const LARGEST_READ = 256 * 1024;
+const LARGEST_READ = 64 * 1024;
 /** What a turn's reads bring, at least, for the connection to let a turn pass before handing them on (see `#handOn`). */
 const BULK = 64 * 1024;
 /** What a connection holds back at most, when its reads never pause for a turn: 4 MiB. */
