@@ -51,10 +51,10 @@ let connectionsHanding = 0;
  *
  * Node's own socket hands each read (64 KiB at most) straight to the HTTP parser, or to TLS, which decrypts it and
  * hands JavaScript one 16 KiB record at a time: on a large body the client's work on one read came before the next
- * read, so the last bytes of 1 MiB left the kernel 0.8-1.5 ms (http) and 1.5-2 ms (https) after the target's last
- * write, where a client that only reads is about 0.1 ms behind. Here every read is stamped as it returns, and what
- * the reads brought is handed on after the poll that read it (in the same turn of the event loop, its check phase),
- * so every read the kernel can serve comes before any parsing or decrypting. `arrivedAt` tells a listener of the
+ * read, so the last bytes of 1 MiB left the kernel 1.5-2 ms (http) and 2.5-3.7 ms (https) after the target's last
+ * write, where this socket reads them 0.4-0.7 ms after it (`bench/truth-read-ahead.ts`). Every read is stamped as it
+ * returns, and what the reads brought is handed on after the poll that read it (see `#handOn`), so every read the
+ * kernel can serve comes before any parsing or decrypting. `arrivedAt` tells a listener of the
  * consumer's "data" when the bytes it is looking at left the kernel.
  *
  * Used as the HTTP client's socket (plain http) or as the transport under a TLS socket (`tls.connect({ socket })`),
@@ -80,8 +80,8 @@ export class ReadAheadSocket extends Duplex {
   #ended = false;
 
   constructor(options: net.TcpNetConnectOpts) {
-    // The consumer ends the writing side itself (TLS with its close_notify, once): ending it here too, as the reading
-    // side ends, made TLS's own end fail on a stream already finished.
+    // Both sides end only when the consumer ends them: when the target closes first, TLS still writes its
+    // close_notify, and ending the writing side as the reading side ended made that write fail.
     // Writes pass to the socket as they come: Node's HTTP client writes the request's head as a string.
     super({ allowHalfOpen: true, decodeStrings: false });
     let size = FIRST_READ;
@@ -97,25 +97,34 @@ export class ReadAheadSocket extends Duplex {
       this.#handOn();
       return true;
     };
-    this.raw = net.connect({ ...options, onread: { buffer: () => reserve(size), callback } });
+    this.raw = net.connect({ ...options, allowHalfOpen: true, onread: { buffer: () => reserve(size), callback } });
     this.raw.on("end", () => {
       this.#ended = true;
       this.#handOn();
     });
-    this.raw.on("error", (error) => this.destroy(error));
+    // The system reports a reset only after the bytes that came before it: those are handed on first, so a complete
+    // answer followed by a reset is still an answer, and a cut one says how far it got.
+    this.raw.on("error", (error) => {
+      if (this.#reads.length === 0) return this.destroy(error);
+      for (const bytes of this.#reads.splice(0)) {
+        if (this.destroyed) return;
+        this.push(bytes);
+      }
+      setImmediate(() => this.destroy(error));
+    });
     this.raw.on("close", () => {
-      if (!this.#ended) this.destroy();
+      if (!this.#ended) setImmediate(() => this.destroy());
     });
   }
 
   /**
-   * Hands on what the reads brought, in order, once a turn of the event loop has passed without a read. A read frees
-   * window for the sender, and a target often writes its headers and its body apart: the next bytes often come just
-   * after a read returned short (so the poll stopped reading), and are read on the next turn, before any work on
-   * what came before. Letting that turn pass costs latency on a busy thread (at 50 runs at once, a third of the
-   * throughput), so it is let pass only in a bulk transfer (a turn's reads bringing `BULK` or more) or while no
-   * other connection on the thread has reads waiting. A stream that never lets a turn pass is handed on every
-   * `HANDED_AT_LEAST` bytes.
+   * Hands on what the reads brought, in order, after the poll that read them (the check phase), or later: while no
+   * other connection on the thread has reads waiting, only after a turn of the event loop that read nothing more, and
+   * in a bulk transfer (a turn's reads bringing `BULK` or more) only after a turn that read less. A read frees window
+   * for the sender, and a target often writes its headers and its body apart: the next bytes often come just after a
+   * read returned short (so the poll stopped reading), and are then read on the next turn, before any work on what
+   * came before. Waiting a turn on a busy thread costs latency (at 50 runs at once, a third of the throughput), hence
+   * only then. A stream that never lets a turn pass is handed on every `HANDED_AT_LEAST` bytes.
    */
   #handOn() {
     if (this.#handing) return;
@@ -140,9 +149,9 @@ export class ReadAheadSocket extends Duplex {
     setImmediate(check);
   }
 
-  // Stamped as bytes are emitted rather than as they are pushed: a consumer that reads in paused mode (a TLS socket
-  // does) takes what is buffered in one piece, and a paused one (under back-pressure) takes it later. A chunk gets
-  // the time of the read that brought its last byte.
+  // Stamped as bytes are emitted rather than as they are pushed: a paused consumer (TLS under back-pressure) takes
+  // them later, and must not see a later read's time on them. A chunk gets the time of the read that brought its
+  // last byte.
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === "data") {
       this.#emittedBytes += (args[0] as Buffer).length;
@@ -156,11 +165,12 @@ export class ReadAheadSocket extends Duplex {
   override _read() {}
 
   override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void) {
+    // Between a reset and this socket's own end (see "error" above), what is written goes nowhere.
+    if (this.raw.destroyed) return callback();
     this.raw.write(chunk, encoding, callback);
   }
 
   override _final(callback: (error?: Error | null) => void) {
-    // The socket ends its writing side itself when the target closes first; ending it again would fail.
     if (!this.raw.writableEnded && !this.raw.destroyed) this.raw.end();
     callback();
   }

@@ -206,7 +206,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
     let connectAt: number | undefined;
     let secureAt: number | undefined;
     let firstByteAt: number | undefined;
-    /** When the socket last handed the client bytes of the response: the last byte's arrival, before Node parses it. */
+    /** When the bytes of the response the client last got were read from the kernel: the last byte's arrival. */
     let lastDataAt: number | undefined;
     let phase: Phase = "dns";
     let received = 0;
@@ -267,7 +267,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         networkStarts();
         (deps.lookup ?? dns.lookup)(hostname, lookupOptions, callback);
       };
-      let transport: ReadAheadSocket;
+      let transport: ReadAheadSocket | undefined;
       let socket: Duplex;
       try {
         transport = new ReadAheadSocket({ host, port, lookup });
@@ -281,12 +281,14 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
           })
           : transport;
       } catch (error) {
+        transport?.destroy();
         queuedAt = performance.now();
         // Node's own call passes no socket with an error either.
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
       queuedAt = performance.now();
-      const { raw } = transport;
+      const ahead = transport;
+      const { raw } = ahead;
       if (resolvesName) {
         raw.once("lookup", () => {
           lookupAt = performance.now();
@@ -305,7 +307,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       // the first byte ends the wait (HAR's `wait` runs to the first byte, not to parsed headers), the last one the
       // download. Decrypting, parsing the headers, building the response object and the deferred "end" came after.
       socket.prependListener("data", () => {
-        lastDataAt = transport.arrivedAt;
+        lastDataAt = ahead.arrivedAt;
         firstByteAt ??= lastDataAt;
       });
       if (https_) {

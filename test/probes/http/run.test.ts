@@ -29,40 +29,35 @@ function partition(t: NonNullable<ProbeResult["http"]>["timings"]) {
 
 /**
  * Runs `url`'s probe with the client slow on what it reads: every chunk its socket hands the HTTP client (over TLS, each
- * decrypted record) holds the thread for 20 ms, as parsing and decrypting a large body does in smaller steps. The
- * socket is paused until the target has handed its whole answer to the kernel (`sent`), so every byte is there to be
- * read before the client works on any of it.
+ * decrypted record) holds the thread for 20 ms, as parsing and decrypting a large body does in smaller steps. That
+ * socket is paused until the connection's own socket has read the target's whole answer and its end, so every byte is
+ * read before the client works on any of it. (Node's own socket stops reading while its consumer is paused, so with
+ * it the run never got past the pause.)
  */
-async function runSlowOnDelivered(url: string, sent: Promise<void>, input: Partial<HttpProbeInput> = {}) {
+async function runSlowOnDelivered(url: string, input: Partial<HttpProbeInput> = {}) {
+  let connection: import("node:net").Socket | undefined;
+  const made = ({ socket }: { socket: import("node:net").Socket }) => (connection = socket);
   const slow = ({ request }: { request: import("node:http").ClientRequest }) => {
     request.once("socket", (socket) => {
       socket.pause();
       socket.on("data", () => busy(20));
-      void sent.then(() => socket.resume());
+      connection!.once("end", () => socket.resume());
     });
   };
+  diagnostics_channel.subscribe("net.client.socket", made as (message: unknown) => void);
   diagnostics_channel.subscribe("http.client.request.created", slow as (message: unknown) => void);
   try {
-    return await run({ url, ...input });
+    return await run({ url, timeout: "5s", ...input });
   } finally {
     diagnostics_channel.unsubscribe("http.client.request.created", slow as (message: unknown) => void);
+    diagnostics_channel.unsubscribe("net.client.socket", made as (message: unknown) => void);
   }
 }
 
-/**
- * A target answering 96 KiB (more than one read, less than the kernel holds for a connection not read yet) and
- * closing the connection; `sent` settles once its socket has finished writing, the body and its end handed to the
- * kernel (over TLS the response's own "finish" comes before the last records are written).
- */
-function deliveredBody() {
-  let settle!: () => void;
-  const sent = new Promise<void>((resolve) => (settle = resolve));
-  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
-    req.socket.once("finish", settle);
-    res.writeHead(200, { "content-length": String(96 * 1024), connection: "close" });
-    res.end(Buffer.alloc(96 * 1024, 120));
-  };
-  return { sent, handler };
+/** Answers 96 KiB (more than one read) and closes the connection. */
+function deliveredBody(_req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) {
+  res.writeHead(200, { "content-length": String(96 * 1024), connection: "close" });
+  res.end(Buffer.alloc(96 * 1024, 120));
 }
 
 const targets: Target[] = [];
@@ -189,9 +184,8 @@ describe("http probe over plain HTTP", () => {
   });
 
   it("times a body's last byte by when it left the kernel, not after the client's work on the bytes read before it", async () => {
-    const { sent, handler } = deliveredBody();
-    const server = await target(handler);
-    const result = await runSlowOnDelivered(server.url, sent);
+    const server = await target(deliveredBody);
+    const result = await runSlowOnDelivered(server.url);
     expect(result.outcome).toBe("pass");
     expect(result.http!.bytes).toBe(96 * 1024);
     // Read one chunk at a time, each read waited for the 20 ms of work on the one before.
@@ -243,8 +237,9 @@ describe("http probe over plain HTTP", () => {
   });
 
   it("keeps each connection's bytes its own when many runs read at once", async () => {
-    // Bodies of 3 KiB to 300 KiB, each its own text, written in three parts a turn apart so the runs' reads interleave.
-    const bodyOf = (n: number) => `${n}-`.repeat(1000 + n * 2500).slice(0, 3 * 1024 + n * 7 * 1024);
+    // Bodies of 3 KiB to 276 KiB, each its own text and no stretch of one like another (the run's number and each
+    // position in it), written in three parts a turn apart so the runs' reads interleave.
+    const bodyOf = (n: number) => Array.from({ length: 400 + n * 1000 }, (_, i) => `${n}.${i};`).join("").slice(0, 3 * 1024 + n * 7 * 1024);
     const server = await target((req, res) => {
       const body = Buffer.from(bodyOf(Number(new URL(req.url!, "http://x").searchParams.get("n"))));
       res.writeHead(200, { "content-length": String(body.length) });
@@ -355,6 +350,22 @@ describe("http probe over plain HTTP", () => {
     const result = await run({ url: server.url });
     expect(result.error?.category).toBe("http");
     expect(result.error?.message).toMatch(/^connection reset after \d+ bytes of the body$/);
+  });
+
+  it("keeps the bytes that came before a reset: a whole answer passes, a cut one says how far it got", async () => {
+    const whole = await target((_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.end("x".repeat(100), () => res.socket?.resetAndDestroy());
+    });
+    const cut = await target((_req, res) => {
+      res.writeHead(200, { "content-length": "1000" });
+      res.write("x".repeat(100), () => res.socket?.resetAndDestroy());
+    });
+    const passed = await run({ url: whole.url });
+    expect(passed.outcome).toBe("pass");
+    expect(passed.http!.bytes).toBe(100);
+    const failed = await run({ url: cut.url });
+    expect(failed.error).toEqual({ category: "http", message: "connection reset after 100 bytes of the body" });
   });
 
   it("fails with category http on a malformed response", async () => {
@@ -700,10 +711,9 @@ describe("http probe over HTTPS", () => {
   });
 
   it("times a body's last byte by when its encrypted bytes left the kernel, not after decrypting and parsing what came before", async () => {
-    const { sent, handler } = deliveredBody();
-    const server = await startHttpsTarget(pki.valid, handler);
+    const server = await startHttpsTarget(pki.valid, deliveredBody);
     targets.push(server);
-    const result = await runSlowOnDelivered(server.url, sent, { tls: { ca: pki.ca.cert } });
+    const result = await runSlowOnDelivered(server.url, { tls: { ca: pki.ca.cert } });
     expect(result.outcome).toBe("pass");
     expect(result.http!.bytes).toBe(96 * 1024);
     // Six decrypted records of 16 KiB: timed as they were decrypted, the last came 100 ms after the first.
@@ -721,11 +731,16 @@ describe("http probe over HTTPS", () => {
   });
 
   it("closes its connection, TLS and TCP, when it gives up at the timeout", async () => {
+    let answered = false;
     let closed = false;
-    const server = await startHttpsTarget(pki.valid, (req) => req.socket.once("close", () => (closed = true)));
+    const server = await startHttpsTarget(pki.valid, (req) => {
+      answered = true;
+      req.socket.once("close", () => (closed = true));
+    });
     targets.push(server);
-    const result = await run({ url: server.url, timeout: "200ms", tls: { ca: pki.ca.cert } });
-    expect(result.error).toEqual({ category: "timeout", message: "timed out after 200ms waiting for the response headers" });
+    const result = await run({ url: server.url, timeout: "1s", tls: { ca: pki.ca.cert } });
+    expect(answered).toBe(true);
+    expect(result.error).toEqual({ category: "timeout", message: "timed out after 1s waiting for the response headers" });
     await waitFor("the target to see the connection closed", () => closed, { timeoutMs: 5_000 });
   });
 
