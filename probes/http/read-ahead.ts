@@ -80,8 +80,8 @@ export class ReadAheadSocket extends Duplex {
   #ended = false;
 
   constructor(options: net.TcpNetConnectOpts) {
-    // Both sides end only when the consumer ends them: when the target closes first, TLS still writes its
-    // close_notify, and ending the writing side as the reading side ended made that write fail.
+    // The writing side ends only when the consumer ends it (TLS with its close_notify, once): ending it as the
+    // reading side ended too made TLS's own end fail on a stream already finished.
     // Writes pass to the socket as they come: Node's HTTP client writes the request's head as a string.
     super({ allowHalfOpen: true, decodeStrings: false });
     let size = FIRST_READ;
@@ -97,7 +97,7 @@ export class ReadAheadSocket extends Duplex {
       this.#handOn();
       return true;
     };
-    this.raw = net.connect({ ...options, allowHalfOpen: true, onread: { buffer: () => reserve(size), callback } });
+    this.raw = net.connect({ ...options, onread: { buffer: () => reserve(size), callback } });
     this.raw.on("end", () => {
       this.#ended = true;
       this.#handOn();
@@ -165,8 +165,10 @@ export class ReadAheadSocket extends Duplex {
   override _read() {}
 
   override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void) {
-    // Between a reset and this socket's own end (see "error" above), what is written goes nowhere.
-    if (this.raw.destroyed) return callback();
+    // What is written once the socket's writing side is over goes nowhere: between a reset and this socket's own end
+    // (see "error" above), and after the target closed, when the socket ends its own writing side and TLS still
+    // writes its close_notify.
+    if (this.raw.destroyed || this.raw.writableEnded) return callback();
     this.raw.write(chunk, encoding, callback);
   }
 
