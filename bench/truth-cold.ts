@@ -12,7 +12,8 @@ import { makeTestPki } from "../test/fixtures/certs.ts";
 import { median, startTruthTarget } from "./truth-target-client.ts";
 
 const N = Number(process.env.COLD_N ?? 11);
-const WAITS = (process.env.COLD_WAITS ?? "20,100,300").split(",").map(Number);
+/** Each a wait in ms, or a query of the target's own (e.g. "bytes=1048576" for a 1 MiB body). */
+const WAITS = (process.env.COLD_WAITS ?? "20,100,300").split(",").map((w) => (/=/.test(w) ? w : Number(w)));
 const FLAGS = (process.env.COLD_FLAGS ?? "|--single-threaded").split("|");
 const SCHEMES = (process.env.COLD_SCHEMES ?? "https,http").split(",") as Array<"http" | "https">;
 const ROOT = path.join(import.meta.dirname, "..");
@@ -29,7 +30,7 @@ try {
       for (let i = 0; i < N; i++) {
         for (const [index, flags] of FLAGS.entries()) {
           const id = String(++sequence);
-          const href = `${scheme}://127.0.0.1:${target.ports[scheme]}/?id=${id}&wait=${wait}`;
+          const href = `${scheme}://127.0.0.1:${target.ports[scheme]}/?id=${id}&${/=/.test(String(wait)) ? wait : `wait=${wait}`}`;
           const file = path.join(dir, `config-${id}.json`);
           writeFileSync(file, JSON.stringify({ project: "truth", probes: [{ id: "truth", kind: "http", url: href, timeout: "10s", ...(scheme === "https" ? { tls: { ca: pki.ca.cert } } : {}) }] }));
           // A variant's words: Node flags, and NAME=value settings of the process's environment.
@@ -49,7 +50,7 @@ try {
           cells[index]!.gc.push(lines.filter((line) => /Scavenge|Mark-Compact|Mark-sweep/i.test(line)).length);
         }
       }
-      console.log(`${scheme} waits ${wait} ms: ${FLAGS.map((flags, index) => `[${flags || "as shipped"}] |cold − floor| ${median(cells[index]!.error).toFixed(2)} (connect ${median(cells[index]!.connect).toFixed(2)}, noise ${median(cells[index]!.noise).toFixed(2)}${flags.includes("trace-gc") ? `, GCs ${median(cells[index]!.gc)}` : ""})`).join("  ")}`);
+      console.log(`${scheme} ${typeof wait === "number" ? `waits ${wait} ms` : wait}: ${FLAGS.map((flags, index) => `[${flags || "as shipped"}] |cold − floor| ${median(cells[index]!.error).toFixed(2)} (connect ${median(cells[index]!.connect).toFixed(2)}, noise ${median(cells[index]!.noise).toFixed(2)}${flags.includes("trace-gc") ? `, GCs ${median(cells[index]!.gc)}` : ""})`).join("  ")}`);
     }
   }
 } finally {
