@@ -8,9 +8,10 @@ import { Duplex } from "node:stream";
  * Reads go to regions of a slab shared by every connection on the thread, and a region is never written twice: the
  * parser's body chunks are views of it, and keep the slab alive while they are. With a buffer allocated for every
  * read (as Node's own socket does), this socket ran well behind Node's in a throughput run of 50 requests at once;
- * with the slab it kept level (0.87-0.95 of Node's requests per second). Node asks for the next read's buffer as soon as a read is done and holds it until the
- * next read, which may come after other connections' reads: so a region is reserved when it is handed out, and
- * what a read left unused is given back only if nothing was reserved after it.
+ * with the slab it kept level (0.87-0.95 of Node's requests per second). Node asks for the next read's buffer as
+ * soon as a read is done and holds it until the next read, which may come after other connections' reads: so a
+ * region is reserved when it is handed out, and what a read left unused is given back only if nothing was reserved
+ * after it.
  */
 const SLAB = 1024 * 1024;
 let slab: Buffer | undefined;
@@ -106,10 +107,7 @@ export class ReadAheadSocket extends Duplex {
     // answer followed by a reset is still an answer, and a cut one says how far it got.
     this.raw.on("error", (error) => {
       if (this.#reads.length === 0) return this.destroy(error);
-      for (const bytes of this.#reads.splice(0)) {
-        if (this.destroyed) return;
-        this.push(bytes);
-      }
+      this.#pushReads();
       setImmediate(() => this.destroy(error));
     });
     this.raw.on("close", () => {
@@ -139,14 +137,19 @@ export class ReadAheadSocket extends Duplex {
       this.#handing = false;
       connectionsHanding--;
       this.#readSinceCheck = 0;
-      this.#pendingBytes = 0;
-      for (const bytes of this.#reads.splice(0)) {
-        if (this.destroyed) return;
-        this.push(bytes);
-      }
+      this.#pushReads();
       if (this.#ended && !this.destroyed) this.push(null);
     };
     setImmediate(check);
+  }
+
+  /** Pushes what the reads brought, in order, unless this socket is destroyed on the way. */
+  #pushReads() {
+    this.#pendingBytes = 0;
+    for (const bytes of this.#reads.splice(0)) {
+      if (this.destroyed) return;
+      this.push(bytes);
+    }
   }
 
   // Stamped as bytes are emitted rather than as they are pushed: a paused consumer (TLS under back-pressure) takes

@@ -2,7 +2,7 @@
 import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
-import net, { isIP, type LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import tls, { type SecureContext, type TLSSocket } from "node:tls";
