@@ -143,6 +143,15 @@ export class ReadAheadSocket extends Duplex {
     setImmediate(check);
   }
 
+  /**
+   * Hands on at once what the reads brought, and the end if it came: for a consumer about to give up (a run at its
+   * deadline), so it judges every byte that arrived before it gave up, not only those the hand-on got to.
+   */
+  flush() {
+    this.#pushReads();
+    if (this.#ended && !this.destroyed) this.push(null);
+  }
+
   /** Pushes what the reads brought, in order, unless this socket is destroyed on the way. */
   #pushReads() {
     this.#pendingBytes = 0;

@@ -234,7 +234,16 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       const end = performance.now();
       resolve({ ok: false, error, phases: phases(end), end });
     };
-    const onAbort = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
+    /** The connection, once opened. */
+    let ahead: ReadAheadSocket | undefined;
+    const timedOut = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
+    // Bytes read before the deadline may not have been handed on yet (see `ReadAheadSocket`): the client gets them
+    // first, and what they complete (an answer whose last byte came in time) settles the run before the timeout can.
+    const onAbort = () => {
+      if (!ahead) return timedOut();
+      ahead.flush();
+      setImmediate(timedOut);
+    };
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known. Node asks
     // for it while building the request; it is handed over once the request is built and its head written to the
@@ -287,8 +296,8 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
         return handOver!(error as Error, undefined as unknown as Duplex);
       }
       queuedAt = performance.now();
-      const ahead = transport;
-      const { raw } = ahead;
+      const connection = (ahead = transport);
+      const { raw } = connection;
       if (resolvesName) {
         raw.once("lookup", () => {
           lookupAt = performance.now();
@@ -307,7 +316,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       // the first byte ends the wait (HAR's `wait` runs to the first byte, not to parsed headers), the last one the
       // download. Decrypting, parsing the headers, building the response object and the deferred "end" came after.
       socket.prependListener("data", () => {
-        lastDataAt = ahead.arrivedAt;
+        lastDataAt = connection.arrivedAt;
         firstByteAt ??= lastDataAt;
       });
       if (https_) {

@@ -328,6 +328,33 @@ describe("http probe over plain HTTP", () => {
     await waitFor("the target to see the connection closed", () => closed, { timeoutMs: 5_000 });
   });
 
+  it("passes an answer whose last byte came before the timeout, though the deadline fires before the client has read it", async () => {
+    // The answer and the connection's end are read; the deadline fires just then, before the HTTP client has been
+    // handed the bytes (the timer is faked, and fired from the connection's own "end").
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-length": "2", connection: "close" });
+      res.end("ok");
+    });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let fired = false;
+    const made = ({ socket }: { socket: import("node:net").Socket }) => {
+      socket.once("end", () => {
+        fired = true;
+        vi.advanceTimersByTime(1_000);
+      });
+    };
+    diagnostics_channel.subscribe("net.client.socket", made as (message: unknown) => void);
+    try {
+      const result = await run({ url: server.url, timeout: "1s" });
+      expect(fired).toBe(true);
+      expect(result.outcome).toBe("pass");
+      expect(result.http!.bytes).toBe(2);
+    } finally {
+      diagnostics_channel.unsubscribe("net.client.socket", made as (message: unknown) => void);
+      vi.useRealTimers();
+    }
+  });
+
   it("fails with category timeout when the body trickles past the timeout", async () => {
     const server = await target((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain" });
