@@ -46,7 +46,9 @@ const plain = http.createServer(handler);
 const secure = https.createServer({ key: process.env.TRUTH_KEY, cert: process.env.TRUTH_CERT }, handler);
 for (const server of [plain, secure]) {
   server.keepAliveTimeout = 0;
-  server.on("connection", (socket: Socket) => accepted.set(socket, { accept: performance.now() }));
+  // First among the "connection" listeners: the servers' own (the HTTPS server's makes the connection's TLS socket
+  // and its OpenSSL state) would otherwise run before the stamp, and the floor would start after them.
+  server.prependListener("connection", (socket: Socket) => accepted.set(socket, { accept: performance.now() }));
 }
 secure.on("secureConnection", (socket) => {
   const raw = (socket as unknown as { _parent?: Socket })._parent ?? socket;
