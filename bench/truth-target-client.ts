@@ -5,7 +5,7 @@ import path from "node:path";
 import type { KeyAndCert } from "../test/fixtures/certs.ts";
 
 /** One request as the target saw it, in ms on its own clock (`performance.now()`; `origin` is its `timeOrigin`). */
-export interface ServerStamps { id: string; origin: number; accept: number; tls?: number; parsed: number; headers: number; last: number }
+export interface ServerStamps { id: string; origin: number; accept: number; tlsStart?: number; tls?: number; parsed: number; headers: number; last: number }
 
 export interface TruthTarget {
   ports: { http: number; https: number };

@@ -1,14 +1,17 @@
 // The truth bench's target: an HTTP and an HTTPS server in a process of their own that time each request on their own clock.
 // Started by bench/truth-target-client.ts (for bench/truth.ts and truth-align.ts) with the key and certificate in
-// TRUTH_KEY / TRUTH_CERT; it sends its ports, then one message per request: { id, origin, accept, tls?, parsed, headers,
-// last } in ms on this process's clock, whose `performance.timeOrigin` is `origin`.
+// TRUTH_KEY / TRUTH_CERT; it sends its ports, then one message per request: { id, origin, accept, tlsStart?, tls?, parsed,
+// headers, last } in ms on this process's clock, whose `performance.timeOrigin` is `origin`.
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 
-/** Per connection: when it was accepted and, for TLS, when the handshake finished. */
-const accepted = new WeakMap<Socket, { accept: number; tls?: number }>();
+/**
+ * Per connection: when it was accepted, and for TLS when the handshake began (the server's TLS socket made, its
+ * OpenSSL state set up: as the client's `tlsMs`, the span leaves out making each side's TLS state) and finished.
+ */
+const accepted = new WeakMap<Socket, { accept: number; tlsStart?: number; tls?: number }>();
 
 function handler(req: http.IncomingMessage, res: http.ServerResponse) {
   const parsed = performance.now();
@@ -21,7 +24,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse) {
   const stamps = accepted.get(socket) ?? accepted.get(socket._parent!) ?? { accept: NaN };
   let headers = NaN;
   res.on("finish", () => {
-    process.send!({ id, origin: performance.timeOrigin, accept: stamps.accept, tls: stamps.tls, parsed, headers, last: performance.now() });
+    process.send!({ id, origin: performance.timeOrigin, accept: stamps.accept, tlsStart: stamps.tlsStart, tls: stamps.tls, parsed, headers, last: performance.now() });
   });
   const respond = () => {
     res.writeHead(200, { "content-type": "application/octet-stream", ...(trickle ? {} : { "content-length": String(bytes) }) });
@@ -50,6 +53,11 @@ for (const server of [plain, secure]) {
   // and its OpenSSL state) would otherwise run before the stamp, and the floor would start after them.
   server.prependListener("connection", (socket: Socket) => accepted.set(socket, { accept: performance.now() }));
 }
+// After the HTTPS server's own "connection" listener, which makes the TLS socket.
+secure.on("connection", (socket: Socket) => {
+  const stamps = accepted.get(socket);
+  if (stamps) stamps.tlsStart = performance.now();
+});
 secure.on("secureConnection", (socket) => {
   const raw = (socket as unknown as { _parent?: Socket })._parent ?? socket;
   const stamps = accepted.get(raw) ?? { accept: NaN };

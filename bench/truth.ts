@@ -147,8 +147,9 @@ async function single() {
           floors.push(floor);
           const row = byClient.get(client)!;
           if (s.tls !== undefined) {
-            row.serverTls.push(s.tls - s.accept);
-            row.tlsGap.push(sample.tls - (s.tls - s.accept));
+            const serverTls = s.tls - (s.tlsStart ?? s.accept);
+            row.serverTls.push(serverTls);
+            row.tlsGap.push(sample.tls - serverTls);
           }
           row.total.push(sample.total);
           row.error.push(Math.abs(sample.total - floor));
