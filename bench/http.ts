@@ -1,10 +1,11 @@
 // HTTP probe benchmark: timing accuracy against a bare node:http request, and throughput against a bare loop.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
 import { runProbe } from "../core/runner/index.ts";
 import { HttpProbe, runHttpAttempt, userAgent } from "../probes/http/index.ts";
+import { ReadAheadSocket } from "../probes/http/read-ahead.ts";
 
 const deps = { region: "bench", now: Date.now, env: {} };
 
@@ -77,27 +78,55 @@ export async function main(): Promise<void> {
 
   console.log("\n## throughput: 2,000 requests at concurrency 50, fresh connection each");
   const total = 2000;
-  const measure = async (label: string, one: () => Promise<unknown>) => {
+  /** Requests per second, and CPU time (user + system, this process: client and server) per request in µs. */
+  const measure = async (label: string, one: () => Promise<unknown>, count = total) => {
     const limit = pLimit(50);
     const start = performance.now();
-    await Promise.all(Array.from({ length: total }, () => limit(one)));
-    const perSecond = total / ((performance.now() - start) / 1000);
-    console.log(`${label.padEnd(14)} ${perSecond.toFixed(0)} req/s`);
-    return perSecond;
+    const cpu = process.cpuUsage();
+    await Promise.all(Array.from({ length: count }, () => limit(one)));
+    const used = process.cpuUsage(cpu);
+    const perSecond = count / ((performance.now() - start) / 1000);
+    const cpuUs = (used.user + used.system) / count;
+    if (label) console.log(`${label.padEnd(14)} ${perSecond.toFixed(0)} req/s  ${cpuUs.toFixed(0)} µs CPU/req`);
+    return { perSecond, cpuUs };
   };
   // Warm both paths, then alternate to even out the machine's noise.
   for (let round = 0; round < 2; round++) {
     await measure("warm-up bare", () => bare(server.url));
     await measure("warm-up probe", () => probe(server.url));
   }
-  const bareRates: number[] = [];
-  const probeRates: number[] = [];
+  const bareRuns: Array<{ perSecond: number; cpuUs: number }> = [];
+  const probeRuns: Array<{ perSecond: number; cpuUs: number }> = [];
   for (let round = 0; round < 5; round++) {
-    bareRates.push(await measure("bare", () => bare(server.url)));
-    probeRates.push(await measure("vigie probe", () => probe(server.url)));
+    bareRuns.push(await measure("bare", () => bare(server.url)));
+    probeRuns.push(await measure("vigie probe", () => probe(server.url)));
   }
-  const ratio = median(probeRates) / median(bareRates);
-  console.log(`median: probe ${median(probeRates).toFixed(0)} probes/s, bare ${median(bareRates).toFixed(0)} req/s, ratio ${ratio.toFixed(2)} (goal ≥ 0.8)`);
+  const rate = (runs: typeof bareRuns) => median(runs.map((r) => r.perSecond));
+  const cpu = (runs: typeof bareRuns) => median(runs.map((r) => r.cpuUs));
+  console.log(`median: probe ${rate(probeRuns).toFixed(0)} probes/s, bare ${rate(bareRuns).toFixed(0)} req/s, ratio ${(rate(probeRuns) / rate(bareRuns)).toFixed(2)} (goal ≥ 0.8)`);
+  // CPU per request holds steadier than requests per second on a shared machine whose speed drifts (the same bare
+  // loop ran at 150 and 870 µs a request minutes apart), since both sides of the ratio slow down together.
+  console.log(`CPU per request: probe ${cpu(probeRuns).toFixed(0)} µs, bare ${cpu(bareRuns).toFixed(0)} µs, probe/bare ${(cpu(probeRuns) / cpu(bareRuns)).toFixed(2)}`);
+
+  // The probe's socket alone: Node's HTTP client on Node's own socket and on `ReadAheadSocket`, nothing else of the
+  // probe's, in blocks of 500 alternating, CPU per request.
+  console.log("\n## the probe's socket alone: Node's HTTP client over Node's socket vs over ReadAheadSocket, CPU per request (20 blocks of 500 each, alternating)");
+  const { port } = new URL(server.url);
+  const over = (socket: "node" | "read-ahead") => () => new Promise<void>((resolve, reject) => {
+    const createConnection = (options: net.TcpNetConnectOpts) => (socket === "node" ? net.connect(options) : new ReadAheadSocket(options));
+    http.get({ host: "127.0.0.1", port, path: "/", headers: { "user-agent": userAgent(deps.region) }, createConnection } as http.RequestOptions, (res) => {
+      res.on("data", () => {});
+      res.on("end", () => resolve());
+    }).on("error", reject);
+  });
+  const sockets = { node: [] as number[], "read-ahead": [] as number[] };
+  for (let block = 0; block < 24; block++) {
+    for (const socket of ["node", "read-ahead"] as const) {
+      const { cpuUs } = await measure("", over(socket), 500);
+      if (block >= 4) sockets[socket].push(cpuUs);
+    }
+  }
+  console.log(`Node's socket ${median(sockets.node).toFixed(0)} µs, ReadAheadSocket ${median(sockets["read-ahead"]).toFixed(0)} µs, ratio ${(median(sockets["read-ahead"]) / median(sockets.node)).toFixed(2)}`);
   await server.close();
 }
 
