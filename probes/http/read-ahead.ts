@@ -145,11 +145,15 @@ export class ReadAheadSocket extends Duplex {
 
   /**
    * Hands on at once what the reads brought, and the end if it came: for a consumer about to give up (a run at its
-   * deadline), so it judges every byte that arrived before it gave up, not only those the hand-on got to.
+   * deadline), so it judges every byte that arrived before it gave up, not only those the hand-on got to. Says
+   * whether there was anything to hand on.
    */
-  flush() {
+  flush(): boolean {
+    // Ended and still handing on: the end has not gone yet.
+    const held = this.#reads.length > 0 || (this.#ended && this.#handing);
     this.#pushReads();
     if (this.#ended && !this.destroyed) this.push(null);
+    return held && !this.destroyed;
   }
 
   /** Pushes what the reads brought, in order, unless this socket is destroyed on the way. */

@@ -226,23 +226,35 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       const tlsEnd = https_ ? secureAt : connectAt;
       return phasesBetween(start ?? queuedAt ?? end, [connectStartAt, dnsEnd, connectAt, tlsEnd, firstByteAt], end);
     };
+    /** When the deadline fired, if it has. */
+    let expiredAt: number | undefined;
+    /** While the bytes read before the deadline are handed on: what they bring (a body over the cap, a malformed answer) is theirs to report. */
+    let flushing = false;
+    const timeout = (): ProbeError => ({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
     const fail = (error: ProbeError) => {
       if (settled) return;
       settled = true;
       deadline.onExpire = undefined;
       request.destroy();
-      const end = performance.now();
-      resolve({ ok: false, error, phases: phases(end), end });
+      // Past the deadline, what happens on the wire (a reset, the connection closing) is too late to report: the run
+      // timed out.
+      const late = expiredAt !== undefined && !flushing;
+      const end = expiredAt ?? performance.now();
+      resolve({ ok: false, error: late ? timeout() : error, phases: phases(end), end });
     };
     /** The connection, once opened. */
     let ahead: ReadAheadSocket | undefined;
-    const timedOut = () => fail({ category: "timeout", message: `timed out after ${formatDuration(probe.timeout)} waiting for ${PHASE_WAITING[phase]}` });
+    const timedOut = () => fail(timeout());
     // Bytes read before the deadline may not have been handed on yet (see `ReadAheadSocket`): the client gets them
-    // first, and what they complete (an answer whose last byte came in time) settles the run before the timeout can.
+    // first, and if there were any, the timeout waits a turn, so an answer they complete (its last byte read in time)
+    // is judged rather than timed out. Bytes read after the deadline complete nothing (see "end" below).
     const onAbort = () => {
-      if (!ahead) return timedOut();
-      ahead.flush();
-      setImmediate(timedOut);
+      expiredAt = performance.now();
+      flushing = true;
+      const handed = ahead?.flush() ?? false;
+      flushing = false;
+      if (handed) setImmediate(timedOut);
+      else timedOut();
     };
 
     // The connection is opened here rather than by an agent, so the moment the attempt starts is known. Node asks
@@ -369,6 +381,8 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       // here too, after the mark and while the socket is still open.
       res.prependListener("end", () => {
         if (settled) return;
+        // Completed by bytes read after the deadline: too late.
+        if (expiredAt !== undefined && !(lastDataAt! <= expiredAt)) return timedOut();
         settled = true;
         const end = lastDataAt ?? performance.now();
         deadline.onExpire = undefined;

@@ -328,31 +328,84 @@ describe("http probe over plain HTTP", () => {
     await waitFor("the target to see the connection closed", () => closed, { timeoutMs: 5_000 });
   });
 
-  it("passes an answer whose last byte came before the timeout, though the deadline fires before the client has read it", async () => {
-    // The answer and the connection's end are read; the deadline fires just then, before the HTTP client has been
-    // handed the bytes (the timer is faked, and fired from the connection's own "end").
-    const server = await target((_req, res) => {
-      res.writeHead(200, { "content-length": "2", connection: "close" });
-      res.end("ok");
-    });
+  /** Runs `input` with the deadline's timer faked (and never firing by itself); `arm` fires it when the test says. */
+  async function runFiringDeadline(input: Partial<HttpProbeInput> & { url: string }, arm: (fire: () => void) => void, extra: Partial<HttpDeps> = {}) {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     let fired = false;
-    const made = ({ socket }: { socket: import("node:net").Socket }) => {
-      socket.once("end", () => {
-        fired = true;
-        vi.advanceTimersByTime(1_000);
-      });
-    };
-    diagnostics_channel.subscribe("net.client.socket", made as (message: unknown) => void);
+    arm(() => {
+      fired = true;
+      vi.advanceTimersByTime(1_000);
+    });
     try {
-      const result = await run({ url: server.url, timeout: "1s" });
+      const result = await run({ timeout: "1s", ...input }, extra);
       expect(fired).toBe(true);
-      expect(result.outcome).toBe("pass");
-      expect(result.http!.bytes).toBe(2);
+      return result;
     } finally {
-      diagnostics_channel.unsubscribe("net.client.socket", made as (message: unknown) => void);
       vi.useRealTimers();
     }
+  }
+
+  for (const [label, headers] of [["its length declared", { "content-length": "2", connection: "close" }], ["ended by the connection closing", { connection: "close" }]] as const) {
+    it(`passes an answer (${label}) whose last byte came before the timeout, though the deadline fires before the client has read it`, async () => {
+      // The answer and the connection's end are read; the deadline fires just then (after the connection's own "end"
+      // listener), before the HTTP client has been handed the bytes.
+      const server = await target((_req, res) => {
+        res.useChunkedEncodingByDefault = false;
+        res.writeHead(200, headers);
+        res.end("ok");
+      });
+      const made = ({ socket }: { socket: import("node:net").Socket }) => socket.once("end", () => process.nextTick(fire));
+      let fire = () => {};
+      diagnostics_channel.subscribe("net.client.socket", made as (message: unknown) => void);
+      try {
+        const result = await runFiringDeadline({ url: server.url }, (f) => (fire = f));
+        expect(result.outcome).toBe("pass");
+        expect(result.http!.bytes).toBe(2);
+      } finally {
+        diagnostics_channel.unsubscribe("net.client.socket", made as (message: unknown) => void);
+      }
+    });
+  }
+
+  it("times out when the rest of the body comes after the deadline, even with a reset that hands it on at once", async () => {
+    // Headers and one byte, then, once the deadline has fired, the other 80 KiB (a full 16 KiB read and a full 64 KiB
+    // one, so the reset is read in the same poll) and a reset.
+    let answer: import("node:http").ServerResponse | undefined;
+    const server = await target((_req, res) => {
+      res.writeHead(200, { "content-length": String(1 + 80 * 1024) });
+      res.write("a");
+      answer = res;
+    });
+    const created = ({ request }: { request: import("node:http").ClientRequest }) => request.once("response", () => process.nextTick(fire));
+    let fire = () => {};
+    diagnostics_channel.subscribe("http.client.request.created", created as (message: unknown) => void);
+    try {
+      const result = await runFiringDeadline({ url: server.url }, (f) => {
+        fire = () => {
+          f();
+          answer!.write(Buffer.alloc(80 * 1024, 120), () => answer!.socket?.resetAndDestroy());
+        };
+      });
+      expect(result.error).toEqual({ category: "timeout", message: "timed out after 1s waiting for the rest of the body" });
+    } finally {
+      diagnostics_channel.unsubscribe("http.client.request.created", created as (message: unknown) => void);
+    }
+  });
+
+  it("names the phase the deadline interrupted, even when the next step comes just after it", async () => {
+    const server = await target((_req, res) => res.end("ok"));
+    let fire = () => {};
+    // The name resolves just after the deadline fired: the run timed out resolving it.
+    const lookup: LookupFunction = (_host, options, callback) => {
+      process.nextTick(() => {
+        fire();
+        if (options.all) (callback as any)(null, [{ address: "127.0.0.1", family: 4 }]);
+        else callback(null, "127.0.0.1", 4);
+      });
+    };
+    const result = await runFiringDeadline({ url: `http://api.vigie.test:${server.port}/` }, (f) => (fire = f), { lookup });
+    expect(result.error).toEqual({ category: "timeout", message: "timed out after 1s waiting for resolving the host" });
+    expect(result.http!.timings.connectMs).toBe(0);
   });
 
   it("fails with category timeout when the body trickles past the timeout", async () => {
