@@ -137,8 +137,7 @@ export class ReadAheadSocket extends Duplex {
       this.#handing = false;
       connectionsHanding--;
       this.#readSinceCheck = 0;
-      this.#pushReads();
-      if (this.#ended && !this.destroyed) this.push(null);
+      this.#pushAll();
     };
     setImmediate(check);
   }
@@ -151,9 +150,14 @@ export class ReadAheadSocket extends Duplex {
   flush(): boolean {
     // Ended and still handing on: the end has not gone yet.
     const held = this.#reads.length > 0 || (this.#ended && this.#handing);
+    this.#pushAll();
+    return held;
+  }
+
+  /** Pushes what the reads brought, and the end if it came. */
+  #pushAll() {
     this.#pushReads();
     if (this.#ended && !this.destroyed) this.push(null);
-    return held && !this.destroyed;
   }
 
   /** Pushes what the reads brought, in order, unless this socket is destroyed on the way. */

@@ -382,7 +382,7 @@ function hop(req: HopRequest, probe: HttpProbe, deps: HttpDeps, deadline: Deadli
       res.prependListener("end", () => {
         if (settled) return;
         // Completed by bytes read after the deadline: too late.
-        if (expiredAt !== undefined && !(lastDataAt! <= expiredAt)) return timedOut();
+        if (expiredAt !== undefined && (lastDataAt === undefined || lastDataAt > expiredAt)) return timedOut();
         settled = true;
         const end = lastDataAt ?? performance.now();
         deadline.onExpire = undefined;
